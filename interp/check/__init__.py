@@ -1,0 +1,1 @@
+"""`interp check`: validation that catches what fly validate-pipeline would."""
