@@ -1,0 +1,124 @@
+"""The `interp` command: argument parsing, dispatch, and the one place errors become exit codes."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+from interp.errors import ConfigError, ExitCode, InterpError
+
+DESCRIPTION = """\
+Render Concourse pipeline templates: resolve ((var)) references from static
+vars and AWS Secrets Manager (Concourse's team/pipeline-scoped lookup), keeping
+every comment and every byte that did not need to change.
+"""
+
+EPILOG = """\
+exit codes: 0 ok, 1 bad input or unresolvable var, 2 usage or configuration,
+3 the secret backend failed (AWS, network).
+"""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, with usage errors reported in interp's own words (exit 2)."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        self.exit(ExitCode.USAGE, f"interp: error: {message}\n")
+
+
+def add_static_var_arguments(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("static vars (as fly takes them; -v/-y win over -l)")
+    group.add_argument(
+        "-v", "--var", action="append", default=[], metavar="NAME=STRING",
+        help="a string var; NAME may name a field: -v 'repo.branch=main'",
+    )  # fmt: skip
+    group.add_argument(
+        "-y", "--yaml-var", action="append", default=[], metavar="NAME=YAML",
+        help="a var whose value is parsed as YAML: -y 'ports=[80, 443]'",
+    )  # fmt: skip
+    group.add_argument(
+        "-l", "--load-vars-from", action="append", default=[], metavar="FILE",
+        help="a YAML file mapping var names to values (repeatable; later files win)",
+    )  # fmt: skip
+
+
+def add_lookup_arguments(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("secret lookup")
+    group.add_argument(
+        "--team", help="the Concourse team; enables AWS Secrets Manager lookups under its paths"
+    )
+    group.add_argument(
+        "--pipeline",
+        help="the pipeline name; adds the pipeline-scoped path (without it, as for a one-off "
+        "task, only team and shared paths are searched)",
+    )
+    group.add_argument(
+        "--secrets-file",
+        metavar="FILE",
+        help="a local YAML mapping of secret id to SecretString, looked up with exactly the "
+        "rules of AWS Secrets Manager (offline work, demos, tests); needs --team",
+    )
+    from interp.sources import secretsmanager
+
+    secretsmanager.add_arguments(parser)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="interp",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    commands.required = True
+
+    from interp.commands import render
+
+    render.add_parser(commands)
+    return parser
+
+
+def _version() -> str:
+    from interp import __version__
+
+    return __version__
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.run(args, os.environ))
+    except InterpError as error:
+        for problem in error.problems:
+            print(problem, file=sys.stderr)
+        return int(error.exit_code)
+    except ConfigError as error:
+        print(f"interp: error: {error}", file=sys.stderr)
+        return int(ExitCode.USAGE)
+    except KeyboardInterrupt:
+        print("interp: interrupted; nothing was written", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        # The reader went away (`| head`); keep Python from complaining at exit.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return int(ExitCode.OK)
+    except Exception as error:  # a bug: say so without a traceback that could carry values
+        if os.environ.get("INTERP_DEBUG"):
+            raise
+        print(f"interp: internal error ({type(error).__name__}); set INTERP_DEBUG=1 for a traceback", file=sys.stderr)
+        return 70
+
+
+def run() -> None:
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    run()

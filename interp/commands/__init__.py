@@ -1,0 +1,1 @@
+"""One module a subcommand: each adds its parser and runs it."""

@@ -1,0 +1,34 @@
+"""Turning command-line arguments into the library's inputs, shared by the subcommands."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Mapping
+from typing import Any
+
+from interp.errors import ConfigError
+from interp.sources.base import Source
+
+
+def static_vars_from_args(args: argparse.Namespace) -> dict[str, Any]:
+    from interp.static_vars import build_static_vars
+
+    return build_static_vars(args.var, args.yaml_var, args.load_vars_from)
+
+
+def credentials_from_args(args: argparse.Namespace, environ: Mapping[str, str]) -> Source | None:
+    """The credential source for --team (AWS, or --secrets-file), or None without a team."""
+    if args.team is None:
+        if args.pipeline is not None:
+            raise ConfigError("--pipeline needs --team")
+        if args.secrets_file is not None:
+            raise ConfigError("--secrets-file needs --team (the lookup paths are the team's)")
+        return None
+    from interp.sources import secretsmanager
+
+    settings = secretsmanager.settings_from(args, environ)
+    if args.secrets_file is not None:
+        from interp.sources.secrets_file import SecretsFileSource
+
+        return SecretsFileSource(args.secrets_file, team=args.team, pipeline=args.pipeline, settings=settings)
+    return secretsmanager.SecretsManagerSource(team=args.team, pipeline=args.pipeline, settings=settings)

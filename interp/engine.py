@@ -1,0 +1,527 @@
+"""The render: scan -> plan -> fetch -> apply -> splice.
+
+scan   every string scalar (keys too) once; keep those holding references
+plan   the distinct paths each source must answer
+fetch  one resolve() call per source for all of them
+apply  Concourse's substitution rules, every problem collected with its place
+splice each changed scalar's new text into the original text
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from interp.document import Source, is_string_scalar, walk
+from interp.emit import Position, format_value
+from interp.errors import InterpError, Location, Problem
+from interp.reference import Occurrence, Piece, Reference, ReferenceSyntaxError, split_text
+from interp.sources.base import Failed, Found, NotFound, Outcome
+from interp.sources.base import Source as ValueSource
+
+REDACTED = "((redacted))"
+MERGE_TAG = "tag:yaml.org,2002:merge"
+_PROPERTIES = re.compile(r"(?:(?:&[^\s,\[\]{}]+|![^\s,\[\]{}]*)\s+)*")
+_TAG_PROPERTY = re.compile(r"![^\s,\[\]{}]*\s+")
+
+# A var source declared in the pipeline becomes a value source: (name, type, config) -> source,
+# or None for types interp leaves to Concourse (vault, ssm, idtoken).
+VarSourceFactory = Callable[[str, str, Mapping[str, Any]], ValueSource | None]
+
+
+@dataclass
+class Resolver:
+    """Where values come from and how strictly missing ones are treated."""
+
+    static: ValueSource | None = None
+    credentials: ValueSource | None = None  # the cluster-wide manager (Secrets Manager)
+    skip_missing: bool = False
+    resolve_var_sources: bool = False
+    var_source_factory: VarSourceFactory | None = None
+    redact: bool = False
+    missing_hint: str = ""  # appended to undefined-var messages, e.g. how to enable lookups
+
+
+@dataclass
+class Site:
+    """A string scalar that holds at least one reference."""
+
+    source: Source
+    node: ScalarNode
+    parent: Node | None
+    is_key: bool
+    pieces: tuple[Piece, ...]
+    var_sources: Mapping[str, tuple[str, Mapping[str, Any]]]
+
+    @property
+    def whole(self) -> Occurrence | None:
+        """The reference, when the scalar's text is exactly one reference."""
+        if len(self.pieces) == 1 and isinstance(self.pieces[0], Occurrence):
+            return self.pieces[0]
+        return None
+
+    def locate(self, occurrence: Occurrence) -> Location:
+        """Where an occurrence stands in the file (its scalar's start if escapes hide it)."""
+        start, end = self.node.start_mark.index, self.node.end_mark.index
+        region = self.source.text[start:end]
+        position = -1
+        for piece in self.pieces:
+            if isinstance(piece, Occurrence) and piece.text == occurrence.text:
+                position = region.find(piece.text, position + 1)
+                if position == -1 or piece is occurrence:
+                    break
+        return self.source.location(start + max(position, 0))
+
+
+@dataclass
+class Scan:
+    sites: list[Site] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+
+def scan(source: Source) -> Scan:
+    """Find every reference in a source; report invalid names and duplicate keys."""
+    result = Scan()
+    for document in source.documents:
+        var_sources = _declared_var_sources(document)
+        for node, parent, is_key in walk(document):
+            if isinstance(node, MappingNode):
+                result.problems += _duplicate_keys(source, node)
+            elif is_string_scalar(node) and "((" in node.value:
+                try:
+                    pieces = split_text(node.value)
+                except ReferenceSyntaxError as error:
+                    result.problems.append(Problem(source.node_location(node), str(error)))
+                    continue
+                if len(pieces) > 1 or isinstance(pieces[0], Occurrence):
+                    result.sites.append(Site(source, node, parent, is_key, pieces, var_sources))
+    return result
+
+
+def _key_identity(node: Node) -> tuple[str, str] | None:
+    if isinstance(node, ScalarNode) and node.tag != MERGE_TAG:
+        return str(node.tag), node.value
+    return None
+
+
+def _duplicate_keys(source: Source, mapping: MappingNode) -> list[Problem]:
+    problems = []
+    first: dict[tuple[str, str], Node] = {}
+    for key, _ in mapping.value:
+        identity = _key_identity(key)
+        if identity is None:
+            continue
+        if identity in first:
+            where = source.node_location(first[identity])
+            problems.append(
+                Problem(
+                    source.node_location(key),
+                    f"duplicate key {key.value!r} (first defined at line {where.line}, column {where.column})",
+                )
+            )
+        else:
+            first[identity] = key
+    return problems
+
+
+def _declared_var_sources(document: Node) -> dict[str, tuple[str, Mapping[str, Any]]]:
+    """name -> (type, config) for the document's top-level var_sources."""
+    if not isinstance(document, MappingNode):
+        return {}
+    declared: dict[str, tuple[str, Mapping[str, Any]]] = {}
+    for key, value in document.value:
+        if not (isinstance(key, ScalarNode) and key.value == "var_sources" and isinstance(value, SequenceNode)):
+            continue
+        for item in value.value:
+            if not isinstance(item, MappingNode):
+                continue
+            entry = {k.value: v for k, v in item.value if isinstance(k, ScalarNode)}
+            name = entry.get("name")
+            if isinstance(name, ScalarNode):
+                kind = entry.get("type")
+                config = entry.get("config")
+                declared[name.value] = (
+                    kind.value if isinstance(kind, ScalarNode) else "",
+                    _construct(config) if config is not None else {},
+                )
+    return declared
+
+
+def _construct(node: Node) -> Any:
+    from ruamel.yaml import YAML
+
+    try:
+        return YAML(typ="safe", pure=True).constructor.construct_object(node, deep=True)
+    except Exception:  # a malformed config is reported by `interp check`; here it is just unusable
+        return {}
+
+
+# ------------------------------------------------------------------ plan & fetch
+
+# Which source answers a reference: None (default chain) or (var source name, id of its site map).
+_SourceKey = tuple[str, int] | None
+
+
+@dataclass
+class _Plan:
+    default_paths: dict[str, None] = field(default_factory=dict)  # ordered set
+    var_source_paths: dict[tuple[str, int], dict[str, None]] = field(default_factory=dict)
+    var_source_specs: dict[tuple[str, int], tuple[str, Mapping[str, Any]]] = field(default_factory=dict)
+
+
+def _source_key(resolver: Resolver, site: Site, reference: Reference) -> _SourceKey | str:
+    """Where a reference resolves; the strings "leave" and "undeclared" say it does not."""
+    if reference.source is None:
+        return None
+    if reference.is_local:
+        return "leave"
+    declared = site.var_sources.get(reference.source)
+    if declared is None:
+        return "undeclared"
+    if not resolver.resolve_var_sources:
+        return "leave"
+    return (reference.source, id(site.var_sources))
+
+
+def _fetch(resolver: Resolver, plan: _Plan) -> dict[_SourceKey, dict[str, Outcome]]:
+    outcomes: dict[_SourceKey, dict[str, Outcome]] = {}
+    paths = list(plan.default_paths)
+    answered: dict[str, Outcome] = {}
+    if resolver.static is not None and paths:
+        answered.update(resolver.static.resolve(paths))
+    missing = [p for p in paths if not isinstance(answered.get(p), Found)]
+    if resolver.credentials is not None and missing:
+        answered.update(resolver.credentials.resolve(missing))
+    outcomes[None] = answered
+    for key, var_paths in plan.var_source_paths.items():
+        kind, config = plan.var_source_specs[key]
+        factory = resolver.var_source_factory
+        source = factory(key[0], kind, config) if factory is not None else None
+        if source is not None:  # otherwise its references stay for Concourse to resolve
+            outcomes[key] = source.resolve(list(var_paths))
+    return outcomes
+
+
+# ------------------------------------------------------------------ apply
+
+
+class _Unresolved:
+    """A reference left exactly as written."""
+
+
+_LEAVE = _Unresolved()
+
+
+def type_name(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int):
+        return "int"
+    if isinstance(value, float):
+        return "float"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, Mapping):
+        return "map"
+    if isinstance(value, list | tuple):
+        return "list"
+    return type(value).__name__
+
+
+def _traverse(value: Any, reference: Reference) -> Any:
+    """Follow the reference's fields into a found value (errors name fields, never values)."""
+    for field_name in reference.fields:
+        if not isinstance(value, Mapping):
+            raise _ValueProblem(
+                f"cannot access field '{field_name}' of non-map value ('{type_name(value)}') "
+                f"from var: {reference.canonical}"
+            )
+        if field_name not in value:
+            raise _ValueProblem(f"missing field '{field_name}' in var: {reference.canonical}")
+        value = value[field_name]
+    return value
+
+
+class _ValueProblem(Exception):
+    def __init__(self, message: str, backend: bool = False) -> None:
+        super().__init__(message)
+        self.backend = backend
+
+
+def _describe_tried(tried: Sequence[str]) -> str:
+    return f" (looked up: {', '.join(tried)})" if tried else ""
+
+
+class _Applier:
+    def __init__(self, resolver: Resolver, outcomes: dict[_SourceKey, dict[str, Outcome]]) -> None:
+        self.resolver = resolver
+        self.outcomes = outcomes
+        self.problems: list[Problem] = []
+        self.undefined: dict[Reference, tuple[Location, Sequence[str]]] = {}
+        self.reported: set[tuple[Reference, str]] = set()
+
+    def value_of(self, site: Site, occurrence: Occurrence) -> Any:
+        """The value for an occurrence, or _LEAVE; problems are recorded, then _LEAVE."""
+        reference = occurrence.reference
+        key = _source_key(self.resolver, site, reference)
+        if key == "leave":
+            return _LEAVE
+        if key == "undeclared":
+            if not self.resolver.skip_missing:
+                self._report(site, occurrence, f"missing source '{reference.source}' in var: {reference.canonical}")
+            return _LEAVE
+        answers = self.outcomes.get(key)  # type: ignore[arg-type]
+        if answers is None:
+            return _LEAVE
+        outcome = answers.get(reference.path, NotFound())
+        if isinstance(outcome, NotFound):
+            if not self.resolver.skip_missing and reference not in self.undefined:
+                self.undefined[reference] = (site.locate(occurrence), outcome.tried)
+            return _LEAVE
+        if isinstance(outcome, Failed):
+            self._report(site, occurrence, f"var {reference.canonical}: {outcome.message}", outcome.backend)
+            return _LEAVE
+        try:
+            value = _traverse(outcome.value, reference)
+        except _ValueProblem as problem:
+            self._report(site, occurrence, str(problem))
+            return _LEAVE
+        if self.resolver.redact and outcome.secret:
+            return REDACTED
+        return value
+
+    def _report(self, site: Site, occurrence: Occurrence, message: str, backend: bool = False) -> None:
+        if (occurrence.reference, message) in self.reported:
+            return  # once per reference, at its first place
+        self.reported.add((occurrence.reference, message))
+        self.problems.append(Problem(site.locate(occurrence), message, backend))
+
+    def new_value(self, site: Site) -> Any:
+        """The scalar's new value, or _LEAVE when nothing in it changes."""
+        whole = site.whole
+        if whole is not None:
+            return self.value_of(site, whole)
+        parts: list[str] = []
+        changed = False
+        for piece in site.pieces:
+            if isinstance(piece, str):
+                parts.append(piece)
+                continue
+            value = self.value_of(site, piece)
+            if value is _LEAVE:
+                parts.append(piece.text)
+                continue
+            if isinstance(value, bool) or not isinstance(value, str | int):
+                self._report(
+                    site,
+                    piece,
+                    f"cannot interpolate non-primitive value ({type_name(value)}) from var: {piece.reference.canonical}",
+                )
+                parts.append(piece.text)
+                continue
+            parts.append(str(value))
+            changed = True
+        return "".join(parts) if changed else _LEAVE
+
+    def undefined_problems(self) -> list[Problem]:
+        hint = self.resolver.missing_hint
+        return [
+            Problem(location, f"undefined var: {reference.canonical}{_describe_tried(tried)}{hint}")
+            for reference, (location, tried) in self.undefined.items()
+        ]
+
+
+# ------------------------------------------------------------------ splice
+
+
+@dataclass(frozen=True)
+class Replacement:
+    start: int
+    end: int
+    text: str
+
+
+def _line_indent(text: str, index: int) -> int:
+    line_start = text.rfind("\n", 0, index) + 1
+    position = line_start
+    while position < len(text) and text[position] == " ":
+        position += 1
+    return position - line_start
+
+
+def _parent_column(text: str, node: Node, parent: Node | None) -> int:
+    """The indentation a block scalar's content must exceed at this node's place."""
+    base = _line_indent(text, node.start_mark.index)
+    if isinstance(parent, MappingNode) and parent.value:
+        base = max(base, parent.value[0][0].start_mark.column)
+    elif isinstance(parent, SequenceNode):
+        position = node.start_mark.index - 1
+        while position >= 0 and text[position] == " ":
+            position -= 1
+        if position >= 0 and text[position] == "-":
+            base = max(base, position - (text.rfind("\n", 0, position) + 1))
+    return base
+
+
+def _block_layout(text: str, start: int, end: int) -> tuple[int, int | None, str]:
+    """For a block scalar at [start, end): where its content ends, its indent, its header comment."""
+    header_end = text.find("\n", start, end)
+    if header_end == -1:
+        return end, None, ""
+    header = text[start:header_end].rstrip("\r")
+    comment = header[header.index("#") :] if "#" in header else ""
+    indicator = next((c for c in header.split("#")[0] if c.isdigit()), None)
+    indent: int | None = None
+    content_end = header_end - (1 if text[header_end - 1] == "\r" else 0)
+    position = header_end + 1
+    while position < end:
+        line_end = text.find("\n", position, end)
+        if line_end == -1:
+            line_end = end
+        line = text[position:line_end].rstrip("\r")
+        spaces = len(line) - len(line.lstrip(" "))
+        if indent is None and line.strip():
+            indent = spaces
+        if line.strip() or (indent is not None and len(line) > indent):
+            content_end = position + len(line)
+        position = line_end + 1
+    if indicator is not None:
+        indent = None  # an explicit indicator is relative to the parent: recompute
+    return content_end, indent, comment
+
+
+def _replacement(site: Site, value: Any) -> Replacement:
+    text = site.source.text
+    node = site.node
+    start, end = node.start_mark.index, node.end_mark.index
+    properties = _PROPERTIES.match(text, start, end).group(0)
+    if not isinstance(value, str):
+        properties = _TAG_PROPERTY.sub("", properties)  # a !!str tag would undo the type
+    value_start = start + len(_PROPERTIES.match(text, start, end).group(0))
+    in_flow = isinstance(site.parent, MappingNode | SequenceNode) and bool(site.parent.flow_style)
+    block_original = node.style in ("|", ">")
+    comment = ""
+    indent = _parent_column(text, node, site.parent) + 2
+    if block_original:
+        end, original_indent, comment = _block_layout(text, value_start, end)
+        if original_indent is not None and original_indent > indent - 2:
+            indent = original_indent
+        block_allowed = True
+    else:
+        block_allowed = end == len(text) or text[end] in "\r\n"
+    position = Position(
+        in_flow=in_flow,
+        is_key=site.is_key,
+        original_style=node.style,
+        block_indent=indent,
+        block_allowed=block_allowed,
+        newline=site.source.newline,
+    )
+    formatted = format_value(value, position)
+    if comment:
+        first, newline, rest = formatted.partition(position.newline)
+        formatted = f"{first} {comment}{newline}{rest}"
+    return Replacement(start, end, properties + formatted)
+
+
+def splice(text: str, replacements: Iterable[Replacement]) -> str:
+    out: list[str] = []
+    position = 0
+    for replacement in sorted(replacements, key=lambda r: r.start):
+        out.append(text[position : replacement.start])
+        out.append(replacement.text)
+        position = replacement.end
+    out.append(text[position:])
+    return "".join(out)
+
+
+# ------------------------------------------------------------------ the render
+
+
+_TAG_TYPES = {"tag:yaml.org,2002:str": "string", "tag:yaml.org,2002:int": "int"}
+
+
+def _check_keys(applier: _Applier, changed_keys: dict[int, list[tuple[Site, Any]]], sites: Sequence[Site]) -> None:
+    parents = {id(site.parent): site.parent for site in sites if site.is_key}
+    for parent_id, changes in changed_keys.items():
+        mapping = parents[parent_id]
+        new_keys = {id(site.node): value for site, value in changes}
+        seen: dict[tuple[str, str], Node] = {}
+        for key, _ in mapping.value:
+            if id(key) in new_keys:
+                value = new_keys[id(key)]
+                identity = (type_name(value), str(value))
+            else:
+                identity = _key_identity(key)  # type: ignore[assignment]
+                if identity is None:
+                    continue
+                tag, raw = identity
+                identity = (_TAG_TYPES.get(tag, tag), raw)
+            if identity in seen:
+                source = changes[0][0].source
+                first = source.node_location(seen[identity])
+                applier.problems.append(
+                    Problem(
+                        source.node_location(key),
+                        f"key becomes equal to the key at line {first.line}, column {first.column} after interpolation",
+                    )
+                )
+            else:
+                seen[identity] = key
+
+
+def render_sources(sources: Sequence[Source], resolver: Resolver) -> list[str]:
+    """Render every source against one plan; raise InterpError with every problem."""
+    problems: list[Problem] = []
+    sites: list[Site] = []
+    for source in sources:
+        found = scan(source)
+        problems += found.problems
+        sites += found.sites
+
+    plan = _Plan()
+    for site in sites:
+        for piece in site.pieces:
+            if not isinstance(piece, Occurrence):
+                continue
+            key = _source_key(resolver, site, piece.reference)
+            if key is None:
+                plan.default_paths[piece.reference.path] = None
+            elif isinstance(key, tuple):
+                plan.var_source_paths.setdefault(key, {})[piece.reference.path] = None
+                plan.var_source_specs[key] = site.var_sources[key[0]]
+
+    if problems:  # syntax errors abort before any lookup
+        raise InterpError(sorted(problems, key=lambda p: p.location))
+
+    applier = _Applier(resolver, _fetch(resolver, plan))
+    replacements: dict[int, list[Replacement]] = defaultdict(list)
+    changed_keys: dict[int, list[tuple[Site, Any]]] = defaultdict(list)
+    for site in sites:
+        value = applier.new_value(site)
+        if value is _LEAVE:
+            continue
+        if site.is_key:
+            if isinstance(value, Mapping | list | tuple):
+                applier.problems.append(
+                    Problem(site.source.node_location(site.node), f"a key cannot be a {type_name(value)}")
+                )
+                continue
+            changed_keys[id(site.parent)].append((site, value))
+        replacements[id(site.source)].append(_replacement(site, value))
+    _check_keys(applier, changed_keys, sites)
+
+    problems = applier.problems + applier.undefined_problems()
+    if problems:
+        raise InterpError(sorted(problems, key=lambda p: p.location))
+    return [
+        ("\ufeff" if source.bom else "") + splice(source.text, replacements.get(id(source), ()))
+        for source in sources
+    ]

@@ -1,0 +1,147 @@
+"""References: finding `((var))` in a string and parsing one into source, path and fields.
+
+Both steps are done by the Lark grammar in grammar/vars.lark. Lark is imported
+and the parser built only when a string actually contains "((", once per
+process, so reference-free documents never pay for it.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.resources
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Union
+
+if TYPE_CHECKING:
+    from lark import Lark
+
+# Characters that make a segment need quotes in the canonical form.
+_NEEDS_QUOTES = frozenset(",.:/ ")
+
+
+class ReferenceSyntaxError(ValueError):
+    """An invalid name inside ((...)); an error in every mode."""
+
+
+@dataclass(frozen=True, slots=True)
+class Reference:
+    """One parsed reference. `source` is None for the default (credential manager) source."""
+
+    source: str | None
+    path: str
+    fields: tuple[str, ...] = ()
+
+    @property
+    def is_local(self) -> bool:
+        """`((.:x))`: a runtime local var (load_var, across); never resolved at render time."""
+        return self.source == "."
+
+    @property
+    def canonical(self) -> str:
+        """The name as Concourse prints it in messages: risky segments double-quoted."""
+        segments = ".".join(_quote_segment(s) for s in (self.path, *self.fields))
+        return segments if self.source is None else f"{self.source}:{segments}"
+
+    def __str__(self) -> str:
+        return self.canonical
+
+
+@dataclass(frozen=True, slots=True)
+class Occurrence:
+    """A reference as it stands in a string: its exact text and where it starts in the string."""
+
+    reference: Reference
+    text: str  # "((...))" exactly as written
+    offset: int
+
+
+Piece = Union[str, Occurrence]
+
+
+def _quote_segment(segment: str) -> str:
+    return f'"{segment}"' if _NEEDS_QUOTES.intersection(segment) else segment
+
+
+def _grammar_path() -> Path:
+    try:
+        return Path(str(importlib.resources.files("interp.grammar").joinpath("vars.lark")))
+    except ModuleNotFoundError:  # running from a source checkout without installing
+        return Path(__file__).resolve().parent.parent / "grammar" / "vars.lark"
+
+
+@functools.cache
+def _parser() -> Lark:
+    from lark import Lark
+
+    return Lark.open(str(_grammar_path()), parser="lalr", start=["text", "name"])
+
+
+def parse_name(name: str) -> Reference:
+    """Split the inside of `((...))` into a Reference, or raise ReferenceSyntaxError."""
+    return _parse_name_cached(name)
+
+
+@functools.lru_cache(maxsize=65536)
+def _parse_name_cached(name: str) -> Reference:
+    tree = _parser().parse(name, start="name")
+    head = tree.children[0].children
+    if len(tree.children) == 1:  # no ":" outside quotes: the head is the whole name
+        source, rest = None, head
+    else:
+        if any(token.type == "QUOTED" for token in head):
+            raise ReferenceSyntaxError(f"invalid var '{name}': source must not be quoted")
+        source = "".join(head) or None  # "((:x))" is plain x
+        rest = tree.children[2].children
+    segments = _split_segments(rest)
+    if any(not segment for segment in segments):
+        raise ReferenceSyntaxError(f"invalid var '{name}': empty field")
+    return Reference(source, segments[0], tuple(segments[1:]))
+
+
+def _split_segments(tokens: list) -> list[str]:
+    segments: list[str] = []
+    current: list[str] = []
+    for token in tokens:
+        if token.type == "DOT":
+            segments.append("".join(current).strip(" ").replace('"', ""))
+            current = []
+        else:
+            current.append(str(token))
+    segments.append("".join(current).strip(" ").replace('"', ""))
+    return segments
+
+
+def split_text(text: str) -> tuple[Piece, ...]:
+    """Split a string into literal text and reference occurrences.
+
+    Raises ReferenceSyntaxError for an invalid name. Strings without "((" are
+    returned whole without touching the grammar.
+    """
+    if "((" not in text:
+        return (text,)
+    return _split_text_cached(text)
+
+
+@functools.lru_cache(maxsize=65536)
+def _split_text_cached(text: str) -> tuple[Piece, ...]:
+    pieces: list[Piece] = []
+    literal: list[str] = []
+    offset = 0
+    for token in _parser().parse(text, start="text").children:
+        if token.type == "REFERENCE":
+            if literal:
+                pieces.append("".join(literal))
+                literal = []
+            pieces.append(Occurrence(parse_name(token[2:-2]), str(token), offset))
+        else:
+            literal.append(str(token))
+        offset += len(token)
+    if literal:
+        pieces.append("".join(literal))
+    return tuple(pieces)
+
+
+def find_references(text: str) -> list[Occurrence]:
+    """Every reference occurrence in a string, leftmost first."""
+    return [piece for piece in split_text(text) if isinstance(piece, Occurrence)]
