@@ -28,11 +28,8 @@ class Source:
     text: str  # without a leading byte order mark
     documents: list[Node]
     bom: bool = False
+    newline: str = "\n"  # what new lines are written with: the file's own convention
     _line_starts: list[int] | None = field(default=None, repr=False)
-
-    @property
-    def newline(self) -> str:
-        return "\r\n" if "\r\n" in self.text else "\n"
 
     def location(self, index: int) -> Location:
         """The 1-based line and column of an offset into `text`."""
@@ -104,7 +101,7 @@ def load_source(text: str, filename: str = "<string>") -> Source:
         raise LoadError(Problem(Location(filename), f"invalid YAML: {error}")) from None
     except RecursionError:
         raise LoadError(Problem(Location(filename), "invalid YAML: nested too deeply")) from None
-    return Source(filename, text, documents, bom)
+    return Source(filename, text, documents, bom, "\r\n" if "\r\n" in text else "\n")
 
 
 def walk(root: Node):

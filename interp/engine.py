@@ -376,7 +376,8 @@ def _block_layout(text: str, start: int, end: int) -> tuple[int, int | None, str
     if header_end == -1:
         return end, None, ""
     header = text[start:header_end].rstrip("\r")
-    comment = header[header.index("#") :] if "#" in header else ""
+    comment_match = re.search(r"\s+#.*$", header)
+    comment = comment_match.group(0) if comment_match else ""  # with the spaces before it
     indicator = next((c for c in header.split("#")[0] if c.isdigit()), None)
     indent: int | None = None
     content_end = header_end - (1 if text[header_end - 1] == "\r" else 0)
@@ -427,7 +428,7 @@ def _replacement(site: Site, value: Any) -> Replacement:
     formatted = format_value(value, position)
     if comment:
         first, newline, rest = formatted.partition(position.newline)
-        formatted = f"{first} {comment}{newline}{rest}"
+        formatted = f"{first}{comment}{newline}{rest}"
     return Replacement(start, end, properties + formatted)
 
 

@@ -1,0 +1,57 @@
+"""Where the shared corpus of real pipelines lives, and a lenient loader for comparing data."""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+REPO = Path(__file__).resolve().parents[1]
+CORPUS = REPO.parent / "shared" / "corpus"
+PUBLIC = sorted((CORPUS / "public").glob("*"))
+INVALID = sorted((CORPUS / "public-invalid").glob("*"))
+
+
+def read(path: Path) -> str:
+    with open(path, encoding="utf-8", newline="") as handle:
+        return handle.read()
+
+
+def load_all(text: str) -> list[Any]:
+    """Documents as data. Unlike ruamel's constructor, tolerates repeated merge keys
+    (real pipelines have them) by merging each in turn, as go-yaml does."""
+    yaml = YAML(typ="safe", pure=True)
+    constructor = yaml.constructor
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        nodes = list(yaml.compose_all(text))
+    memo: dict[int, Any] = {}
+
+    def data(node: Node) -> Any:
+        if id(node) in memo:
+            return memo[id(node)]
+        if isinstance(node, ScalarNode):
+            result = constructor.construct_object(node, deep=True)
+        elif isinstance(node, SequenceNode):
+            result = memo[id(node)] = []
+            result.extend(data(item) for item in node.value)
+        else:
+            assert isinstance(node, MappingNode)
+            result = memo[id(node)] = {}
+            own = {}
+            for key, value in node.value:
+                if key.tag == "tag:yaml.org,2002:merge":
+                    merged = data(value)
+                    for part in merged if isinstance(merged, list) else [merged]:
+                        for k, v in part.items():
+                            result.setdefault(k, v)
+                else:
+                    own[data(key)] = data(value)
+            result.update(own)
+        memo[id(node)] = result
+        return result
+
+    return [data(node) for node in nodes if node is not None]
