@@ -30,5 +30,7 @@ def credentials_from_args(args: argparse.Namespace, environ: Mapping[str, str]) 
     if args.secrets_file is not None:
         from interp.sources.secrets_file import SecretsFileSource
 
-        return SecretsFileSource(args.secrets_file, team=args.team, pipeline=args.pipeline, settings=settings)
+        return SecretsFileSource(
+            args.secrets_file, team=args.team, pipeline=args.pipeline, templates=settings.templates()
+        )
     return secretsmanager.SecretsManagerSource(team=args.team, pipeline=args.pipeline, settings=settings)
