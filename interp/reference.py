@@ -126,20 +126,28 @@ def split_text(text: str) -> tuple[Piece, ...]:
 @functools.lru_cache(maxsize=65536)
 def _split_text_cached(text: str) -> tuple[Piece, ...]:
     pieces: list[Piece] = []
-    literal: list[str] = []
+    literal_start = 0
+    for reference_text, offset in reference_spans(text):
+        if offset > literal_start:
+            pieces.append(text[literal_start:offset])
+        pieces.append(Occurrence(parse_name(reference_text[2:-2]), reference_text, offset))
+        literal_start = offset + len(reference_text)
+    if literal_start < len(text):
+        pieces.append(text[literal_start:])
+    return tuple(pieces)
+
+
+def reference_spans(text: str) -> list[tuple[str, int]]:
+    """Each `((...))` the grammar finds, with its offset; names are not parsed yet."""
+    if "((" not in text:
+        return []
+    spans = []
     offset = 0
     for token in _parser().parse(text, start="text").children:
         if token.type == "REFERENCE":
-            if literal:
-                pieces.append("".join(literal))
-                literal = []
-            pieces.append(Occurrence(parse_name(token[2:-2]), str(token), offset))
-        else:
-            literal.append(str(token))
+            spans.append((str(token), offset))
         offset += len(token)
-    if literal:
-        pieces.append("".join(literal))
-    return tuple(pieces)
+    return spans
 
 
 def find_references(text: str) -> list[Occurrence]:

@@ -1,0 +1,137 @@
+"""Lints for ((var)) references: what the grammar rejects, and what Concourse would
+silently mistreat.
+
+invalid-var         a name the grammar rejects (an error in every mode)
+var-with-spaces     `(( name ))` looks like a var but is literal text to Concourse
+shell-arithmetic    `$((count))` in a script: Concourse reads `((count))` as a var
+undeclared-source   `((src:x))` where the pipeline declares no var source `src`
+cross-team-var      a name whose lookup would reach into another team's secrets
+unused-var-source   a var source declared but never referenced (warning)
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+
+from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from interp.diagnostics import Diagnostic, Severity
+from interp.document import Source, is_string_scalar, walk
+from interp.reference import ReferenceSyntaxError, parse_name, reference_spans
+
+# `(( name ))`: a single would-be var name wrapped in spaces. Spruce operators
+# like `(( grab meta.name ))` and shell arithmetic like `$(( n + 1 ))` have
+# spaces between words and are left alone.
+_SPACED_NAME = re.compile(r"\(\((?:[ \t]+[-/.:@\"\w]+[ \t]*|[-/.:@\"\w]+[ \t]+)\)\)")
+
+# Is this path guarded from the given team? (path, team or None) -> the id it would reach, or None.
+CrossTeamProbe = Callable[[str, str | None], str | None]
+
+
+def lint_references(
+    text: str,
+    root: Node,
+    filename: str,
+    *,
+    cross_team: CrossTeamProbe | None = None,
+    team: str | None = None,
+) -> list[Diagnostic]:
+    source = Source(filename, text, [root])
+    declared = _declared_sources(root)
+    used_sources: set[str] = set()
+    diagnostics: list[Diagnostic] = []
+
+    def report(index: int, severity: Severity, rule: str, message: str) -> None:
+        where = source.location(index)
+        diagnostics.append(Diagnostic(filename, where.line, where.column, severity, rule, message))
+
+    for node, offset_of in _string_scalars(source, root):
+        value = node.value
+        for match in _SPACED_NAME.finditer(value):
+            report(
+                offset_of(match.group(0)),
+                "warning",
+                "var-with-spaces",
+                f"'{match.group(0)}' is literal text to Concourse, not a var (a var name has no spaces)",
+            )
+        for reference_text, offset in reference_spans(value):
+            index = offset_of(reference_text)
+            try:
+                reference = parse_name(reference_text[2:-2])
+            except ReferenceSyntaxError as error:
+                report(index, "error", "invalid-var", str(error))
+                continue
+            if offset > 0 and value[offset - 1] == "$":
+                report(
+                    index - 1,
+                    "warning",
+                    "shell-arithmetic",
+                    f"'${reference_text}' looks like shell arithmetic, but Concourse reads {reference_text} as a "
+                    f"var; write '$(( {reference_text[2:-2]} ))' to keep it literal",
+                )
+            if reference.source is not None and not reference.is_local:
+                used_sources.add(reference.source)
+                if reference.source not in declared:
+                    report(
+                        index,
+                        "error",
+                        "undeclared-source",
+                        f"missing source '{reference.source}' in var: {reference.canonical} "
+                        "(no var_sources entry of that name)",
+                    )
+            elif reference.source is None and cross_team is not None:
+                reached = cross_team(reference.path, team)
+                if reached is not None:
+                    report(
+                        index,
+                        "warning",
+                        "cross-team-var",
+                        f"var {reference.canonical} would be looked up as '{reached}', inside another team's "
+                        "secrets; interp never looks it up (store it at a team or pipeline path)",
+                    )
+    for name, key_node in declared.items():
+        if name not in used_sources:
+            where = source.node_location(key_node)
+            diagnostics.append(
+                Diagnostic(
+                    filename, where.line, where.column, "warning", "unused-var-source",
+                    f"var source '{name}' is declared but never used: no (({name}:...)) reference",
+                )  # fmt: skip
+            )
+    return diagnostics
+
+
+def _string_scalars(source: Source, root: Node) -> Iterator[tuple[ScalarNode, Callable[[str], int]]]:
+    """String scalars holding "((", each with a function finding a text's offset in the file."""
+    text = source.text
+    for node, _, _ in walk(root):
+        if not (is_string_scalar(node) and "((" in node.value):
+            continue
+        start, end = node.start_mark.index, node.end_mark.index
+        searched: dict[str, int] = {}
+
+        def offset_of(needle: str, start: int = start, end: int = end, searched: dict[str, int] = searched) -> int:
+            # The n-th search for the same text finds its n-th occurrence.
+            position = text.find(needle, searched.get(needle, start), end)
+            if position == -1:
+                return start
+            searched[needle] = position + 1
+            return position
+
+        yield node, offset_of
+
+
+def _declared_sources(root: Node) -> dict[str, Node]:
+    """var_sources names -> the node of the name, for a pipeline mapping."""
+    declared: dict[str, Node] = {}
+    if not isinstance(root, MappingNode):
+        return declared
+    for key, value in root.value:
+        if isinstance(key, ScalarNode) and key.value == "var_sources" and isinstance(value, SequenceNode):
+            for item in value.value:
+                if isinstance(item, MappingNode):
+                    for item_key, item_value in item.value:
+                        if item_key.value == "name" and isinstance(item_value, ScalarNode):
+                            declared[item_value.value] = item_value
+    return declared
