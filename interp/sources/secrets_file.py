@@ -1,0 +1,113 @@
+"""A local secrets store for offline work, demos and tests.
+
+The file is a YAML mapping of secret id -> what AWS would hold for it:
+
+    /concourse/main/example/db: '{"user": "app", "port": 5432}'   # SecretString
+    /concourse/main/token: s3cr3t                                  # SecretString
+    /concourse/main/cfg: {user: app, port: 5432}                   # mapping
+    /concourse/main/blob: !!binary eyJrIjogMX0=                    # SecretBinary
+
+- A string is the SecretString, exactly as AWS would store it.
+- A mapping is JSON-encoded and stored as the SecretString, so it resolves to
+  the same map (convenient to write; its values must be JSON-encodable).
+- `!!binary` is the SecretBinary (which, as on AWS, must hold a JSON object).
+- Any other value (number, boolean, null, list, date) is an error naming the
+  id: AWS stores text, so quote it to say which text you mean (`'5432'`).
+
+Ids are resolved by exactly the same templates, order, cross-team guard and
+decoding as AWS Secrets Manager; only the transport differs.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from interp.errors import ConfigError
+from interp.lookup import DEFAULT_TEMPLATES, LookupTemplates
+from interp.sources.secretsmanager import NOT_FOUND, FetchResult, SecretValue, TemplatedSource
+
+
+def _stored_value(secret_id: str, value: Any, origin: str) -> SecretValue:
+    if isinstance(value, str):
+        return SecretValue(string=value)
+    if isinstance(value, (bytes, bytearray)):
+        return SecretValue(binary=bytes(value))
+    if isinstance(value, dict):
+        try:
+            return SecretValue(string=json.dumps(value, allow_nan=False))
+        except (TypeError, ValueError):
+            raise ConfigError(f"{origin}: secret {secret_id!r}: a mapping value must be JSON-encodable") from None
+    raise ConfigError(
+        f"{origin}: secret {secret_id!r} is a {type(value).__name__}, not a string, mapping or !!binary; "
+        "quote it to store it as a plaintext SecretString"
+    )
+
+
+def parse_secrets(data: Any, origin: str) -> dict[str, SecretValue]:
+    """Validate loaded YAML into id -> stored value. `origin` names the file in errors."""
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{origin}: expected a mapping of secret id to value, got a {type(data).__name__}")
+    secrets: dict[str, SecretValue] = {}
+    for secret_id, value in data.items():
+        if not isinstance(secret_id, str) or secret_id == "":
+            raise ConfigError(f"{origin}: secret ids must be non-empty strings, got {secret_id!r}")
+        secrets[secret_id] = _stored_value(secret_id, value, origin)
+    return secrets
+
+
+def load_secrets_file(path: str | Path) -> dict[str, SecretValue]:
+    """Load a secrets file; any problem is a ConfigError naming the file (never a value)."""
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import YAMLError
+
+    origin = f"secrets file {str(path)!r}"
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(f"{origin}: cannot read it ({type(error).__name__})") from None
+    try:
+        data = YAML(typ="safe", pure=True).load(text)
+    except YAMLError as error:
+        # Parser messages quote positions and tokens; the token could be a value, so keep only the position.
+        mark = getattr(error, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        raise ConfigError(f"{origin}: not valid YAML{where} ({type(error).__name__})") from None
+    return parse_secrets(data, origin)
+
+
+class FileTransport:
+    """Answers ids from an in-memory mapping; asking for everything at once is free."""
+
+    speculative = True
+
+    def __init__(self, secrets: Mapping[str, SecretValue]) -> None:
+        self.secrets = dict(secrets)
+        self.fetch_count = 0  # how many ids were asked for: lets tests check dedupe
+
+    def fetch(self, ids: Sequence[str]) -> dict[str, FetchResult]:
+        self.fetch_count += len(ids)
+        return {secret_id: self.secrets.get(secret_id, NOT_FOUND) for secret_id in ids}
+
+
+class SecretsFileSource(TemplatedSource):
+    """Resolves paths from a secrets file with Concourse's Secrets Manager lookup rules."""
+
+    def __init__(
+        self,
+        secrets: str | Path | Mapping[str, SecretValue],
+        team: str,
+        pipeline: str | None = None,
+        templates: LookupTemplates = DEFAULT_TEMPLATES,
+    ) -> None:
+        super().__init__(team, pipeline, templates)
+        if isinstance(secrets, (str, Path)):
+            secrets = load_secrets_file(secrets)
+        self._transport = FileTransport(secrets)
+
+    def transport(self) -> FileTransport:
+        return self._transport

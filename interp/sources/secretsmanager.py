@@ -1,0 +1,954 @@
+"""AWS Secrets Manager as a source of `((var))` values, with Concourse's lookup rules.
+
+Two layers, so other stores can reuse the rules (see `secrets_file.py`):
+
+1. Lookup semantics (`resolve_plans`): for each path the candidate ids from
+   `interp.lookup`, in order; the first that EXISTS wins, even if the engine's
+   later field traversal fails. Only ResourceNotFoundException and
+   InvalidRequestException (secret marked for deletion) mean "not here"; any
+   other error fails that path and never falls through to the next candidate.
+   Value decoding: a SecretString holding a JSON object is a dict (ints stay
+   ints); any other SecretString is the string itself; a SecretBinary must be a
+   JSON object.
+2. A transport that fetches ids: `AwsTransport` (BatchGetSecretValue in chunks
+   of 20, or concurrent GetSecretValue once batch is denied), optionally behind
+   `CachingTransport`.
+
+The transport may be asked for every candidate at once (speculation). That
+never changes the answer: an error on a candidate the sequential order would
+not reach is ignored, because `resolve_plans` walks the answers in order.
+
+boto3/botocore are imported lazily, only when a client is built or an AWS
+exception has to be recognised, so importing interp stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import random
+import re
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+from enum import Enum
+from typing import Any, Literal, Protocol, TypeVar
+
+from interp.errors import ConfigError
+from interp.lookup import (
+    DEFAULT_PIPELINE_TEMPLATE,
+    DEFAULT_SHARED_TEMPLATE,
+    DEFAULT_TEAM_TEMPLATE,
+    LookupPlan,
+    LookupTemplates,
+    SkippedCandidate,
+    plan_lookup,
+    validate_scope,
+)
+from interp.sources.base import Failed, Found, NotFound, Outcome
+
+log = logging.getLogger(__name__)
+
+HEALTH_CHECK_SECRET_ID = "__concourse-health-check"
+BATCH_CHUNK_SIZE = 20  # BatchGetSecretValue's limit for SecretIdList
+BOTOCORE_DEFAULT_POOL_SIZE = 10  # botocore's default max_pool_connections
+
+NOT_FOUND_CODES = frozenset({"ResourceNotFoundException", "InvalidRequestException"})
+# Codes meaning "this client may not (or cannot) use BatchGetSecretValue": the
+# per-id GetSecretValue path may still be allowed, so they switch transports.
+BATCH_UNAVAILABLE_CODES = frozenset(
+    {
+        "AccessDeniedException",
+        "AccessDenied",
+        "UnauthorizedOperation",
+        "UnknownOperationException",
+        "InvalidAction",
+        "NotImplemented",
+        "NotImplementedException",
+    }
+)
+_MAX_ERROR_TEXT = 300
+
+# ---------------------------------------------------------------------------
+# Settings
+# ---------------------------------------------------------------------------
+
+ENV_ACCESS_KEY = "CONCOURSE_AWS_SECRETSMANAGER_ACCESS_KEY"
+ENV_SECRET_KEY = "CONCOURSE_AWS_SECRETSMANAGER_SECRET_KEY"
+ENV_SESSION_TOKEN = "CONCOURSE_AWS_SECRETSMANAGER_SESSION_TOKEN"
+ENV_REGION = "CONCOURSE_AWS_SECRETSMANAGER_REGION"
+ENV_PIPELINE_TEMPLATE = "CONCOURSE_AWS_SECRETSMANAGER_PIPELINE_SECRET_TEMPLATE"
+ENV_TEAM_TEMPLATE = "CONCOURSE_AWS_SECRETSMANAGER_TEAM_SECRET_TEMPLATE"
+ENV_SHARED_TEMPLATE = "CONCOURSE_AWS_SECRETSMANAGER_SHARED_SECRET_TEMPLATE"
+ENV_RETRY_ATTEMPTS = "CONCOURSE_SECRET_RETRY_ATTEMPTS"
+ENV_RETRY_INTERVAL = "CONCOURSE_SECRET_RETRY_INTERVAL"
+ENV_CACHE_ENABLED = "CONCOURSE_SECRET_CACHE_ENABLED"
+ENV_CACHE_DURATION = "CONCOURSE_SECRET_CACHE_DURATION"
+ENV_CACHE_DURATION_NOTFOUND = "CONCOURSE_SECRET_CACHE_DURATION_NOTFOUND"
+
+RetryMode = Literal["standard", "adaptive"]
+
+
+@dataclass(frozen=True)
+class SecretsManagerSettings:
+    """Every knob of the Secrets Manager source. Durations are in seconds.
+
+    Credentials are left out of repr so settings can be logged.
+    """
+
+    access_key: str | None = field(default=None, repr=False)
+    secret_key: str | None = field(default=None, repr=False)
+    session_token: str | None = field(default=None, repr=False)
+    region: str | None = None
+    pipeline_secret_template: str = DEFAULT_PIPELINE_TEMPLATE
+    team_secret_template: str = DEFAULT_TEAM_TEMPLATE
+    shared_secret_template: str = DEFAULT_SHARED_TEMPLATE
+    profile: str | None = None
+    retry_attempts: int = 5
+    retry_interval: float = 1.0
+    retry_mode: RetryMode = "standard"
+    cache_enabled: bool = False
+    cache_duration: float = 60.0
+    cache_duration_notfound: float = 10.0
+    max_workers: int | None = None  # None: botocore's connection pool size
+    connect_timeout: float = 5.0
+    read_timeout: float = 10.0
+    batch_enabled: bool = True
+
+    def templates(self) -> LookupTemplates:
+        return LookupTemplates.from_strings(
+            pipeline=self.pipeline_secret_template,
+            team=self.team_secret_template,
+            shared=self.shared_secret_template,
+        )
+
+    @property
+    def has_static_credentials(self) -> bool:
+        return any((self.access_key, self.secret_key, self.session_token))
+
+    def validate(self) -> None:
+        """Raise ConfigError for a setting that cannot work; check templates too."""
+        if self.has_static_credentials and not (self.access_key and self.secret_key):
+            raise ConfigError(
+                "--aws-secretsmanager-access-key and --aws-secretsmanager-secret-key "
+                f"({ENV_ACCESS_KEY}, {ENV_SECRET_KEY}) are both required when any of them "
+                f"or --aws-secretsmanager-session-token ({ENV_SESSION_TOKEN}) is given"
+            )
+        if self.retry_attempts < 1:
+            raise ConfigError(f"--secret-retry-attempts ({ENV_RETRY_ATTEMPTS}) must be at least 1")
+        if self.retry_mode not in ("standard", "adaptive"):
+            raise ConfigError(f"retry mode must be 'standard' or 'adaptive', not {self.retry_mode!r}")
+        if self.max_workers is not None and self.max_workers < 1:
+            raise ConfigError("--max-concurrency must be at least 1")
+        for setting, seconds in (
+            (f"--secret-retry-interval ({ENV_RETRY_INTERVAL})", self.retry_interval),
+            (ENV_CACHE_DURATION, self.cache_duration),
+            (ENV_CACHE_DURATION_NOTFOUND, self.cache_duration_notfound),
+        ):
+            if seconds < 0:
+                raise ConfigError(f"{setting} must not be negative")
+        for setting, seconds in (("--connect-timeout", self.connect_timeout), ("--read-timeout", self.read_timeout)):
+            if seconds <= 0:
+                raise ConfigError(f"{setting} must be positive")
+        self.templates()
+
+
+_GO_DURATION_UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "μs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
+_GO_DURATION_PART = re.compile(r"([0-9]*(?:\.[0-9]*)?)(ns|us|µs|μs|ms|s|m|h)")
+
+
+def parse_go_duration(text: str) -> float:
+    """Seconds in a Go `time.ParseDuration` string: `500ms`, `10s`, `1m30s`, `1.5h`, `0`."""
+    body = text[1:] if text[:1] in ("+", "-") else text
+    negative = text.startswith("-")
+    if body == "0":
+        return 0.0
+    if body == "":
+        raise ValueError(f"invalid duration {text!r}")
+    total = 0.0
+    position = 0
+    while position < len(body):
+        match = _GO_DURATION_PART.match(body, position)
+        if match is None or not any(ch.isdigit() for ch in match.group(1)):
+            raise ValueError(f"invalid duration {text!r}")
+        total += float(match.group(1)) * _GO_DURATION_UNITS[match.group(2)]
+        position = match.end()
+    return -total if negative else total
+
+
+_GO_TRUE = frozenset({"1", "t", "T", "TRUE", "true", "True"})
+_GO_FALSE = frozenset({"0", "f", "F", "FALSE", "false", "False"})
+
+
+def parse_go_bool(text: str) -> bool:
+    """Go's strconv.ParseBool, as Concourse reads boolean environment variables."""
+    if text in _GO_TRUE:
+        return True
+    if text in _GO_FALSE:
+        return False
+    raise ValueError(f"invalid boolean {text!r}")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the Secrets Manager flags; each falls back to its environment variable."""
+    group = parser.add_argument_group("AWS Secrets Manager")
+
+    def add(flag: str, help_text: str, **kwargs: Any) -> None:
+        group.add_argument(flag, default=None, help=help_text, **kwargs)
+
+    add("--aws-secretsmanager-access-key", f"AWS access key (env {ENV_ACCESS_KEY}; default: the standard AWS credential chain)", metavar="KEY")
+    add("--aws-secretsmanager-secret-key", f"AWS secret key for the access key (env {ENV_SECRET_KEY})", metavar="KEY")
+    add("--aws-secretsmanager-session-token", f"AWS session token (env {ENV_SESSION_TOKEN})", metavar="TOKEN")
+    add(
+        "--aws-secretsmanager-region",
+        f"region of the secrets (env {ENV_REGION}; default: AWS_REGION, AWS_DEFAULT_REGION or the profile's region)",
+        metavar="REGION",
+    )
+    add(
+        "--aws-secretsmanager-pipeline-secret-template",
+        f"pipeline-level secret id (env {ENV_PIPELINE_TEMPLATE}; default: {DEFAULT_PIPELINE_TEMPLATE})",
+        metavar="TEMPLATE",
+    )
+    add(
+        "--aws-secretsmanager-team-secret-template",
+        f"team-level secret id (env {ENV_TEAM_TEMPLATE}; default: {DEFAULT_TEAM_TEMPLATE})",
+        metavar="TEMPLATE",
+    )
+    add(
+        "--aws-secretsmanager-shared-secret-template",
+        f"shared secret id (env {ENV_SHARED_TEMPLATE}; default: {DEFAULT_SHARED_TEMPLATE})",
+        metavar="TEMPLATE",
+    )
+    add("--profile", "AWS shared-config profile (env AWS_PROFILE; default: the default profile)", metavar="NAME")
+    add("--secret-retry-attempts", f"attempts per AWS call (env {ENV_RETRY_ATTEMPTS}; default: 5)", type=int, metavar="N")
+    add(
+        "--secret-retry-interval",
+        f"longest wait between attempts, Go duration such as 500ms, 10s, 1m30s (env {ENV_RETRY_INTERVAL}; default: 1s)",
+        metavar="DURATION",
+    )
+    add("--max-concurrency", "parallel GetSecretValue calls (default: botocore's pool size, 10)", type=int, metavar="N")
+    add("--connect-timeout", "AWS connect timeout, Go duration (default: 5s)", metavar="DURATION")
+    add("--read-timeout", "AWS read timeout, Go duration (default: 10s)", metavar="DURATION")
+    group.add_argument(
+        "--no-batch",
+        action="store_true",
+        default=False,
+        help="use GetSecretValue per secret instead of BatchGetSecretValue (default: batch, falling back when denied)",
+    )
+
+
+def settings_from(args: argparse.Namespace, environ: Mapping[str, str] | None = None) -> SecretsManagerSettings:
+    """Settings from parsed flags, then environment variables, then defaults. Validated."""
+    env = os.environ if environ is None else environ
+
+    def pick(attr: str | None, env_name: str | None) -> str | None:
+        flagged = getattr(args, attr, None) if attr else None
+        if flagged is not None:
+            return str(flagged)
+        if env_name is not None and env.get(env_name, "") != "":
+            return env[env_name]
+        return None
+
+    def duration(attr: str | None, flag: str, env_name: str | None, default: float) -> float:
+        text = pick(attr, env_name)
+        if text is None:
+            return default
+        try:
+            return parse_go_duration(text)
+        except ValueError:
+            where = f"{flag} ({env_name})" if env_name else flag
+            raise ConfigError(f"{where}: {text!r} is not a duration such as 500ms, 10s or 1m30s") from None
+
+    def integer(attr: str, flag: str, env_name: str | None) -> int | None:
+        text = pick(attr, env_name)
+        if text is None:
+            return None
+        try:
+            return int(text)
+        except ValueError:
+            where = f"{flag} ({env_name})" if env_name else flag
+            raise ConfigError(f"{where}: {text!r} is not a whole number") from None
+
+    cache_enabled_text = env.get(ENV_CACHE_ENABLED, "")
+    try:
+        cache_enabled = parse_go_bool(cache_enabled_text) if cache_enabled_text else False
+    except ValueError:
+        raise ConfigError(f"{ENV_CACHE_ENABLED}: {cache_enabled_text!r} is not true or false") from None
+
+    retry_mode = env.get("AWS_RETRY_MODE", "standard")
+    retry_attempts = integer("secret_retry_attempts", "--secret-retry-attempts", ENV_RETRY_ATTEMPTS)
+    settings = SecretsManagerSettings(
+        access_key=pick("aws_secretsmanager_access_key", ENV_ACCESS_KEY),
+        secret_key=pick("aws_secretsmanager_secret_key", ENV_SECRET_KEY),
+        session_token=pick("aws_secretsmanager_session_token", ENV_SESSION_TOKEN),
+        region=pick("aws_secretsmanager_region", ENV_REGION) or env.get("AWS_REGION") or None,
+        pipeline_secret_template=pick("aws_secretsmanager_pipeline_secret_template", ENV_PIPELINE_TEMPLATE)
+        or DEFAULT_PIPELINE_TEMPLATE,
+        team_secret_template=pick("aws_secretsmanager_team_secret_template", ENV_TEAM_TEMPLATE) or DEFAULT_TEAM_TEMPLATE,
+        shared_secret_template=pick("aws_secretsmanager_shared_secret_template", ENV_SHARED_TEMPLATE)
+        or DEFAULT_SHARED_TEMPLATE,
+        profile=pick("profile", "AWS_PROFILE"),
+        retry_attempts=5 if retry_attempts is None else retry_attempts,
+        retry_interval=duration("secret_retry_interval", "--secret-retry-interval", ENV_RETRY_INTERVAL, 1.0),
+        retry_mode="adaptive" if retry_mode == "adaptive" else "standard",
+        cache_enabled=cache_enabled,
+        # Concourse has these as web flags; interp reads them from the environment only.
+        cache_duration=duration(None, ENV_CACHE_DURATION, ENV_CACHE_DURATION, 60.0),
+        cache_duration_notfound=duration(None, ENV_CACHE_DURATION_NOTFOUND, ENV_CACHE_DURATION_NOTFOUND, 10.0),
+        max_workers=integer("max_concurrency", "--max-concurrency", None),
+        connect_timeout=duration("connect_timeout", "--connect-timeout", None, 5.0),
+        read_timeout=duration("read_timeout", "--read-timeout", None, 10.0),
+        batch_enabled=not getattr(args, "no_batch", False),
+    )
+    settings.validate()
+    return settings
+
+
+# ---------------------------------------------------------------------------
+# What a transport answers for one id
+# ---------------------------------------------------------------------------
+
+
+class _Missing(Enum):
+    NOT_FOUND = "not found"
+
+    def __repr__(self) -> str:
+        return "NOT_FOUND"
+
+
+NOT_FOUND = _Missing.NOT_FOUND
+
+
+@dataclass(frozen=True, repr=False)
+class SecretValue:
+    """A secret's raw content as stored: SecretString or SecretBinary. Never shown in repr."""
+
+    string: str | None = None
+    binary: bytes | None = None
+
+    def __repr__(self) -> str:
+        kind = "SecretString" if self.string is not None else "SecretBinary"
+        return f"SecretValue({kind}=<hidden>)"
+
+
+@dataclass(frozen=True)
+class FetchError:
+    """The backend refused or failed for one id. `message` is AWS's, which never holds values."""
+
+    code: str
+    message: str = ""
+
+
+FetchResult = SecretValue | Literal[_Missing.NOT_FOUND] | FetchError
+
+
+class Transport(Protocol):
+    """Fetches secret ids. Ids left out of the answer have not been fetched (yet)."""
+
+    @property
+    def speculative(self) -> bool:
+        """True when asking for every candidate up front costs about as much as one."""
+        ...
+
+    def fetch(self, ids: Sequence[str]) -> Mapping[str, FetchResult]: ...
+
+
+# ---------------------------------------------------------------------------
+# Lookup semantics
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SecretNotFound(NotFound):
+    """NotFound that also says which candidates the cross-team guard skipped, and why."""
+
+    skipped: tuple[SkippedCandidate, ...] = ()
+
+
+class _UndecodableSecret(Exception):
+    pass
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(name)  # NaN/Infinity are not JSON to Go either
+
+
+def _json_object(text: str) -> dict[str, Any] | None:
+    try:
+        parsed = json.loads(text, parse_constant=_reject_constant)
+    except ValueError:
+        return None
+    return parsed if isinstance(parsed, dict) else None
+
+
+def decode_secret_value(value: SecretValue) -> Any:
+    """A SecretString JSON object -> dict, other SecretString -> str; SecretBinary must be an object."""
+    if value.string is not None:
+        parsed = _json_object(value.string)
+        return value.string if parsed is None else parsed
+    try:
+        text = bytes(value.binary or b"").decode("utf-8")
+    except UnicodeDecodeError:
+        raise _UndecodableSecret("SecretBinary is not UTF-8 JSON") from None
+    parsed = _json_object(text)
+    if parsed is None:
+        raise _UndecodableSecret("SecretBinary is not a JSON object")
+    return parsed
+
+
+def _found_or_failed(secret_id: str, value: SecretValue, tried: tuple[str, ...]) -> Outcome:
+    try:
+        return Found(decode_secret_value(value), origin=secret_id)
+    except _UndecodableSecret as problem:
+        return Failed(f"secret {secret_id!r}: {problem}", tried=tried, code="InvalidSecretValue", backend=False)
+
+
+def _failure(plan: LookupPlan, index: int, error: FetchError) -> Failed:
+    secret_id = plan.candidates[index].id
+    message = f"secret {secret_id!r}: {error.code}"
+    if error.message:
+        message += f": {error.message}"
+    later = plan.ids[index + 1 :]
+    if later:
+        # Concourse's rule, stated because "why wasn't the team secret used?" is the next question.
+        message += f" (not trying {', '.join(repr(i) for i in later)}: only a missing secret falls through)"
+    return Failed(message, tried=plan.ids[: index + 1], code=error.code, backend=True)
+
+
+def settle(plan: LookupPlan, answers: Mapping[str, FetchResult]) -> Outcome | None:
+    """The outcome of one path walking its candidates in order; None if an answer is still needed."""
+    for index, candidate in enumerate(plan.candidates):
+        answer = answers.get(candidate.id)
+        if answer is None:
+            return None
+        if answer is NOT_FOUND:
+            continue
+        if isinstance(answer, FetchError):
+            return _failure(plan, index, answer)
+        return _found_or_failed(candidate.id, answer, plan.ids[: index + 1])  # type: ignore[arg-type]
+    return SecretNotFound(tried=plan.ids, skipped=plan.skipped)
+
+
+def _ids_to_fetch(plans: Iterable[LookupPlan], answers: Mapping[str, FetchResult], speculative: bool) -> list[str]:
+    wanted: dict[str, None] = {}  # ordered set: earlier levels first within a path
+    for plan in plans:
+        for candidate in plan.candidates:
+            answer = answers.get(candidate.id)
+            if answer is None:
+                wanted.setdefault(candidate.id)
+                if not speculative:
+                    break
+            elif answer is not NOT_FOUND:
+                break  # found or failed: later candidates are never reached
+    return list(wanted)
+
+
+def resolve_plans(plans: Mapping[str, LookupPlan], transport: Transport) -> dict[str, Outcome]:
+    """Resolve every path by its plan, each distinct id fetched at most once.
+
+    A speculative transport is asked for all candidates in one round; otherwise
+    round n asks only for the n-th candidate of paths still unresolved.
+    """
+    answers: dict[str, FetchResult] = {}
+    outcomes: dict[str, Outcome] = {}
+    pending = dict(plans)
+    while pending:
+        for path, plan in list(pending.items()):
+            outcome = settle(plan, answers)
+            if outcome is not None:
+                outcomes[path] = outcome
+                del pending[path]
+        if not pending:
+            break
+        speculative = transport.speculative
+        wanted = _ids_to_fetch(pending.values(), answers, speculative)
+        got = transport.fetch(wanted)
+        answers.update((i, got[i]) for i in wanted if i in got)
+        unanswered = [i for i in wanted if i not in got]
+        # A transport may skip ids only while switching mode (batch denied); otherwise it is a bug
+        # in the transport, and looping again would not help.
+        if unanswered and (not speculative or transport.speculative):
+            answers.update((i, FetchError("NoAnswer", "the secret store gave no answer")) for i in unanswered)
+    return {path: outcomes[path] for path in plans}
+
+
+class TemplatedSource:
+    """A Source applying the lookup templates, guard and decoding over any transport."""
+
+    def __init__(self, team: str, pipeline: str | None, templates: LookupTemplates) -> None:
+        validate_scope(team, pipeline)
+        self.team = team
+        self.pipeline = pipeline
+        self.templates = templates
+
+    def plan(self, path: str) -> LookupPlan:
+        return plan_lookup(path, self.team, self.pipeline, self.templates)
+
+    def transport(self) -> Transport:
+        raise NotImplementedError
+
+    def resolve(self, paths: Sequence[str]) -> dict[str, Outcome]:
+        plans = {path: self.plan(path) for path in dict.fromkeys(paths)}
+        if not plans:
+            return {}
+        return resolve_plans(plans, self.transport())
+
+
+# ---------------------------------------------------------------------------
+# Cache
+# ---------------------------------------------------------------------------
+
+
+class SecretCache:
+    """In-memory, thread-safe cache of found values and not-found answers per secret id.
+
+    Errors are never cached. Entries live `duration` (found) or
+    `duration_notfound` seconds; a duration of 0 disables that kind.
+    """
+
+    def __init__(
+        self,
+        duration: float = 60.0,
+        duration_notfound: float = 10.0,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.duration = duration
+        self.duration_notfound = duration_notfound
+        self._clock = clock
+        self._entries: dict[str, tuple[float, FetchResult]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, secret_id: str) -> FetchResult | None:
+        with self._lock:
+            entry = self._entries.get(secret_id)
+            if entry is None:
+                return None
+            expires_at, result = entry
+            if self._clock() >= expires_at:
+                del self._entries[secret_id]
+                return None
+            return result
+
+    def put(self, secret_id: str, result: FetchResult) -> None:
+        if isinstance(result, FetchError):
+            return
+        ttl = self.duration_notfound if result is NOT_FOUND else self.duration
+        if ttl <= 0:
+            return
+        with self._lock:
+            self._entries[secret_id] = (self._clock() + ttl, result)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._entries)
+
+
+class CachingTransport:
+    """Answers from the cache where it can, and fills it from the inner transport."""
+
+    def __init__(self, inner: Transport, cache: SecretCache) -> None:
+        self.inner = inner
+        self.cache = cache
+
+    @property
+    def speculative(self) -> bool:
+        return self.inner.speculative
+
+    def fetch(self, ids: Sequence[str]) -> dict[str, FetchResult]:
+        answers: dict[str, FetchResult] = {}
+        misses: list[str] = []
+        for secret_id in ids:
+            cached = self.cache.get(secret_id)
+            if cached is None:
+                misses.append(secret_id)
+            else:
+                answers[secret_id] = cached
+        if misses:
+            fetched = self.inner.fetch(misses)
+            for secret_id, result in fetched.items():
+                self.cache.put(secret_id, result)
+            answers.update(fetched)
+        return answers
+
+
+# ---------------------------------------------------------------------------
+# AWS transport
+# ---------------------------------------------------------------------------
+
+
+def _short(text: str) -> str:
+    one_line = " ".join(str(text).split())
+    return one_line if len(one_line) <= _MAX_ERROR_TEXT else one_line[: _MAX_ERROR_TEXT - 1] + "…"
+
+
+def _result_for_code(code: str, message: str) -> FetchResult:
+    return NOT_FOUND if code in NOT_FOUND_CODES else FetchError(code, _short(message))
+
+
+def _client_error_code(error: Exception) -> tuple[str, str]:
+    details = getattr(error, "response", {}).get("Error", {})
+    return str(details.get("Code") or type(error).__name__), str(details.get("Message") or "")
+
+
+def _secret_value(response: Mapping[str, Any]) -> FetchResult:
+    if response.get("SecretString") is not None:
+        return SecretValue(string=response["SecretString"])
+    if response.get("SecretBinary") is not None:
+        return SecretValue(binary=bytes(response["SecretBinary"]))
+    return NOT_FOUND  # a version with neither: Concourse reports the var as not found
+
+
+def _aws_errors() -> tuple[type[Exception], type[Exception]]:
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    return ClientError, BotoCoreError
+
+
+_T = TypeVar("_T")
+_R = TypeVar("_R")
+
+
+class AwsTransport:
+    """Fetches ids from Secrets Manager: batched while allowed, else concurrent GetSecretValue."""
+
+    def __init__(self, client: Any, *, batch_enabled: bool = True, max_workers: int | None = None) -> None:
+        self.client = client
+        self._batch = batch_enabled
+        self.max_workers = max_workers or _pool_size(client)
+
+    @property
+    def speculative(self) -> bool:
+        return self._batch
+
+    @property
+    def batch_enabled(self) -> bool:
+        return self._batch
+
+    def fetch(self, ids: Sequence[str]) -> dict[str, FetchResult]:
+        ids = list(dict.fromkeys(ids))
+        if not ids:
+            return {}
+        if self._batch:
+            return self._fetch_batched(ids)
+        return self._fetch_each(ids)
+
+    def get_one(self, secret_id: str) -> FetchResult:
+        client_error, botocore_error = _aws_errors()
+        try:
+            response = self.client.get_secret_value(SecretId=secret_id)
+        except client_error as error:
+            return _result_for_code(*_client_error_code(error))
+        except botocore_error as error:
+            return FetchError(type(error).__name__, _short(str(error)))
+        return _secret_value(response)
+
+    def _map(self, function: Callable[[_T], _R], items: list[_T]) -> list[_R]:
+        if len(items) == 1:
+            return [function(items[0])]
+        workers = min(self.max_workers, len(items))
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="interp-secretsmanager") as pool:
+            return list(pool.map(function, items))
+
+    def _fetch_each(self, ids: list[str]) -> dict[str, FetchResult]:
+        return dict(zip(ids, self._map(self.get_one, ids)))
+
+    def _fetch_batched(self, ids: list[str]) -> dict[str, FetchResult]:
+        chunks = [ids[i : i + BATCH_CHUNK_SIZE] for i in range(0, len(ids), BATCH_CHUNK_SIZE)]
+        answers: dict[str, FetchResult] = {}
+        unanswered: list[str] = []
+        denied = False
+        for chunk_answer in self._map(self._fetch_chunk, chunks):
+            if chunk_answer is None:
+                denied = True
+                continue
+            chunk_results, chunk_missing = chunk_answer
+            answers.update(chunk_results)
+            unanswered.extend(chunk_missing)
+        if denied:
+            # Silently, once: GetSecretValue may be allowed where the batch call is not.
+            log.debug("BatchGetSecretValue unavailable; using GetSecretValue from now on")
+            self._batch = False
+        if unanswered:
+            # An id the batch neither returned nor reported: ask for it alone rather than guess.
+            answers.update(self._fetch_each(unanswered))
+        return answers
+
+    def _fetch_chunk(self, chunk: list[str]) -> tuple[dict[str, FetchResult], list[str]] | None:
+        """Answers for one chunk and the ids it left unanswered; None when batch is unavailable."""
+        client_error, botocore_error = _aws_errors()
+        wanted = set(chunk)
+        answers: dict[str, FetchResult] = {}
+        request: dict[str, Any] = {"SecretIdList": chunk}
+        try:
+            for _page in range(len(chunk) + 1):  # bounded: a misbehaving NextToken must not loop forever
+                response = self.client.batch_get_secret_value(**request)
+                self._read_batch_page(response, wanted, answers)
+                token = response.get("NextToken")
+                if not token:
+                    break
+                request["NextToken"] = token
+        except client_error as error:
+            code, message = _client_error_code(error)
+            if code in BATCH_UNAVAILABLE_CODES:
+                return None
+            failure = FetchError(code, _short(message))
+            answers.update((i, failure) for i in chunk if i not in answers)
+        except botocore_error as error:
+            failure = FetchError(type(error).__name__, _short(str(error)))
+            answers.update((i, failure) for i in chunk if i not in answers)
+        return answers, [i for i in chunk if i not in answers]
+
+    @staticmethod
+    def _read_batch_page(response: Mapping[str, Any], wanted: set[str], answers: dict[str, FetchResult]) -> None:
+        for entry in response.get("SecretValues") or ():
+            # Ask by name, get the name back; ask by ARN, match the ARN.
+            secret_id = entry.get("Name") if entry.get("Name") in wanted else entry.get("ARN")
+            if secret_id in wanted:
+                answers[secret_id] = _secret_value(entry)
+        for entry in response.get("Errors") or ():
+            secret_id = entry.get("SecretId")
+            if secret_id in wanted:
+                answers[secret_id] = _result_for_code(str(entry.get("ErrorCode", "")), str(entry.get("Message", "")))
+
+
+def _pool_size(client: Any) -> int:
+    config = getattr(getattr(client, "meta", None), "config", None)
+    size = getattr(config, "max_pool_connections", None)
+    return size if isinstance(size, int) and size > 0 else BOTOCORE_DEFAULT_POOL_SIZE
+
+
+# ---------------------------------------------------------------------------
+# Client
+# ---------------------------------------------------------------------------
+
+_REGION_HELP = (
+    "no AWS region for Secrets Manager: set --aws-secretsmanager-region "
+    f"({ENV_REGION}), AWS_REGION or AWS_DEFAULT_REGION, or a region in the AWS profile"
+)
+
+
+def create_client(
+    settings: SecretsManagerSettings,
+    *,
+    session: Any = None,
+    environ: Mapping[str, str] | None = None,
+) -> Any:
+    """A Secrets Manager client built from settings, or from the caller's boto3 session.
+
+    With a caller's session, its credentials are used and the settings' static
+    keys are ignored (deploy tooling brings its own); the region is still
+    `settings.region` if set, else the session's.
+
+    The endpoint honours AWS_ENDPOINT_URL_SECRETS_MANAGER / AWS_ENDPOINT_URL
+    (botocore does this itself).
+    """
+    import boto3
+    from botocore.config import Config
+    from botocore.exceptions import ProfileNotFound
+
+    env = os.environ if environ is None else environ
+    region = settings.region or (session.region_name if session is not None else None)
+    if session is None:
+        try:
+            session = boto3.Session(
+                aws_access_key_id=settings.access_key,
+                aws_secret_access_key=settings.secret_key,
+                aws_session_token=settings.session_token,
+                profile_name=settings.profile,
+            )
+        except ProfileNotFound as error:
+            raise ConfigError(f"--profile (AWS_PROFILE): {error}") from None
+        region = region or env.get("AWS_REGION") or session.region_name
+    if not region:
+        raise ConfigError(_REGION_HELP)
+    config = Config(
+        connect_timeout=settings.connect_timeout,
+        read_timeout=settings.read_timeout,
+        max_pool_connections=max(BOTOCORE_DEFAULT_POOL_SIZE, settings.max_workers or 0),
+        retries={"mode": settings.retry_mode, "total_max_attempts": settings.retry_attempts},
+    )
+    client = session.client("secretsmanager", region_name=region, config=config)
+    use_retry_interval(client, settings.retry_attempts, settings.retry_interval)
+    return client
+
+
+def use_retry_interval(client: Any, attempts: int, interval: float) -> bool:
+    """Make botocore's standard retry handler wait about `interval` between attempts.
+
+    botocore's Config has no knob for the delay, so the handler it registered
+    is swapped for one built from its own public retry classes with a
+    Concourse-like backoff. Returns False (keeping botocore's backoff) when
+    botocore's retry internals are not the expected shape.
+    """
+    try:
+        from botocore.retries import quota, standard
+        from botocore.retries.base import BaseRetryBackoff
+
+        class IntervalBackoff(BaseRetryBackoff):  # type: ignore[misc]
+            # Jitter in [interval/2, interval] so concurrent calls do not retry in lockstep.
+            def delay_amount(self, context: Any) -> float:
+                return interval * (0.5 + random.random() / 2)
+
+        service = client.meta.service_model.service_id.hyphenize()
+        events = client.meta.events
+        retry_quota = standard.RetryQuotaChecker(quota.RetryQuota())
+        handler = standard.RetryHandler(
+            retry_policy=standard.RetryPolicy(
+                retry_checker=standard.StandardRetryConditions(max_attempts=attempts),
+                retry_backoff=IntervalBackoff(),
+            ),
+            retry_event_adapter=standard.RetryEventAdapter(),
+            retry_quota=retry_quota,
+        )
+        unique_id = f"retry-config-{service}"
+        events.unregister(f"needs-retry.{service}", unique_id=unique_id)
+        events.register(f"needs-retry.{service}", handler.needs_retry, unique_id=unique_id)
+        events.register(f"after-call.{service}", retry_quota.release_retry_quota)
+    except (ImportError, AttributeError, TypeError) as error:
+        log.debug("keeping botocore's retry backoff: %s", error)
+        return False
+    return True
+
+
+# ---------------------------------------------------------------------------
+# The source
+# ---------------------------------------------------------------------------
+
+
+class SecretsManagerSource(TemplatedSource):
+    """Resolves paths from AWS Secrets Manager for one team (and pipeline, unless one-off).
+
+    Bring your own `client` or boto3 `session` to use your credentials; else one
+    is built from `settings` on first use. One source keeps its client, its
+    transport mode (batch or per id) and, if enabled, its cache across calls.
+    """
+
+    def __init__(
+        self,
+        team: str,
+        pipeline: str | None = None,
+        settings: SecretsManagerSettings | None = None,
+        *,
+        client: Any = None,
+        session: Any = None,
+        cache: SecretCache | None = None,
+        clock: Callable[[], float] | None = None,
+    ) -> None:
+        self.settings = settings or SecretsManagerSettings()
+        self.settings.validate()
+        super().__init__(team, pipeline, self.settings.templates())
+        if cache is None and self.settings.cache_enabled:
+            cache = SecretCache(
+                self.settings.cache_duration,
+                self.settings.cache_duration_notfound,
+                clock=clock or time.monotonic,
+            )
+        self.cache = cache
+        self._client = client
+        self._session = session
+        self._aws: AwsTransport | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def client(self) -> Any:
+        with self._lock:
+            if self._client is None:
+                self._client = create_client(self.settings, session=self._session)
+            return self._client
+
+    @property
+    def aws_transport(self) -> AwsTransport:
+        client = self.client
+        with self._lock:
+            if self._aws is None:
+                self._aws = AwsTransport(
+                    client, batch_enabled=self.settings.batch_enabled, max_workers=self.settings.max_workers
+                )
+            return self._aws
+
+    def transport(self) -> Transport:
+        if self.cache is None:
+            return self.aws_transport
+        return CachingTransport(self.aws_transport, self.cache)
+
+    def health_check(self) -> HealthReport:
+        return _health_report(self.client, self.settings)
+
+
+@dataclass(frozen=True)
+class HealthReport:
+    """What `/api/v1/info/creds` reports for this backend; never a value."""
+
+    region: str | None
+    pipeline_secret_template: str
+    team_secret_template: str
+    shared_secret_template: str
+    method: str = "GetSecretValue"
+    status: Literal["UP", "DOWN"] = "UP"
+    error: str | None = None
+
+
+def _health_report(client: Any, settings: SecretsManagerSettings) -> HealthReport:
+    result = AwsTransport(client, batch_enabled=False).get_one(HEALTH_CHECK_SECRET_ID)
+    report = HealthReport(
+        region=getattr(getattr(client, "meta", None), "region_name", None) or settings.region,
+        pipeline_secret_template=settings.pipeline_secret_template,
+        team_secret_template=settings.team_secret_template,
+        shared_secret_template=settings.shared_secret_template,
+    )
+    if isinstance(result, FetchError):
+        detail = f"{result.code}: {result.message}" if result.message else result.code
+        return replace(report, status="DOWN", error=detail)
+    return report
+
+
+def health_check(
+    settings: SecretsManagerSettings | None = None,
+    *,
+    client: Any = None,
+    session: Any = None,
+) -> HealthReport:
+    """GetSecretValue of `__concourse-health-check`: found or not found is UP, anything else DOWN."""
+    settings = settings or SecretsManagerSettings()
+    settings.validate()
+    if client is None:
+        client = create_client(settings, session=session)
+    return _health_report(client, settings)
+
+
+__all__ = [
+    "BATCH_CHUNK_SIZE",
+    "HEALTH_CHECK_SECRET_ID",
+    "NOT_FOUND",
+    "AwsTransport",
+    "CachingTransport",
+    "FetchError",
+    "FetchResult",
+    "HealthReport",
+    "SecretCache",
+    "SecretNotFound",
+    "SecretValue",
+    "SecretsManagerSettings",
+    "SecretsManagerSource",
+    "TemplatedSource",
+    "Transport",
+    "add_arguments",
+    "create_client",
+    "decode_secret_value",
+    "health_check",
+    "parse_go_bool",
+    "parse_go_duration",
+    "resolve_plans",
+    "settings_from",
+    "settle",
+    "use_retry_interval",
+]
