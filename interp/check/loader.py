@@ -1,0 +1,398 @@
+"""Load pipeline YAML for checking: plain data for validation, plus positions.
+
+Composes with ruamel.yaml (nodes carry marks) and converts the first document
+to plain Python the way Concourse would read it: merge keys applied, YAML 1.1
+booleans, every alias shared rather than copied. `Document.locate` maps a path
+of keys/indices back to the node's 1-based line and column.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from dataclasses import dataclass, field
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from interp.diagnostics import Diagnostic
+
+Path = tuple[str | int, ...]
+
+# go-yaml v2 (what Concourse decodes with) resolves these plain scalars as bools.
+_YAML11_TRUE = {"y", "Y", "yes", "Yes", "YES", "on", "On", "ON"}
+_YAML11_FALSE = {"n", "N", "no", "No", "NO", "off", "Off", "OFF"}
+
+# Past this many nodes (counting every alias expansion) we refuse to validate:
+# a billion-laughs document would otherwise make the validators walk forever.
+# go-yaml has a similar guard ("excessive aliasing").
+MAX_EXPANDED_NODES = 2_000_000
+
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
+@dataclass
+class Document:
+    """The first YAML document of a file as plain data, with node positions."""
+
+    filename: str
+    data: Any
+    root: Node | None
+    # id(container) -> {key or index: (key node or None, value node)}
+    positions: dict[int, dict[Any, tuple[Node | None, Node]]] = field(default_factory=dict)
+    document_count: int = 1
+
+    def node_at(self, path: Path, *, key: bool = False) -> Node | None:
+        """The value node at `path` (or the key node of its last step)."""
+        node: Node | None = self.root
+        current: Any = self.data
+        for i, step in enumerate(path):
+            entry = self.positions.get(id(current), {}).get(step)
+            if entry is None:
+                return node
+            key_node, node = entry
+            if key and i == len(path) - 1 and key_node is not None:
+                return key_node
+            current = current[step] if isinstance(current, (dict, list)) else None
+        return node
+
+    def locate(self, path: Path, *, key: bool = False) -> tuple[int, int]:
+        """1-based (line, column) of the node at `path`; the nearest ancestor if absent."""
+        node = self.node_at(path, key=key)
+        if node is None:
+            return 1, 1
+        return node.start_mark.line + 1, node.start_mark.column + 1
+
+
+@dataclass
+class LoadResult:
+    document: Document | None
+    diagnostics: list[Diagnostic]
+
+
+def _diag(filename: str, line: int, column: int, rule: str, message: str,
+          severity: str = "error") -> Diagnostic:
+    return Diagnostic(filename, line, column, severity, rule, message)  # type: ignore[arg-type]
+
+
+def decode_bytes(raw: bytes, filename: str) -> tuple[str | None, list[Diagnostic]]:
+    """UTF-8 text of a file, or an `encoding` diagnostic saying where it breaks."""
+    if b"\x00" in raw:
+        return None, [_position_diag(raw, raw.index(b"\x00"), filename,
+                                     "binary file (NUL byte): not a YAML pipeline")]
+    try:
+        return raw.decode("utf-8-sig"), []
+    except UnicodeDecodeError as exc:
+        return None, [_position_diag(raw, exc.start, filename,
+                                     f"not valid UTF-8 (byte 0x{raw[exc.start]:02x})")]
+
+
+def _position_diag(raw: bytes, offset: int, filename: str, message: str) -> Diagnostic:
+    line = raw.count(b"\n", 0, offset) + 1
+    column = offset - (raw.rfind(b"\n", 0, offset) + 1) + 1
+    return _diag(filename, line, column, "encoding", message)
+
+
+def load_text(text: str, filename: str) -> LoadResult:
+    """Parse `text`; on any diagnostic that makes validation pointless, document is None."""
+    if "\x00" in text:
+        return LoadResult(None, [_position_diag(text.encode("utf-8", "replace"),
+                                                text.encode("utf-8", "replace").index(b"\x00"), filename,
+                                                "binary file (NUL byte): not a YAML pipeline")])
+    text = text.removeprefix("\ufeff")
+    try:
+        with warnings.catch_warnings():
+            # Real pipelines redefine anchors; YAML allows it, ruamel warns.
+            warnings.simplefilter("ignore")
+            nodes = list(YAML(typ="safe", pure=True).compose_all(text))
+    except MarkedYAMLError as exc:
+        return LoadResult(None, [_yaml_error(exc, text, filename)])
+    except YAMLError as exc:  # no position available
+        return LoadResult(None, [_diag(filename, 1, 1, "yaml-syntax", str(exc).strip())])
+
+    if not nodes or all(_is_null(n) for n in nodes):
+        return LoadResult(None, [_diag(filename, 1, 1, "empty", "file contains no YAML content")])
+    root = nodes[0]
+    if _is_null(root):
+        line = root.start_mark.line + 1
+        return LoadResult(None, [_diag(filename, line, 1, "empty",
+                                       "the first YAML document is empty (fly reads only the first)")])
+
+    converter = _Converter(filename)
+    if converter.expanded_size(root) > MAX_EXPANDED_NODES:
+        line, col = root.start_mark.line + 1, root.start_mark.column + 1
+        return LoadResult(None, [_diag(filename, line, col, "yaml-syntax",
+                                       "document contains excessive aliasing (expands to more than "
+                                       f"{MAX_EXPANDED_NODES:,} nodes)")])
+    data = converter.convert(root)
+    diags = converter.diagnostics
+    if len(nodes) > 1:
+        second = nodes[1]
+        diags.append(_diag(filename, _document_start_line(text, second), 1, "multiple-documents",
+                           f"fly reads only the first YAML document; {len(nodes) - 1} more ignored",
+                           "warning"))
+    doc = Document(filename, data, root, converter.positions, len(nodes))
+    return LoadResult(doc, diags)
+
+
+def _is_null(node: Node | None) -> bool:
+    return node is None or (isinstance(node, ScalarNode) and node.tag == "tag:yaml.org,2002:null"
+                            and node.value in ("", "~", "null", "Null", "NULL"))
+
+
+def _document_start_line(text: str, node: Node) -> int:
+    """Line of the `---` that opens `node`'s document, else the node's own line."""
+    lines = text.splitlines()
+    for index in range(min(node.start_mark.line, len(lines) - 1), -1, -1):
+        if lines[index].startswith("---"):
+            return index + 1
+    return node.start_mark.line + 1
+
+
+def _yaml_error(exc: MarkedYAMLError, text: str, filename: str) -> Diagnostic:
+    mark = exc.problem_mark or exc.context_mark
+    line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+    message = exc.problem or "invalid YAML"
+    if exc.context:
+        message = f"{exc.context}: {message}" if exc.problem else exc.context
+        start = exc.context_mark
+        if start is not None and mark is not None and start.line != mark.line:
+            message += f" (started at line {start.line + 1}, column {start.column + 1})"
+    template = _template_marker(text)
+    if template is not None:
+        kind, t_line, t_col = template
+        return _diag(filename, t_line, t_col, "template-syntax",
+                     f"this looks like {'an' if kind == 'ERB' else 'a'} {kind} template, not a pipeline: render it first "
+                     f"(YAML parsing fails at line {line}, column {col}: {message})")
+    return _diag(filename, line, col, "yaml-syntax", message)
+
+
+_TEMPLATE_MARKERS = [
+    ("ERB", re.compile(r"<%")),
+    ("Jinja", re.compile(r"\{%")),
+    ("ytt", re.compile(r"^\s*#@|\(@[=-]")),
+]
+
+
+def _template_marker(text: str) -> tuple[str, int, int] | None:
+    """First line holding an ERB/Jinja/ytt template marker: (kind, line, column)."""
+    for number, line in enumerate(text.splitlines(), start=1):
+        for kind, pattern in _TEMPLATE_MARKERS:
+            match = pattern.search(line)
+            if match:
+                column = len(line) - len(line.lstrip()) if kind == "ytt" and line.lstrip().startswith("#@") \
+                    else match.start()
+                return kind, number, column + 1
+    return None
+
+
+def ytt_marker(text: str) -> tuple[int, int] | None:
+    """Position of the first ytt `#@` directive in otherwise valid YAML."""
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.lstrip()
+        if stripped.startswith("#@"):
+            return number, len(line) - len(stripped) + 1
+    return None
+
+
+class _Converter:
+    """Node tree -> plain data. Each node converts once, so aliases share objects."""
+
+    def __init__(self, filename: str) -> None:
+        self.filename = filename
+        self.diagnostics: list[Diagnostic] = []
+        self.positions: dict[int, dict[Any, tuple[Node | None, Node]]] = {}
+        self._done: dict[int, Any] = {}
+        self._in_progress: set[int] = set()
+
+    def expanded_size(self, root: Node) -> int:
+        """Node count with every alias expanded, computed without expanding (memoised)."""
+        sizes: dict[int, int] = {}
+        visiting: set[int] = set()
+
+        def size(node: Node) -> int:
+            key = id(node)
+            if key in sizes:
+                return sizes[key]
+            if key in visiting:  # recursive alias: convert() reports it
+                return 1
+            visiting.add(key)
+            total = 1
+            for child in _children(node):
+                total += size(child)
+                if total > MAX_EXPANDED_NODES:
+                    break
+            visiting.discard(key)
+            sizes[key] = total
+            return total
+
+        return size(root)
+
+    def convert(self, node: Node) -> Any:
+        key = id(node)
+        if key in self._in_progress:  # checked first: an unfinished container is already in _done
+            self._error(node, "yaml-syntax", "anchor contains itself (recursive alias)")
+            return None
+        if key in self._done:
+            return self._done[key]
+        if isinstance(node, ScalarNode):
+            value = scalar_value(node)
+            self._done[key] = value
+            return value
+        self._in_progress.add(key)
+        try:
+            if isinstance(node, SequenceNode):
+                return self._sequence(node)
+            return self._mapping(node)
+        finally:
+            self._in_progress.discard(key)
+
+    def _sequence(self, node: SequenceNode) -> list[Any]:
+        result: list[Any] = []
+        self._done[id(node)] = result
+        where: dict[Any, tuple[Node | None, Node]] = {}
+        self.positions[id(result)] = where
+        for index, child in enumerate(node.value):
+            result.append(self.convert(child))
+            where[index] = (None, child)
+        return result
+
+    def _mapping(self, node: MappingNode) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        self._done[id(node)] = result
+        where: dict[Any, tuple[Node | None, Node]] = {}
+        self.positions[id(result)] = where
+        merges: list[Node] = []
+        own: list[tuple[Node, Node]] = []
+        seen: dict[Any, Node] = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == _MERGE_TAG or (isinstance(key_node, ScalarNode) and key_node.value == "<<"
+                                              and key_node.style is None):
+                merges.append(value_node)
+                continue
+            if not isinstance(key_node, ScalarNode):
+                # `a: {{x}}` is a flow mapping whose key is a mapping: point at its opening brace.
+                where_node = node if node.flow_style and isinstance(key_node, MappingNode) else key_node
+                self._error(where_node, "yaml-syntax", _non_scalar_key_message(key_node))
+                continue
+            identity = _key_identity(key_node)
+            if identity in seen:
+                self._error(key_node, "duplicate-key", f'mapping key "{key_node.value}" already defined '
+                            f"at line {seen[identity].start_mark.line + 1}")
+                continue
+            seen[identity] = key_node
+            own.append((key_node, value_node))
+        # Merged keys first (earlier sources win among themselves), own keys override.
+        for source in self._merge_sources(merges):
+            src = self.convert(source)
+            if not isinstance(src, dict):
+                continue
+            src_where = self.positions.get(id(src), {})
+            for k, v in src.items():
+                if k not in result:
+                    result[k] = v
+                    where[k] = src_where.get(k, (None, source))
+        for key_node, value_node in own:
+            k = json_key(key_node)
+            result[k] = self.convert(value_node)
+            where[k] = (key_node, value_node)
+        return result
+
+    def _merge_sources(self, merges: list[Node]) -> list[Node]:
+        sources: list[Node] = []
+        for value in merges:
+            if isinstance(value, MappingNode):
+                sources.append(value)
+            elif isinstance(value, SequenceNode) and all(isinstance(v, MappingNode) for v in value.value):
+                sources.extend(value.value)
+            else:
+                self._error(value, "yaml-syntax", "merge key '<<' needs a mapping or a list of mappings")
+        return sources
+
+    def _error(self, node: Node, rule: str, message: str) -> None:
+        self.diagnostics.append(_diag(self.filename, node.start_mark.line + 1,
+                                      node.start_mark.column + 1, rule, message))
+
+
+def _children(node: Node) -> list[Node]:
+    if isinstance(node, SequenceNode):
+        return list(node.value)
+    if isinstance(node, MappingNode):
+        return [n for pair in node.value for n in pair]
+    return []
+
+
+def _non_scalar_key_message(node: Node) -> str:
+    message = "mapping key must be a scalar, not a " + ("mapping" if isinstance(node, MappingNode) else "list")
+    if isinstance(node, MappingNode) and node.flow_style:
+        message += " (an unquoted {{placeholder}}? Concourse's old {{var}} syntax is now ((var)))"
+    return message
+
+
+def scalar_value(node: ScalarNode) -> Any:
+    """The value Concourse (go-yaml v2 -> JSON) would see for a scalar."""
+    tag, text = node.tag, node.value
+    if tag == "tag:yaml.org,2002:str":
+        if node.style is None and (text in _YAML11_TRUE or text in _YAML11_FALSE):
+            return text in _YAML11_TRUE
+        return text
+    if tag == "tag:yaml.org,2002:null":
+        return None
+    if tag == "tag:yaml.org,2002:bool":
+        return text.lower() in ("true", "yes", "on", "y")
+    if tag == "tag:yaml.org,2002:int":
+        return _int(text)
+    if tag == "tag:yaml.org,2002:float":
+        return _float(text)
+    return text  # timestamps, binary and custom tags stay text
+
+
+def _int(text: str) -> int | str:
+    cleaned = text.replace("_", "")
+    try:
+        if cleaned.lower().startswith(("0x", "-0x", "+0x")):
+            return int(cleaned, 16)
+        if cleaned.lower().startswith(("0o", "-0o", "+0o")):
+            return int(cleaned, 8)
+        if cleaned.lower().startswith(("0b", "-0b", "+0b")):
+            return int(cleaned, 2)
+        if len(cleaned.lstrip("+-")) > 1 and cleaned.lstrip("+-").startswith("0"):
+            return int(cleaned, 8)  # YAML 1.1 octal
+        return int(cleaned)
+    except ValueError:
+        return text
+
+
+def _float(text: str) -> float | str:
+    lowered = text.lower().replace("_", "")
+    if lowered in (".inf", "+.inf"):
+        return float("inf")
+    if lowered == "-.inf":
+        return float("-inf")
+    if lowered == ".nan":
+        return float("nan")
+    try:
+        return float(lowered)
+    except ValueError:
+        return text
+
+
+def _key_identity(node: ScalarNode) -> tuple[str, Any]:
+    value = node.value if node.tag == "tag:yaml.org,2002:str" else scalar_value(node)
+    return type(value).__name__, value
+
+
+def json_key(node: ScalarNode) -> str:
+    """Keys as JSON sees them after Concourse's YAML->JSON step: always strings.
+
+    Unlike values, plain `y`/`no`/`on` keys stay as written: go-yaml would turn
+    them into "true"/"false", which only obscures messages about them.
+    """
+    value = node.value if node.tag == "tag:yaml.org,2002:str" else scalar_value(node)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    return str(value)

@@ -1,0 +1,68 @@
+"""`interp check` entry points: load -> schema -> structure, one sorted list of diagnostics."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+from interp.check.loader import decode_bytes, load_text, ytt_marker
+from interp.diagnostics import Diagnostic
+
+_TOP_LEVEL_PIPELINE_KEY = re.compile(r"""^["']?(jobs|resources)["']?[ \t]*:""", re.MULTILINE)
+
+
+def check_text(text: str, filename: str, *, strict: bool = False) -> list[Diagnostic]:
+    """Every problem fly validate-pipeline would find in `text`, plus YAML-level ones, with positions.
+
+    `strict` mirrors `fly validate-pipeline --strict`: unknown top-level keys are errors
+    (failing on warnings is the caller's exit-code decision).
+    """
+    loaded = load_text(text, filename)
+    diags = list(loaded.diagnostics)
+    if loaded.document is None:
+        return _finish(diags)
+    if (marker := ytt_marker(text)) is not None:
+        diags.append(Diagnostic(filename, *marker, "warning", "ytt-template",
+                                "ytt directive ('#@'): if this file is a ytt template, check its rendered output"))
+    # Imported here so that loading fails fast without paying for jsonschema.
+    from interp.check import schema, structure
+
+    diags.extend(schema.validate(loaded.document))
+    diags.extend(structure.check(loaded.document, strict=strict))
+    return _finish(diags)
+
+
+def check_file(path: str | os.PathLike[str], *, strict: bool = False) -> list[Diagnostic]:
+    """check_text on a file's bytes; `-` reads standard input."""
+    name = os.fspath(path)
+    if name == "-":
+        import sys
+
+        raw = sys.stdin.buffer.read()
+        name = "<stdin>"
+    else:
+        raw = Path(name).read_bytes()
+    text, diags = decode_bytes(raw, name)
+    if text is None:
+        return diags
+    return check_text(text, name, strict=strict)
+
+
+def is_pipeline_file(text: str) -> bool:
+    """A YAML mapping with `jobs:` or `resources:` at the top level (the hook's default selection)."""
+    if _TOP_LEVEL_PIPELINE_KEY.search(text):
+        return True
+    stripped = text.lstrip()
+    if not stripped.startswith("{"):
+        return False
+    # Flow/JSON style: only then pay for a parse.
+    doc = load_text(text, "<probe>").document
+    return doc is not None and isinstance(doc.data, dict) and bool({"jobs", "resources"} & doc.data.keys())
+
+
+def _finish(diags: list[Diagnostic]) -> list[Diagnostic]:
+    """Sort, drop exact repeats, and let a specific check win over the generic schema rule at one node."""
+    specific = {(d.file, d.line, d.column) for d in diags if d.rule != "schema" and d.severity == "error"}
+    kept = {d for d in diags if not (d.rule == "schema" and (d.file, d.line, d.column) in specific)}
+    return sorted(kept)
