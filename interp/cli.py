@@ -77,9 +77,10 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     commands.required = True
 
-    from interp.commands import health, render
+    from interp.commands import check, health, render
 
     render.add_parser(commands)
+    check.add_parser(commands)
     health.add_parser(commands)
     return parser
 

@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
+from typing import Any
 
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from interp.diagnostics import Diagnostic, Severity
+from interp.errors import ConfigError
 from interp.document import Source, is_string_scalar, walk
 from interp.reference import ReferenceSyntaxError, parse_name, reference_spans
 
@@ -29,6 +31,26 @@ _SPACED_NAME = re.compile(r"\(\((?:[ \t]+[-/.:@\"\w]+[ \t]*|[-/.:@\"\w]+[ \t]+)\
 CrossTeamProbe = Callable[[str, str | None], str | None]
 
 
+def cross_team_probe(templates: Any = None, pipeline: str | None = None) -> CrossTeamProbe:
+    """A probe for the cross-team guard under `templates` (Concourse's defaults if None).
+
+    Without a team the pipeline's own team is unknown: a name is reported when
+    its lookup would reach some team's namespace through the shared template.
+    """
+    from interp import lookup
+
+    chosen = templates if templates is not None else lookup.DEFAULT_TEMPLATES
+
+    def probe(path: str, team: str | None) -> str | None:
+        try:
+            skipped = lookup.guarded_candidates(path, team or "any-team", pipeline or "any-pipeline", chosen)
+        except (ValueError, ConfigError):
+            return None
+        return skipped[0].id if skipped else None
+
+    return probe
+
+
 def lint_references(
     text: str,
     root: Node,
@@ -37,6 +59,7 @@ def lint_references(
     cross_team: CrossTeamProbe | None = None,
     team: str | None = None,
 ) -> list[Diagnostic]:
+    cross_team = cross_team or cross_team_probe()
     source = Source(filename, text, [root])
     declared = _declared_sources(root)
     used_sources: set[str] = set()
@@ -80,15 +103,15 @@ def lint_references(
                         f"missing source '{reference.source}' in var: {reference.canonical} "
                         "(no var_sources entry of that name)",
                     )
-            elif reference.source is None and cross_team is not None:
+            elif reference.source is None:
                 reached = cross_team(reference.path, team)
                 if reached is not None:
                     report(
                         index,
                         "warning",
                         "cross-team-var",
-                        f"var {reference.canonical} would be looked up as '{reached}', inside another team's "
-                        "secrets; interp never looks it up (store it at a team or pipeline path)",
+                        f"var {reference.canonical}: its shared-path candidate '{reached}' lies in another team's "
+                        "namespace, so interp skips it; the var resolves only from a team or pipeline path",
                     )
     for name, key_node in declared.items():
         if name not in used_sources:

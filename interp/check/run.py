@@ -7,16 +7,25 @@ import re
 from pathlib import Path
 
 from interp.check.loader import decode_bytes, load_text, ytt_marker
+from interp.check.references import CrossTeamProbe, lint_references
 from interp.diagnostics import Diagnostic
 
 _TOP_LEVEL_PIPELINE_KEY = re.compile(r"""^["']?(jobs|resources)["']?[ \t]*:""", re.MULTILINE)
 
 
-def check_text(text: str, filename: str, *, strict: bool = False) -> list[Diagnostic]:
+def check_text(
+    text: str,
+    filename: str,
+    *,
+    strict: bool = False,
+    cross_team: CrossTeamProbe | None = None,
+    team: str | None = None,
+) -> list[Diagnostic]:
     """Every problem fly validate-pipeline would find in `text`, plus YAML-level ones, with positions.
 
     `strict` mirrors `fly validate-pipeline --strict`: unknown top-level keys are errors
-    (failing on warnings is the caller's exit-code decision).
+    (failing on warnings is the caller's exit-code decision). `cross_team` says which
+    var names the cross-team guard would stop (see interp.lookup).
     """
     loaded = load_text(text, filename)
     diags = list(loaded.diagnostics)
@@ -30,10 +39,20 @@ def check_text(text: str, filename: str, *, strict: bool = False) -> list[Diagno
 
     diags.extend(schema.validate(loaded.document))
     diags.extend(structure.check(loaded.document, strict=strict))
+    if loaded.document.root is not None:
+        diags.extend(
+            lint_references(text.removeprefix("\ufeff"), loaded.document.root, filename, cross_team=cross_team, team=team)
+        )
     return _finish(diags)
 
 
-def check_file(path: str | os.PathLike[str], *, strict: bool = False) -> list[Diagnostic]:
+def check_file(
+    path: str | os.PathLike[str],
+    *,
+    strict: bool = False,
+    cross_team: CrossTeamProbe | None = None,
+    team: str | None = None,
+) -> list[Diagnostic]:
     """check_text on a file's bytes; `-` reads standard input."""
     name = os.fspath(path)
     if name == "-":
@@ -46,7 +65,7 @@ def check_file(path: str | os.PathLike[str], *, strict: bool = False) -> list[Di
     text, diags = decode_bytes(raw, name)
     if text is None:
         return diags
-    return check_text(text, name, strict=strict)
+    return check_text(text, name, strict=strict, cross_team=cross_team, team=team)
 
 
 def is_pipeline_file(text: str) -> bool:

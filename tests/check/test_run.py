@@ -43,4 +43,5 @@ def test_secretsmanager_template_with_spaces_is_fine() -> None:
     text = ("var_sources:\n- name: aws\n  type: secretsmanager\n  config:\n    region: eu-west-1\n"
             "    pipeline_secret_template: '/c/{{ .Team }}/{{.Pipeline}}/{{.Secret}}'\n"
             "jobs:\n- name: j\n  plan: []\n")
-    assert check_text(text, "s.yml") == []
+    # The source is unused here (a warning of its own); the templates themselves are fine.
+    assert [d for d in check_text(text, "s.yml") if d.rule != "unused-var-source"] == []

@@ -1,0 +1,157 @@
+"""`interp check`: the pre-commit gate. Everything fly validate-pipeline checks, with line numbers."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from interp.check.references import CrossTeamProbe
+from interp.diagnostics import Diagnostic
+from interp.errors import ConfigError, ExitCode
+
+HELP = "validate pipelines as fly validate-pipeline would, with file:line:col"
+DESCRIPTION = """\
+Check pipeline files: YAML syntax and duplicate keys, the pipeline schema,
+every structural check of fly validate-pipeline (names, resources, passed
+constraints, groups, job cycles, steps, var_sources, task configs) and the
+((var)) references themselves. Each problem is reported once as
+file:line:col: severity: message [rule]. Offline unless --resolve is given;
+without it, interp check never touches the network.
+
+exit codes: 0 no errors (warnings pass unless --strict), 1 errors, 2 usage,
+3 the secret backend failed (--resolve).
+"""
+
+
+def add_parser(commands: Any) -> None:
+    from interp.cli import add_lookup_arguments, add_static_var_arguments
+
+    parser = commands.add_parser(
+        "check", help=HELP, description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("files", nargs="+", metavar="FILE", help="pipeline file(s); - reads standard input")
+    parser.add_argument(
+        "--strict",
+        action="store_true",
+        help="fail on warnings too, and reject unknown top-level keys (like fly validate-pipeline --strict)",
+    )
+    parser.add_argument(
+        "--format",
+        choices=("text", "json", "github"),
+        default="text",
+        help="text (default; coloured on a terminal unless NO_COLOR is set), json (a list of "
+        "{file, line, column, severity, rule, message}), or github (workflow-command annotations)",
+    )
+    parser.add_argument(
+        "--only-pipelines",
+        action="store_true",
+        help="skip, silently, files that are not pipelines (a YAML mapping with jobs: or resources: "
+        "at the top level); what the pre-commit hook does",
+    )
+    parser.add_argument(
+        "--resolve",
+        action="store_true",
+        help="also confirm that every reference resolves (static vars, then AWS Secrets Manager "
+        "with --team), without printing or storing any value",
+    )
+    add_static_var_arguments(parser)
+    add_lookup_arguments(parser)
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
+    from interp.check.report import format_github, format_json, format_text, summary_line
+    from interp.check.run import check_text, is_pipeline_file
+
+    probe = _cross_team_probe(args, environ)
+    texts = _read_all(args.files)
+    diagnostics: list[Diagnostic] = []
+    checked: list[tuple[str, str]] = []
+    for name, text, problems in texts:
+        if problems:
+            diagnostics += problems
+            continue
+        if args.only_pipelines and not is_pipeline_file(text):
+            continue
+        found = check_text(text, name, strict=args.strict, cross_team=probe, team=args.team)
+        diagnostics += found
+        if not any(d.severity == "error" for d in found):
+            checked.append((name, text))
+    backend_failed = False
+    if args.resolve and checked:
+        resolved, backend_failed = _resolve(args, environ, checked)
+        diagnostics += resolved
+    diagnostics.sort()
+
+    if args.format == "json":
+        sys.stdout.write(format_json(diagnostics))
+    elif args.format == "github":
+        sys.stdout.write(format_github(diagnostics))
+    else:
+        color = sys.stdout.isatty() and not environ.get("NO_COLOR")
+        sys.stdout.write(format_text(diagnostics, color=color))
+        if texts:
+            sys.stderr.write(summary_line(diagnostics, len(texts)) + "\n")
+    sys.stdout.flush()
+
+    if backend_failed:
+        return ExitCode.BACKEND
+    if any(d.severity == "error" for d in diagnostics) or (args.strict and diagnostics):
+        return ExitCode.BAD_INPUT
+    return ExitCode.OK
+
+
+def _read_all(files: list[str]) -> list[tuple[str, str, list[Diagnostic]]]:
+    """(name, text, problems) per file; unreadable or undecodable files carry their problem."""
+    from interp.check.loader import decode_bytes
+
+    result = []
+    for file in files:
+        name = "<stdin>" if file == "-" else file
+        try:
+            raw = sys.stdin.buffer.read() if file == "-" else Path(file).read_bytes()
+        except OSError as error:
+            reason = error.strerror or type(error).__name__
+            result.append((name, "", [Diagnostic(name, 1, 1, "error", "read", f"cannot read file: {reason}")]))
+            continue
+        text, problems = decode_bytes(raw, name)
+        result.append((name, text or "", problems))
+    return result
+
+
+def _cross_team_probe(args: argparse.Namespace, environ: Mapping[str, str]) -> CrossTeamProbe:
+    """The cross-team guard under the configured templates (flags and environment)."""
+    from interp.check.references import cross_team_probe
+    from interp.sources import secretsmanager
+
+    templates = secretsmanager.settings_from(args, environ).templates()
+    return cross_team_probe(templates, args.pipeline if args.team else None)
+
+
+def _resolve(
+    args: argparse.Namespace, environ: Mapping[str, str], files: list[tuple[str, str]]
+) -> tuple[list[Diagnostic], bool]:
+    """Render every clean file without keeping the output; problems become diagnostics."""
+    from interp.commands.common import credentials_from_args, static_vars_from_args
+    from interp.document import load_source
+    from interp.engine import render_sources
+    from interp.errors import InterpError
+    from interp.render import make_resolver
+
+    resolver = make_resolver(vars=static_vars_from_args(args), credentials=credentials_from_args(args, environ))
+    try:
+        render_sources([load_source(text, name) for name, text in files], resolver)
+    except InterpError as error:
+        diagnostics = [
+            Diagnostic(
+                p.location.file, p.location.line, p.location.column, "error",
+                "backend" if p.backend else "unresolved-var", p.message,
+            )  # fmt: skip
+            for p in error.problems
+        ]
+        return diagnostics, any(p.backend for p in error.problems)
+    return [], False
+

@@ -1,0 +1,162 @@
+"""`interp check` as a user and as pre-commit run it."""
+
+import json
+import os
+import pty
+import subprocess
+import sys
+
+from ruamel.yaml import YAML
+
+from tests.cli import REPO, clean_environment, interp
+from tests.corpus import INVALID, PUBLIC
+
+EXAMPLE = REPO / "fixtures" / "example"
+GOOD = "resources:\n- name: r\n  type: git\njobs:\n- name: j\n  plan:\n  - get: r\n"
+BAD = GOOD + "  - get: nope\n"
+WARNS = "jobs:\n- name: Build\n  plan: []\n"
+
+
+def write(tmp_path, name, text):
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def test_clean_file_passes_with_a_summary(tmp_path):
+    result = interp("check", str(write(tmp_path, "p.yml", GOOD)))
+    assert (result.code, result.stdout) == (0, "")
+    assert result.stderr == "no problems in 1 file\n"
+
+
+def test_errors_fail_with_file_line_col_and_rule(tmp_path):
+    path = write(tmp_path, "p.yml", BAD)
+    result = interp("check", str(path))
+    assert result.code == 1
+    assert result.stdout.splitlines()[0].startswith(f"{path}:8:")
+    assert "[unknown-resource]" in result.stdout
+
+
+def test_warnings_pass_unless_strict(tmp_path):
+    path = write(tmp_path, "p.yml", WARNS)
+    relaxed = interp("check", str(path))
+    assert relaxed.code == 0 and "warning:" in relaxed.stdout
+    assert interp("check", "--strict", str(path)).code == 1
+
+
+def test_json_format_is_a_stable_list(tmp_path):
+    path = write(tmp_path, "p.yml", BAD)
+    items = json.loads(interp("check", "--format", "json", str(path)).stdout)
+    assert items and all(list(item) == ["file", "line", "column", "severity", "rule", "message"] for item in items)
+    assert items[0]["file"] == str(path) and items[0]["severity"] == "error"
+
+
+def test_github_format_gives_annotations(tmp_path):
+    path = write(tmp_path, "p.yml", BAD)
+    line = interp("check", "--format", "github", str(path)).stdout.splitlines()[0]
+    assert line.startswith(f"::error file={path},line=8,col=")
+    assert "title=unknown-resource::" in line
+
+
+def run_on_terminal(args, env_extra):
+    """Run interp with stdout on a pseudo-terminal; return what it printed there."""
+    leader, follower = pty.openpty()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "interp", *args], stdout=follower, stderr=subprocess.DEVNULL,
+        env=clean_environment(env_extra),
+    )  # fmt: skip
+    os.close(follower)
+    output = b""
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        output += chunk
+    process.wait(timeout=60)
+    os.close(leader)
+    return output.decode()
+
+
+def test_colour_only_on_a_terminal_and_never_with_no_color(tmp_path):
+    path = str(write(tmp_path, "p.yml", BAD))
+    assert "\033[" in run_on_terminal(["check", path], {})
+    assert "\033[" not in run_on_terminal(["check", path], {"NO_COLOR": "1"})
+    assert "\033[" not in interp("check", path).stdout
+
+
+def test_only_pipelines_skips_other_yaml_silently(tmp_path):
+    other = write(tmp_path, "compose.yml", "services:\n  web: {image: nginx}\n")
+    bad = write(tmp_path, "p.yml", BAD)
+    result = interp("check", "--only-pipelines", str(other), str(bad))
+    assert result.code == 1
+    assert str(other) not in result.stdout and str(bad) in result.stdout
+
+
+def test_corpus_errors_are_exactly_the_recorded_findings():
+    result = interp("check", "--format", "json", *map(str, PUBLIC))
+    files_with_errors = {item["file"].rsplit("/", 1)[-1] for item in json.loads(result.stdout) if item["severity"] == "error"}
+    findings = (REPO / "fixtures" / "corpus-findings.md").read_text()
+    recorded = {line[2:].split(" | ")[0] for line in findings.splitlines() if line.startswith("- ")}
+    assert result.code == 1
+    assert files_with_errors == recorded
+
+
+def test_templates_that_are_not_pipelines_fail():
+    for path in INVALID:
+        result = interp("check", str(path))
+        assert result.code == 1, path
+        assert f"{path}:" in result.stdout
+
+
+def test_resolve_reports_unresolved_vars_with_ids_and_no_values(tmp_path):
+    secrets = write(tmp_path, "secrets.yml", "/concourse/t/present: '{\"k\": \"VALUE-MARKER\"}'\n")
+    pipeline = write(tmp_path, "p.yml", GOOD.replace("type: git", "type: git\n  source: {a: ((present.k)), b: ((absent))}"))
+    result = interp("check", "--resolve", "--team", "t", "--secrets-file", str(secrets), str(pipeline))
+    assert result.code == 1
+    assert "undefined var: absent (looked up: /concourse/t/absent, /concourse/absent)" in result.stdout
+    assert "[unresolved-var]" in result.stdout
+    assert "VALUE-MARKER" not in result.stdout + result.stderr
+    ok = interp("check", "--resolve", "--team", "t", "--secrets-file", str(secrets), "-v", "absent=x", str(pipeline))
+    assert (ok.code, ok.stdout) == (0, "")
+
+
+def test_offline_check_never_imports_boto3(tmp_path):
+    path = write(tmp_path, "p.yml", GOOD + "  - task: t\n    file: r/t.yml\n    params: {X: ((x))}\n")
+    completed = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "interp", "check", str(path)],
+        capture_output=True, text=True, env=clean_environment(),
+    )  # fmt: skip
+    assert completed.returncode == 0, completed.stdout
+    imported = {line.split("|")[-1].strip().split(".")[0] for line in completed.stderr.splitlines() if "|" in line}
+    assert "ruamel" in imported and "lark" in imported
+    assert "boto3" not in imported and "botocore" not in imported
+
+
+def test_pre_commit_runs_the_hook_on_pipelines_only(tmp_path):
+    """A real pre-commit run, with the hook as .pre-commit-hooks.yaml defines it."""
+    hook = YAML(typ="safe", pure=True).load((REPO / ".pre-commit-hooks.yaml").read_text())[0]
+    assert hook["id"] == "interp-check" and hook["entry"].startswith("interp check")
+    # language: system with this interpreter, so the test needs no network to build the hook's venv.
+    local = {**hook, "language": "system", "entry": f"{sys.executable} -m {hook['entry'].replace('interp ', 'interp ', 1)}"}
+    config = {"repos": [{"repo": "local", "hooks": [local]}]}
+    repository = tmp_path / "repo"
+    repository.mkdir()
+    write(repository, ".pre-commit-config.yaml", json.dumps(config))
+    write(repository, "pipeline.yml", BAD)
+    write(repository, "docker-compose.yml", "services:\n  web: {image: nginx}\n")
+    write(repository, "notes.md", "jobs: not yaml here\n")
+    env = clean_environment({"PRE_COMMIT_HOME": str(tmp_path / "cache"), "HOME": str(tmp_path)})
+    git = ["git", "-c", "init.defaultBranch=main"]
+    subprocess.run([*git, "init", "-q"], cwd=repository, check=True, env=env)
+    subprocess.run(["git", "add", "-A"], cwd=repository, check=True, env=env)
+    pre_commit = [sys.executable, "-m", "pre_commit", "run", "--all-files"]
+    failed = subprocess.run(pre_commit, cwd=repository, capture_output=True, text=True, env=env)
+    assert failed.returncode == 1, failed.stdout + failed.stderr
+    assert "pipeline.yml:8:" in failed.stdout and "docker-compose.yml" not in failed.stdout
+    write(repository, "pipeline.yml", GOOD)
+    subprocess.run(["git", "add", "-A"], cwd=repository, check=True, env=env)
+    passed = subprocess.run(pre_commit, cwd=repository, capture_output=True, text=True, env=env)
+    assert passed.returncode == 0, passed.stdout + passed.stderr
