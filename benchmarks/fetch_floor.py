@@ -177,8 +177,12 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="runs of interp per mode; the median is shown")
     args = parser.parse_args()
 
+    import logging
+
     import boto3
     from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's per-request log lines
 
     moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     moto.start()

@@ -3,10 +3,41 @@
     >>> import interp
     >>> interp.render_text("greeting: Hello, ((name))!\\n", vars={"name": "world"})
     'greeting: Hello, world!\\n'
+
+The names below are imported on first use, so `import interp` stays cheap for
+commands (like `interp check`) that never render.
 """
 
-from interp.errors import InterpError, Location, Problem
-from interp.render import render_file, render_files, render_text
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from interp.errors import InterpError, Location, Problem
+    from interp.render import render_file, render_files, render_text
 
 __all__ = ["InterpError", "Location", "Problem", "render_file", "render_files", "render_text"]
 __version__ = "0.1.0"
+
+_HOMES = {
+    "InterpError": "interp.errors",
+    "Location": "interp.errors",
+    "Problem": "interp.errors",
+    "render_file": "interp.render",
+    "render_files": "interp.render",
+    "render_text": "interp.render",
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'interp' has no attribute {name!r}")
+    value = getattr(importlib.import_module(home), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *__all__])

@@ -23,6 +23,7 @@ from interp.errors import InterpError, Location, Problem
 from interp.reference import Occurrence, Piece, Reference, ReferenceSyntaxError, split_text
 from interp.sources.base import Failed, Found, NotFound, Outcome
 from interp.sources.base import Source as ValueSource
+from interp.sources.var_sources import VarSourceError
 
 REDACTED = "((redacted))"
 MERGE_TAG = "tag:yaml.org,2002:merge"
@@ -201,7 +202,11 @@ def _fetch(resolver: Resolver, plan: _Plan) -> dict[_SourceKey, dict[str, Outcom
     for key, var_paths in plan.var_source_paths.items():
         kind, config = plan.var_source_specs[key]
         factory = resolver.var_source_factory
-        source = factory(key[0], kind, config) if factory is not None else None
+        try:
+            source = factory(key[0], kind, config) if factory is not None else None
+        except VarSourceError as error:
+            outcomes[key] = {path: Failed(str(error), backend=False) for path in var_paths}
+            continue
         if source is not None:  # otherwise its references stay for Concourse to resolve
             outcomes[key] = source.resolve(list(var_paths))
     return outcomes

@@ -265,10 +265,14 @@ def plan_lookup(
     team: str,
     pipeline: str | None,
     templates: LookupTemplates = DEFAULT_TEMPLATES,
+    guard_templates: tuple[LookupTemplates, ...] = (),
 ) -> LookupPlan:
     """Ordered candidates for `path` (pipeline -> team -> shared), guard applied.
 
     `pipeline=None` is a one-off task: templates using {{.Pipeline}} are skipped.
+    `guard_templates` are further templates whose team namespaces are guarded
+    too: a pipeline's own var_sources config may choose its templates, but not
+    reach into another team's secrets under the operator's templates.
     """
     validate_scope(team, pipeline)
     if path == "":
@@ -283,7 +287,10 @@ def plan_lookup(
         if secret_id in seen:  # two templates agreeing on an id: asking twice tells nothing new
             continue
         seen.add(secret_id)
-        owner = _other_team_owner(secret_id, team, templates)
+        owner = next(
+            (o for t in (templates, *guard_templates) if (o := _other_team_owner(secret_id, team, t)) is not None),
+            None,
+        )
         if owner is None:
             candidates.append(Candidate(secret_id, level))
             continue

@@ -10,18 +10,10 @@ from interp.document import LoadError, Source, load_source, read_source
 from interp.engine import Resolver, render_sources
 from interp.errors import InterpError
 from interp.sources.base import Source as ValueSource
-from interp.sources.dummy import DummySource
+from interp.sources.var_sources import make_var_source_factory
 from interp.static_vars import StaticVars
 
 NO_TEAM_HINT = "; only static vars were consulted: give a team to look it up in AWS Secrets Manager"
-
-
-def default_var_source_factory(name: str, kind: str, config: Mapping[str, Any]) -> ValueSource | None:
-    """Sources interp can resolve itself when asked to (`--resolve-var-sources`)."""
-    if kind == "dummy":
-        values = config.get("vars") if isinstance(config, Mapping) else None
-        return DummySource(name, values if isinstance(values, Mapping) else {})
-    return None
 
 
 def make_resolver(
@@ -37,7 +29,7 @@ def make_resolver(
         credentials=credentials,
         skip_missing=skip_missing,
         resolve_var_sources=resolve_var_sources,
-        var_source_factory=default_var_source_factory,
+        var_source_factory=make_var_source_factory(credentials),
         redact=redact,
         missing_hint="" if credentials is not None else NO_TEAM_HINT,
     )

@@ -25,6 +25,7 @@ exception has to be recognised, so importing interp stays fast.
 from __future__ import annotations
 
 import argparse
+import copy
 import json
 import logging
 import os
@@ -484,9 +485,18 @@ class TemplatedSource:
         self.team = team
         self.pipeline = pipeline
         self.templates = templates
+        self.guard_templates: tuple[LookupTemplates, ...] = ()
 
     def plan(self, path: str) -> LookupPlan:
-        return plan_lookup(path, self.team, self.pipeline, self.templates)
+        return plan_lookup(path, self.team, self.pipeline, self.templates, self.guard_templates)
+
+    def with_templates(self, templates: LookupTemplates) -> TemplatedSource:
+        """The same transport (client, batch mode, cache) under other templates, as a pipeline's
+        var_sources entry asks; the guard keeps protecting every namespace guarded so far."""
+        derived = copy.copy(self)
+        derived.templates = templates
+        derived.guard_templates = (*self.guard_templates, self.templates)
+        return derived
 
     def transport(self) -> Transport:
         raise NotImplementedError

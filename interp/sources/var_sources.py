@@ -1,0 +1,93 @@
+"""A pipeline's own `var_sources`, for `--resolve-var-sources`.
+
+dummy          values from its `config.vars`
+secretsmanager Concourse's Secrets Manager lookup with the entry's `config`
+               (region, templates, keys), over the same credentials chain and
+               transport as the cluster-wide source; the cross-team guard of
+               the operator's own templates still applies
+vault, ssm, idtoken and anything else stay as written for Concourse.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import Any
+
+from interp.errors import ConfigError
+from interp.sources.base import Source
+from interp.sources.dummy import DummySource
+
+SECRETSMANAGER_CONFIG_KEYS = frozenset(
+    {
+        "access_key",
+        "secret_key",
+        "session_token",
+        "region",
+        "pipeline_secret_template",
+        "team_secret_template",
+        "shared_secret_template",
+    }
+)
+
+
+class VarSourceError(Exception):
+    """A var_sources entry interp cannot use; every reference to it fails with this message."""
+
+
+def make_var_source_factory(credentials: Source | None) -> Any:
+    """(name, type, config) -> a Source, or None to leave that source's references as written."""
+
+    def factory(name: str, kind: str, config: Mapping[str, Any]) -> Source | None:
+        if not isinstance(config, Mapping):
+            config = {}
+        if kind == "dummy":
+            values = config.get("vars")
+            return DummySource(name, values if isinstance(values, Mapping) else {})
+        if kind == "secretsmanager":
+            return _secretsmanager(name, config, credentials)
+        return None
+
+    return factory
+
+
+def _secretsmanager(name: str, config: Mapping[str, Any], credentials: Source | None) -> Source:
+    from interp.lookup import (
+        DEFAULT_PIPELINE_TEMPLATE,
+        DEFAULT_SHARED_TEMPLATE,
+        DEFAULT_TEAM_TEMPLATE,
+        LookupTemplates,
+    )
+    from interp.sources.secretsmanager import SecretsManagerSource, TemplatedSource
+
+    unknown = sorted(set(config) - SECRETSMANAGER_CONFIG_KEYS)
+    if unknown:
+        raise VarSourceError(f"var source '{name}': unknown config key(s) {', '.join(map(repr, unknown))}")
+    if not isinstance(credentials, TemplatedSource):
+        raise VarSourceError(f"var source '{name}' (secretsmanager) needs a team: its lookups are team-scoped")
+    text = {key: config.get(key) for key in SECRETSMANAGER_CONFIG_KEYS}
+    for key, value in text.items():
+        if value is not None and not isinstance(value, str):
+            raise VarSourceError(f"var source '{name}': config key '{key}' must be a string")
+    try:
+        templates = LookupTemplates.from_strings(
+            pipeline=text["pipeline_secret_template"] or DEFAULT_PIPELINE_TEMPLATE,
+            team=text["team_secret_template"] or DEFAULT_TEAM_TEMPLATE,
+            shared=text["shared_secret_template"] or DEFAULT_SHARED_TEMPLATE,
+        )
+    except ConfigError as error:
+        raise VarSourceError(f"var source '{name}': {error}") from None
+    own_connection = any(text[key] for key in ("access_key", "secret_key", "session_token", "region"))
+    if own_connection and isinstance(credentials, SecretsManagerSource):
+        settings = replace(
+            credentials.settings,
+            **{key: text[key] for key in ("access_key", "secret_key", "session_token", "region") if text[key]},
+        )
+        try:
+            source = SecretsManagerSource(credentials.team, credentials.pipeline, settings)
+        except ConfigError as error:
+            raise VarSourceError(f"var source '{name}': {error}") from None
+        source.templates = templates
+        source.guard_templates = (credentials.templates,)
+        return source
+    return credentials.with_templates(templates)
