@@ -400,6 +400,20 @@ def test_batch_denied_switches_once_to_get_secret_value_pipeline_first():
     assert client.operations() == ["GetSecretValue"]  # no second BatchGetSecretValue attempt
 
 
+def test_batch_denied_costs_one_refused_request_however_many_chunks():
+    client = FakeSecretsManager({}, batch_error="AccessDeniedException")
+    SecretsManagerSource("t", "p", client=client).resolve([f"s{i}" for i in range(40)])  # 120 ids, 6 chunks
+    assert client.operations().count("BatchGetSecretValue") == 1
+    assert client.operations().count("GetSecretValue") == 120  # every candidate, as the order reaches it
+
+
+def test_batch_allowed_reaches_the_floor_of_one_request_per_20_ids():
+    client = FakeSecretsManager({})
+    source = SecretsManagerSource("t", "p", client=client)
+    source.resolve([f"s{i}" for i in range(40)])
+    assert client.operations().count("BatchGetSecretValue") == 6  # ceil(120 / 20): the floor
+
+
 def test_batch_denied_fallback_is_silent_and_errors_still_fail_paths():
     client = FakeSecretsManager({"/concourse/t/p/a": "AccessDeniedException"}, batch_error="AccessDeniedException")
     outcome = SecretsManagerSource("t", "p", client=client).resolve(["a"])["a"]

@@ -633,6 +633,7 @@ class AwsTransport:
     def __init__(self, client: Any, *, batch_enabled: bool = True, max_workers: int | None = None) -> None:
         self.client = client
         self._batch = batch_enabled
+        self._batch_proven = False
         self.max_workers = max_workers or _pool_size(client)
 
     @property
@@ -676,6 +677,17 @@ class AwsTransport:
         answers: dict[str, FetchResult] = {}
         unanswered: list[str] = []
         denied = False
+        if not self._batch_proven and len(chunks) > 1:
+            # Until one batch call has succeeded, send one alone: a denied client then costs
+            # one refused request, not a refused request per chunk.
+            first = self._fetch_chunk(chunks[0])
+            if first is None:
+                self._batch = False
+                log.debug("BatchGetSecretValue unavailable; using GetSecretValue from now on")
+                return {}  # the caller asks again, per id, in lookup order
+            answers.update(first[0])
+            unanswered.extend(first[1])
+            chunks = chunks[1:]
         for chunk_answer in self._map(self._fetch_chunk, chunks):
             if chunk_answer is None:
                 denied = True
@@ -687,6 +699,8 @@ class AwsTransport:
             # Silently, once: GetSecretValue may be allowed where the batch call is not.
             log.debug("BatchGetSecretValue unavailable; using GetSecretValue from now on")
             self._batch = False
+        else:
+            self._batch_proven = True
         if unanswered:
             # An id the batch neither returned nor reported: ask for it alone rather than guess.
             answers.update(self._fetch_each(unanswered))
