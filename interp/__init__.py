@@ -16,8 +16,9 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from interp.errors import InterpError, Location, Problem
     from interp.render import render_file, render_files, render_text
+    from interp.renderer import Renderer
 
-__all__ = ["InterpError", "Location", "Problem", "render_file", "render_files", "render_text"]
+__all__ = ["InterpError", "Location", "Problem", "Renderer", "render_file", "render_files", "render_text"]
 __version__ = "0.1.0"
 
 _HOMES = {
@@ -27,6 +28,7 @@ _HOMES = {
     "render_file": "interp.render",
     "render_files": "interp.render",
     "render_text": "interp.render",
+    "Renderer": "interp.renderer",
 }
 
 

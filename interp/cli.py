@@ -74,6 +74,14 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    config = parser.add_mutually_exclusive_group()
+    config.add_argument(
+        "--config",
+        metavar="FILE",
+        help="project settings file (default: the nearest .interp.yml or pyproject.toml [tool.interp] "
+        "at or above the current directory); flags and environment variables win over it",
+    )
+    config.add_argument("--no-config", action="store_true", help="ignore project settings files")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     commands.required = True
 
@@ -95,7 +103,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return int(args.run(args, os.environ))
+        args, environ = _with_project_config(args)
+        return int(args.run(args, environ))
     except InterpError as error:
         for problem in error.problems:
             print(problem, file=sys.stderr)
@@ -116,6 +125,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         print(f"interp: internal error ({type(error).__name__}); set INTERP_DEBUG=1 for a traceback", file=sys.stderr)
         return 70
+
+
+def _with_project_config(args: argparse.Namespace) -> tuple[argparse.Namespace, dict[str, str]]:
+    from pathlib import Path
+
+    from interp import project_config
+
+    if args.no_config:
+        return args, dict(os.environ)
+    found = project_config.load(Path(args.config)) if args.config else project_config.find(Path.cwd())
+    return project_config.apply(found, args, os.environ)
 
 
 def run() -> None:

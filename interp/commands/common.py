@@ -16,8 +16,8 @@ def static_vars_from_args(args: argparse.Namespace) -> dict[str, Any]:
     return build_static_vars(args.var, args.yaml_var, args.load_vars_from)
 
 
-def credentials_from_args(args: argparse.Namespace, environ: Mapping[str, str]) -> Source | None:
-    """The credential source for --team (AWS, or --secrets-file), or None without a team."""
+def settings_from_args(args: argparse.Namespace, environ: Mapping[str, str]) -> Any:
+    """Secrets Manager settings when a team enables lookups, else None (static vars only)."""
     if args.team is None:
         if args.pipeline is not None:
             raise ConfigError("--pipeline needs --team")
@@ -26,11 +26,36 @@ def credentials_from_args(args: argparse.Namespace, environ: Mapping[str, str]) 
         return None
     from interp.sources import secretsmanager
 
-    settings = secretsmanager.settings_from(args, environ)
+    return secretsmanager.settings_from(args, environ)
+
+
+def credentials_from_args(args: argparse.Namespace, environ: Mapping[str, str]) -> Source | None:
+    """The credential source for --team (AWS, or --secrets-file), or None without a team."""
+    settings = settings_from_args(args, environ)
+    if settings is None:
+        return None
     if args.secrets_file is not None:
         from interp.sources.secrets_file import SecretsFileSource
 
         return SecretsFileSource(
             args.secrets_file, team=args.team, pipeline=args.pipeline, templates=settings.templates()
         )
-    return secretsmanager.SecretsManagerSource(team=args.team, pipeline=args.pipeline, settings=settings)
+    from interp.sources.secretsmanager import SecretsManagerSource
+
+    return SecretsManagerSource(team=args.team, pipeline=args.pipeline, settings=settings)
+
+
+def renderer_from_args(args: argparse.Namespace, environ: Mapping[str, str]) -> Any:
+    """A Renderer configured as the flags, environment and project settings say."""
+    from interp.renderer import Renderer
+
+    return Renderer(
+        team=args.team,
+        pipeline=args.pipeline,
+        vars=static_vars_from_args(args),
+        settings=settings_from_args(args, environ),
+        secrets_file=args.secrets_file,
+        skip_missing=args.skip_missing,
+        resolve_var_sources=args.resolve_var_sources,
+        redact=args.redact,
+    )

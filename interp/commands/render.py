@@ -38,6 +38,12 @@ def add_parser(commands: Any) -> None:
         help="write each rendered FILE into DIR under its own name; all files or none",
     )
     parser.add_argument(
+        "--pipeline-from-filename",
+        action="store_true",
+        help="use each file's name without its extension as its pipeline (pipelines/deploy.yml -> "
+        "deploy); files of one pipeline share a fetch plan, all files share the client and cache",
+    )
+    parser.add_argument(
         "--skip-missing",
         action="store_true",
         help="leave references nothing can resolve exactly as written (what fly set-pipeline does)",
@@ -59,37 +65,80 @@ def add_parser(commands: Any) -> None:
 
 
 def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
-    from interp.commands.common import credentials_from_args, static_vars_from_args
+    from interp.commands.common import renderer_from_args
     from interp.output import write_atomically
-    from interp.render import render_files
 
     files = args.files
-    if files.count("-") > 0 and len(files) > 1:
+    if "-" in files and len(files) > 1:
         raise ConfigError("standard input (-) can only be rendered on its own")
     if len(files) > 1 and not args.out_dir:
         raise ConfigError("rendering several files needs --out-dir DIR")
+    if args.pipeline_from_filename and args.pipeline is not None:
+        raise ConfigError("--pipeline and --pipeline-from-filename exclude each other")
     targets = _targets(files, args.out_dir)
+    renderer = renderer_from_args(args, environ)
 
-    rendered = render_files(
-        files,
-        vars=static_vars_from_args(args),
-        skip_missing=args.skip_missing,
-        resolve_var_sources=args.resolve_var_sources,
-        redact=args.redact,
-        credentials=credentials_from_args(args, environ),
-    )
-    encoded = [text.encode("utf-8") for text in rendered]
+    rendered: dict[str, str] = {}
+    with _Progress(len(files)) as progress:
+        for pipeline, group in _groups(files, args.pipeline_from_filename):
+            for name, text in zip(group, renderer.render_files(group, pipeline=pipeline), strict=True):
+                rendered[name] = text
+            progress.advance(len(group))
+    encoded = [rendered[name].encode("utf-8") for name in files]
     if args.output or targets:
-        files = [(Path(args.output), encoded[0])] if args.output else list(zip(targets, encoded, strict=True))
+        outputs = [(Path(args.output), encoded[0])] if args.output else list(zip(targets, encoded, strict=True))
         try:
-            write_atomically(files)
+            write_atomically(outputs)
         except OSError as error:
-            where = Location(str(error.filename or files[0][0]))
+            where = Location(str(error.filename or outputs[0][0]))
             raise InterpError([Problem(where, f"cannot write output: {error.strerror or error}")]) from None
     else:
         sys.stdout.buffer.write(encoded[0])
         sys.stdout.buffer.flush()
     return ExitCode.OK
+
+
+def _groups(files: list[str], pipeline_from_filename: bool) -> list[tuple[str | None, list[str]]]:
+    """Files that share a pipeline render under one fetch plan; the client and cache are shared by all."""
+    if not pipeline_from_filename:
+        return [(None, files)]
+    groups: dict[str, list[str]] = {}
+    for name in files:
+        if name == "-":
+            raise ConfigError("--pipeline-from-filename needs files, not standard input")
+        groups.setdefault(Path(name).stem, []).append(name)
+    return list(groups.items())
+
+
+class _Progress:
+    """`rendering k/n files` on stderr, only on a terminal and only once the work takes a while."""
+
+    DELAY_SECONDS = 0.5
+
+    def __init__(self, total: int) -> None:
+        import time
+
+        self.total = total
+        self.done = 0
+        self.clock = time.monotonic
+        self.started = self.clock()
+        self.shown = False
+        self.enabled = total > 1 and sys.stderr.isatty()
+
+    def __enter__(self) -> _Progress:
+        return self
+
+    def advance(self, count: int) -> None:
+        self.done += count
+        if self.enabled and self.clock() - self.started >= self.DELAY_SECONDS:
+            sys.stderr.write(f"\rrendering {self.done}/{self.total} files")
+            sys.stderr.flush()
+            self.shown = True
+
+    def __exit__(self, *exc: object) -> None:
+        if self.shown:
+            sys.stderr.write("\r\033[K")
+            sys.stderr.flush()
 
 
 def _targets(files: list[str], out_dir: str | None) -> list[Path]:

@@ -1,0 +1,134 @@
+"""Project settings a repository would otherwise repeat on every call.
+
+Read from `.interp.yml`, or `[tool.interp]` in `pyproject.toml`, in the current
+directory or the nearest parent that has one. Precedence, highest first:
+
+    command-line flags > environment variables > project config > defaults
+
+    # .interp.yml
+    team: main
+    pipeline_from_filename: true      # pipelines/deploy.yml -> pipeline "deploy"
+    region: eu-west-1
+    team_secret_template: /concourse/{{.Team}}/{{.Secret}}
+    var_files: [vars/common.yml]      # relative to this file; before any -l
+    secrets_file: dev-secrets.yml     # offline store instead of AWS
+"""
+
+from __future__ import annotations
+
+import argparse
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from interp.errors import ConfigError
+
+CONFIG_FILE = ".interp.yml"
+
+# Settings that Secrets Manager reads from the environment: the project value
+# stands in for the environment variable, so a real one still wins.
+_AS_ENVIRONMENT = {
+    "region": "CONCOURSE_AWS_SECRETSMANAGER_REGION",
+    "pipeline_secret_template": "CONCOURSE_AWS_SECRETSMANAGER_PIPELINE_SECRET_TEMPLATE",
+    "team_secret_template": "CONCOURSE_AWS_SECRETSMANAGER_TEAM_SECRET_TEMPLATE",
+    "shared_secret_template": "CONCOURSE_AWS_SECRETSMANAGER_SHARED_SECRET_TEMPLATE",
+    "secret_retry_attempts": "CONCOURSE_SECRET_RETRY_ATTEMPTS",
+    "secret_retry_interval": "CONCOURSE_SECRET_RETRY_INTERVAL",
+}
+_STRINGS = {"team", "pipeline", "secrets_file", *_AS_ENVIRONMENT}
+KNOWN_KEYS = frozenset({*_STRINGS, "pipeline_from_filename", "var_files"})
+
+
+@dataclass(frozen=True)
+class ProjectConfig:
+    path: Path
+    values: Mapping[str, Any]
+
+    def relative(self, value: str) -> str:
+        return str((self.path.parent / value).resolve()) if not Path(value).is_absolute() else value
+
+
+def find(start: Path) -> ProjectConfig | None:
+    """The nearest project config at or above `start`, validated."""
+    for directory in (start, *start.parents):
+        candidate = directory / CONFIG_FILE
+        if candidate.is_file():
+            return load(candidate)
+        pyproject = directory / "pyproject.toml"
+        if pyproject.is_file() and _load_pyproject(pyproject) is not None:
+            return load(pyproject)
+    return None
+
+
+def load(path: Path) -> ProjectConfig:
+    """A named settings file: YAML, or a pyproject.toml with a [tool.interp] table."""
+    if not path.is_file():
+        raise ConfigError(f"{path}: no such settings file")
+    if path.suffix == ".toml":
+        table = _load_pyproject(path)
+        if table is None:
+            raise ConfigError(f"{path}: no [tool.interp] table")
+        return ProjectConfig(path, _validated(table, path))
+    return ProjectConfig(path, _validated(_load_yaml(path), path))
+
+
+def _load_yaml(path: Path) -> Any:
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import YAMLError
+
+    try:
+        return YAML(typ="safe", pure=True).load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, UnicodeDecodeError, YAMLError) as error:
+        raise ConfigError(f"{path}: cannot read project config: {str(error).splitlines()[0]}") from None
+
+
+def _load_pyproject(path: Path) -> Any:
+    try:
+        document = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        raise ConfigError(f"{path}: cannot read: {error}") from None
+    return document.get("tool", {}).get("interp")
+
+
+def _validated(values: Any, path: Path) -> dict[str, Any]:
+    if not isinstance(values, Mapping):
+        raise ConfigError(f"{path}: the interp settings must be a mapping")
+    values = {str(k).replace("-", "_"): v for k, v in values.items()}
+    unknown = sorted(set(values) - KNOWN_KEYS)
+    if unknown:
+        raise ConfigError(f"{path}: unknown setting(s) {', '.join(unknown)}; known: {', '.join(sorted(KNOWN_KEYS))}")
+    for key in _STRINGS & set(values):
+        if not isinstance(values[key], str | int) or isinstance(values[key], bool):
+            raise ConfigError(f"{path}: {key} must be a string")
+        values[key] = str(values[key])
+    if "pipeline_from_filename" in values and not isinstance(values["pipeline_from_filename"], bool):
+        raise ConfigError(f"{path}: pipeline_from_filename must be true or false")
+    files = values.get("var_files", [])
+    if not isinstance(files, list) or not all(isinstance(f, str) for f in files):
+        raise ConfigError(f"{path}: var_files must be a list of paths")
+    return values
+
+
+def apply(
+    config: ProjectConfig | None, args: argparse.Namespace, environ: Mapping[str, str]
+) -> tuple[argparse.Namespace, dict[str, str]]:
+    """Fill what the command line left unset; return the arguments and the effective environment."""
+    merged_environ = dict(environ)
+    if config is None:
+        return args, merged_environ
+    values = config.values
+    for key, variable in _AS_ENVIRONMENT.items():
+        if key in values:
+            merged_environ.setdefault(variable, values[key])
+    for key in ("team", "pipeline"):
+        if hasattr(args, key) and getattr(args, key) is None and key in values:
+            setattr(args, key, values[key])
+    if hasattr(args, "secrets_file") and args.secrets_file is None and "secrets_file" in values:
+        args.secrets_file = config.relative(values["secrets_file"])
+    if hasattr(args, "load_vars_from") and values.get("var_files"):
+        args.load_vars_from = [*(config.relative(f) for f in values["var_files"]), *args.load_vars_from]
+    if hasattr(args, "pipeline_from_filename") and not args.pipeline_from_filename:
+        args.pipeline_from_filename = bool(values.get("pipeline_from_filename", False))
+    return args, merged_environ

@@ -1,0 +1,143 @@
+"""`Renderer`: one object for deploy tooling that renders many pipelines.
+
+It holds the settings, one AWS client (or the caller's own session or client)
+and the secret cache, so rendering fifty pipelines costs one client and each
+secret is fetched once per cache period — with the same rules as the CLI.
+
+    >>> from interp import Renderer
+    >>> renderer = Renderer(vars={"registry": "registry.example.com"})
+    >>> renderer.render_text("image: ((registry))/app\\n")
+    'image: registry.example.com/app\\n'
+"""
+
+from __future__ import annotations
+
+import copy
+import io
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from interp.document import LoadError, Source, load_source, read_source
+from interp.engine import render_sources
+from interp.errors import InterpError
+from interp.lookup import validate_scope
+from interp.render import make_resolver
+from interp.sources.base import Source as ValueSource
+
+
+class Renderer:
+    """Render pipeline templates with shared settings, client and cache. Thread-safe.
+
+    team, pipeline     the lookup scope; without a team only static vars answer.
+                       Each call may name another pipeline of the same team.
+    vars               static vars (answer first, as `-v/-y/-l` do).
+    settings           a SecretsManagerSettings (region, templates, retries, cache).
+    session, client    the caller's own boto3 session or secretsmanager client.
+    secrets_file       a local secrets store instead of AWS (same lookup rules).
+    skip_missing, resolve_var_sources, redact  as the CLI flags of those names.
+    """
+
+    def __init__(
+        self,
+        *,
+        team: str | None = None,
+        pipeline: str | None = None,
+        vars: Mapping[str, Any] | None = None,
+        settings: Any = None,
+        session: Any = None,
+        client: Any = None,
+        secrets_file: str | Path | None = None,
+        skip_missing: bool = False,
+        resolve_var_sources: bool = False,
+        redact: bool = False,
+    ) -> None:
+        if team is None and (pipeline is not None or secrets_file is not None):
+            raise ValueError("a pipeline or a secrets file needs a team")
+        if team is not None:
+            validate_scope(team, pipeline)
+        self.team = team
+        self.pipeline = pipeline
+        self.vars = dict(vars or {})
+        self.options = {"skip_missing": skip_missing, "resolve_var_sources": resolve_var_sources, "redact": redact}
+        self._credentials = self._make_credentials(settings, session, client, secrets_file)
+
+    def _make_credentials(self, settings: Any, session: Any, client: Any, secrets_file: Any) -> ValueSource | None:
+        if self.team is None:
+            return None
+        if secrets_file is not None:
+            from interp.sources.secrets_file import SecretsFileSource
+
+            templates = settings.templates() if settings is not None else None
+            extra = {"templates": templates} if templates is not None else {}
+            return SecretsFileSource(secrets_file, team=self.team, pipeline=self.pipeline, **extra)
+        from interp.sources.secretsmanager import SecretCache, SecretsManagerSettings, SecretsManagerSource
+
+        settings = settings or SecretsManagerSettings(cache_enabled=True)
+        cache = None
+        if settings.cache_enabled:
+            cache = SecretCache(settings.cache_duration, settings.cache_duration_notfound)
+        return SecretsManagerSource(self.team, self.pipeline, settings, client=client, session=session, cache=cache)
+
+    def _credentials_for(self, pipeline: str | None) -> ValueSource | None:
+        """The shared source, re-scoped to another pipeline of the same team if asked."""
+        source = self._credentials
+        if source is None or pipeline is None or pipeline == self.pipeline:
+            return source
+        validate_scope(self.team or "", pipeline)
+        scoped = copy.copy(source)  # same client, transport and cache; another pipeline path
+        scoped.pipeline = pipeline  # type: ignore[attr-defined]
+        return scoped
+
+    def _resolve(self, sources: list[Source], pipeline: str | None, vars: Mapping[str, Any] | None) -> list[str]:
+        merged = {**self.vars, **(vars or {})}
+        resolver = make_resolver(vars=merged, credentials=self._credentials_for(pipeline), **self.options)
+        return render_sources(sources, resolver)
+
+    def render_text(
+        self,
+        text: str,
+        *,
+        filename: str = "<string>",
+        pipeline: str | None = None,
+        vars: Mapping[str, Any] | None = None,
+    ) -> str:
+        """Render one template; raise InterpError listing every problem."""
+        try:
+            source = load_source(text, filename)
+        except LoadError as error:
+            raise InterpError([error.problem]) from None
+        return self._resolve([source], pipeline, vars)[0]
+
+    def render_files(
+        self,
+        paths: Sequence[str | Path],
+        *,
+        pipeline: str | None = None,
+        vars: Mapping[str, Any] | None = None,
+    ) -> list[str]:
+        """Render several files under one fetch plan; all succeed or InterpError."""
+        sources, problems = [], []
+        for path in paths:
+            try:
+                sources.append(read_source(path))
+            except LoadError as error:
+                problems.append(error.problem)
+        if problems:
+            raise InterpError(problems)
+        return self._resolve(sources, pipeline, vars)
+
+    def render_file(self, path: str | Path, **options: Any) -> str:
+        return self.render_files([path], **options)[0]
+
+    def render_data(self, data: Any, *, pipeline: str | None = None, vars: Mapping[str, Any] | None = None) -> Any:
+        """Data in, data out: a dict or ruamel CommentedMap in, the rendered CommentedMap out."""
+        from ruamel.yaml import YAML
+
+        yaml = YAML()
+        buffer = io.StringIO()
+        yaml.dump(data, buffer)
+        return yaml.load(self.render_text(buffer.getvalue(), filename="<data>", pipeline=pipeline, vars=vars))
+
+    def __repr__(self) -> str:
+        return f"Renderer(team={self.team!r}, pipeline={self.pipeline!r}, vars=<{len(self.vars)} names>)"

@@ -1,0 +1,87 @@
+"""The library's Renderer: one client and one cache for many pipelines."""
+
+import boto3
+import pytest
+from moto import mock_aws
+from ruamel.yaml.comments import CommentedMap
+
+import interp
+from interp import InterpError, Renderer
+
+
+class CountingClient:
+    """A real (moto) client that counts the API calls made through it."""
+
+    def __init__(self, client):
+        self.client = client
+        self.calls: list[str] = []
+        self.meta = client.meta
+
+    def __getattr__(self, name):
+        method = getattr(self.client, name)
+
+        def call(**kwargs):
+            self.calls.append(name)
+            return method(**kwargs)
+
+        return call
+
+
+@pytest.fixture
+def aws():
+    with mock_aws():
+        client = boto3.client("secretsmanager", region_name="us-east-1")
+        client.create_secret(Name="/concourse/t/shared-by-all", SecretString="team-value")
+        client.create_secret(Name="/concourse/t/p1/only-p1", SecretString="p1-value")
+        client.create_secret(Name="/concourse/t/p2/only-p2", SecretString='{"k": 2}')
+        yield CountingClient(client)
+
+
+def test_renders_many_pipelines_with_one_client_and_cache(aws):
+    renderer = Renderer(team="t", pipeline="p1", client=aws)
+    first = renderer.render_text("a: ((shared-by-all))\nb: ((only-p1))\n")
+    assert first == "a: team-value\nb: p1-value\n"
+    calls_after_first = len(aws.calls)
+    assert renderer.render_text("again: ((shared-by-all))\n") == "again: team-value\n"
+    assert len(aws.calls) == calls_after_first  # answered from the cache
+
+
+def test_each_call_may_name_another_pipeline_of_the_team(aws):
+    renderer = Renderer(team="t", pipeline="p1", client=aws)
+    assert renderer.render_text("v: ((only-p2.k))\n", pipeline="p2") == "v: 2\n"
+    with pytest.raises(InterpError, match="undefined var: only-p2"):
+        renderer.render_text("v: ((only-p2.k))\n")  # p1's scope does not see p2's secrets
+
+
+def test_static_vars_answer_first_and_per_call_vars_add_to_them(aws):
+    renderer = Renderer(team="t", pipeline="p1", client=aws, vars={"shared-by-all": "static"})
+    assert renderer.render_text("a: ((shared-by-all))\nb: ((extra))\n", vars={"extra": 1}) == "a: static\nb: 1\n"
+
+
+def test_data_in_data_out():
+    renderer = Renderer(vars={"name": "app", "ports": [80, 443]})
+    data = CommentedMap({"image": "((name)):latest", "ports": "((ports))"})
+    rendered = renderer.render_data(data)
+    assert isinstance(rendered, CommentedMap)
+    assert rendered == {"image": "app:latest", "ports": [80, 443]}
+
+
+def test_secrets_file_and_errors_carry_every_problem(tmp_path):
+    store = tmp_path / "secrets.yml"
+    store.write_text("/concourse/main/x: from-file\n")
+    renderer = Renderer(team="main", secrets_file=store)
+    assert renderer.render_text("x: ((x))\n") == "x: from-file\n"
+    with pytest.raises(InterpError) as error:
+        renderer.render_text("a: ((y))\nb: ((z))\n")
+    assert [p.location.line for p in error.value.problems] == [1, 2]
+
+
+def test_scope_is_validated():
+    with pytest.raises(interp.errors.ConfigError):
+        Renderer(team="a/b")
+    with pytest.raises(ValueError):
+        Renderer(pipeline="p")
+
+
+def test_repr_shows_no_values():
+    assert "hunter2" not in repr(Renderer(vars={"password": "hunter2"}))
