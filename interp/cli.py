@@ -90,6 +90,11 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_parser(commands)
     check.add_parser(commands)
     health.add_parser(commands)
+    from interp.commands import explain, policy, vars as vars_command
+
+    vars_command.add_parser(commands)
+    explain.add_parser(commands)
+    policy.add_parser(commands)
     return parser
 
 

@@ -1,0 +1,135 @@
+"""`interp policy`: the least-privilege IAM policy for the configured lookup templates.
+
+See `interp.policy` for what is granted and why the shared template is left
+out unless asked for.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Mapping
+from typing import Any
+
+from interp.errors import ExitCode
+
+HELP = "print the least-privilege IAM policy for a team's (and pipelines') secrets"
+DESCRIPTION = """\
+Print the IAM policy Concourse (or interp) needs to read a team's secrets
+under the configured templates, in the shape of the Concourse docs' policy:
+
+  AllowAccessToSecretManagerParameters  secretsmanager:ListSecrets on *
+  AllowAccessGetSecret                  secretsmanager:GetSecretValue and
+      secretsmanager:DescribeSecret on the team template's ARN for --team, the
+      pipeline template's ARN for each --pipeline (without --pipeline: every
+      pipeline of the team, when the team ARN does not already cover them),
+      the --shared secrets, and __concourse-health-check-??????
+  AllowBatchGetSecretValue              secretsmanager:BatchGetSecretValue on *
+      (authorised per secret through GetSecretValue; left out with --no-batch)
+
+Each template becomes an ARN with {{.Secret}} -> *. Templates come from the
+same flags and environment variables as render.
+
+The shared template is NOT granted by default: with the default templates it
+is /concourse/*, which also matches /concourse/OTHER-TEAM/..., every other
+team's secrets, so granting it would undo the team boundary the policy draws.
+Grant shared secrets by name with --shared NAME, or the whole shared
+template with --all-shared (a warning says when that reaches other teams).
+"""
+
+
+def add_parser(commands: Any) -> None:
+    from interp.lookup import DEFAULT_PIPELINE_TEMPLATE, DEFAULT_SHARED_TEMPLATE, DEFAULT_TEAM_TEMPLATE
+    from interp.sources import secretsmanager as sm
+
+    parser = commands.add_parser(
+        "policy", help=HELP, description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--team", required=True, help="the Concourse team whose secrets the policy grants")
+    parser.add_argument(
+        "--pipeline",
+        action="append",
+        default=[],
+        metavar="PIPELINE",
+        help="grant this pipeline's pipeline-level secrets (repeatable); without it, every pipeline of the team",
+    )
+    parser.add_argument(
+        "--shared",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="grant the shared secret NAME (the shared template expanded for it; repeatable)",
+    )
+    parser.add_argument(
+        "--all-shared",
+        action="store_true",
+        help="grant the whole shared template ({{.Secret}} -> *); with the default templates that is "
+        "/concourse/*, every team's secrets (a warning says so)",
+    )
+    parser.add_argument("--region", default="*", help="narrow the ARNs to this region (default: *)")
+    parser.add_argument(
+        "--account-id", default="*", metavar="ID", help="narrow the ARNs to this 12-digit account id (default: *)"
+    )
+    parser.add_argument(
+        "--partition", default="aws", help="the ARN partition: aws (default), aws-cn, aws-us-gov, ..."
+    )
+    parser.add_argument(
+        "--no-batch",
+        action="store_true",
+        help="leave out the secretsmanager:BatchGetSecretValue statement (for clients run with --no-batch)",
+    )
+    parser.add_argument(
+        "--format",
+        choices=("json", "terraform"),
+        default="json",
+        help="json (default): an IAM policy document; terraform: an aws_iam_policy_document data block (HCL)",
+    )
+    parser.add_argument(
+        "--terraform-name",
+        default="concourse_secretsmanager",
+        metavar="NAME",
+        help="the name of the terraform data block (default: concourse_secretsmanager)",
+    )
+    group = parser.add_argument_group("lookup templates (as for render)")
+    for flag, env, default, level in (
+        ("--aws-secretsmanager-pipeline-secret-template", sm.ENV_PIPELINE_TEMPLATE, DEFAULT_PIPELINE_TEMPLATE, "pipeline"),
+        ("--aws-secretsmanager-team-secret-template", sm.ENV_TEAM_TEMPLATE, DEFAULT_TEAM_TEMPLATE, "team"),
+        ("--aws-secretsmanager-shared-secret-template", sm.ENV_SHARED_TEMPLATE, DEFAULT_SHARED_TEMPLATE, "shared"),
+    ):
+        group.add_argument(
+            flag, default=None, metavar="TEMPLATE", help=f"{level}-level secret id (env {env}; default: {default})"
+        )
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
+    from interp.lookup import LookupTemplates
+    from interp.policy import build_policy, to_json, to_terraform
+    from interp.sources import secretsmanager as sm
+
+    def pick(value: str | None, env: str) -> str | None:
+        return value if value is not None else (environ.get(env) or None)
+
+    strings = {
+        "pipeline": pick(args.aws_secretsmanager_pipeline_secret_template, sm.ENV_PIPELINE_TEMPLATE),
+        "team": pick(args.aws_secretsmanager_team_secret_template, sm.ENV_TEAM_TEMPLATE),
+        "shared": pick(args.aws_secretsmanager_shared_secret_template, sm.ENV_SHARED_TEMPLATE),
+    }
+    templates = LookupTemplates.from_strings(**{k: v for k, v in strings.items() if v is not None})
+    policy = build_policy(
+        templates,
+        args.team,
+        list(dict.fromkeys(args.pipeline)),
+        partition=args.partition,
+        region=args.region,
+        account_id=args.account_id,
+        batch=not args.no_batch,
+        shared_names=list(dict.fromkeys(args.shared)),
+        all_shared=args.all_shared,
+    )
+    text = to_terraform(policy, args.terraform_name) if args.format == "terraform" else to_json(policy)
+    for warning in policy.warnings:
+        print(f"interp: {warning}", file=sys.stderr)
+    sys.stdout.write(text)
+    sys.stdout.flush()
+    return ExitCode.OK

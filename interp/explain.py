@@ -1,0 +1,354 @@
+"""Why a reference resolves (or does not): every candidate secret id and what the store says about it.
+
+For each default-source reference, `explain_references` reports:
+
+- a static var (`-v/-y/-l`) that answers first: the store is not consulted,
+  exactly as in a render;
+- otherwise every candidate id of the lookup plan, in order (pipeline, team,
+  shared), each one found / not found / denied (AWS error code) / error
+  (another AWS error code) / skipped by the cross-team guard (with the reason);
+- which candidate wins, and for the later ones that exist or fail, that a
+  render would not look them up (only a missing secret falls through);
+- for a found secret, its shape: a JSON object with its top-level keys, or a
+  plaintext SecretString, or an undecodable SecretBinary; and whether the
+  reference's field path resolves in the winner.
+
+Unlike a render, which stops at the first candidate that exists, explain asks
+the transport for EVERY candidate id, so it can say which ones exist. The
+winning outcome itself is computed by `secretsmanager.settle`, the render's own
+rule, so explain and render cannot disagree.
+
+Nothing here ever carries a value into a report: not a value, not a length,
+not a type of a secret string. Keys of a JSON object secret are shown (they
+are names, like the var names that ask for them).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from interp.errors import ExitCode, Location
+from interp.lookup import LookupPlan
+from interp.reference import Reference
+from interp.sources.base import Failed, Found, NotFound
+from interp.sources.secretsmanager import (
+    NOT_FOUND,
+    FetchError,
+    FetchResult,
+    SecretValue,
+    TemplatedSource,
+    Transport,
+    decode_secret_value,
+    settle,
+)
+
+DENIED_CODES = frozenset({"AccessDeniedException", "AccessDenied", "UnauthorizedOperation"})
+_LEVEL_ORDER = {"pipeline": 0, "team": 1, "shared": 2}
+
+CandidateStatus = Literal["found", "not_found", "denied", "error", "skipped"]
+ReferenceStatus = Literal["resolves", "unresolved", "failed"]
+
+
+@dataclass
+class SecretShape:
+    """What a found secret looks like, without its value."""
+
+    format: Literal["json_object", "plaintext", "undecodable"]
+    stored_as: Literal["SecretString", "SecretBinary"]
+    keys: tuple[str, ...] = ()  # top-level keys of a JSON object, sorted
+    problem: str = ""  # why an undecodable secret cannot be used
+
+    def describe(self) -> str:
+        if self.format == "json_object":
+            keys = ", ".join(self.keys) if self.keys else "(none)"
+            return f"JSON object in {self.stored_as}, keys: {keys}"
+        if self.format == "plaintext":
+            return "plaintext SecretString (not a JSON object: no fields)"
+        return f"undecodable {self.stored_as}: {self.problem}"
+
+    def as_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"format": self.format, "stored_as": self.stored_as}
+        if self.format == "json_object":
+            data["keys"] = list(self.keys)
+        if self.problem:
+            data["problem"] = self.problem
+        return data
+
+
+@dataclass
+class CandidateReport:
+    id: str
+    level: str
+    status: CandidateStatus
+    code: str = ""  # the AWS error code of denied / error
+    message: str = ""  # AWS's message (names ids and actions, never values)
+    reason: str = ""  # why the guard skipped it
+    shape: SecretShape | None = None
+    wins: bool = False
+    reached: bool = True  # would a render look this id up?
+    note: str = ""  # why a render would not look it up
+
+    def describe(self) -> str:
+        if self.status == "found":
+            text = f"found: {self.shape.describe() if self.shape else 'a secret'}"
+        elif self.status == "not_found":
+            text = "not found"
+        elif self.status == "denied":
+            text = f"denied: {self.code}"
+        elif self.status == "error":
+            text = f"error: {self.code}" + (f": {self.message}" if self.message else "")
+        else:
+            text = f"skipped by the cross-team guard: {self.reason}"
+        if self.wins:
+            text += "  <- wins"
+        elif self.status in ("denied", "error") and self.reached:
+            text += "  <- fails the lookup (only a missing secret falls through)"
+        if self.note:
+            text += f"  ({self.note})"
+        return text
+
+    def as_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"id": self.id, "level": self.level, "status": self.status}
+        if self.code:
+            data["code"] = self.code
+        if self.message:
+            data["message"] = self.message
+        if self.reason:
+            data["reason"] = self.reason
+        if self.shape is not None:
+            data["secret"] = self.shape.as_json()
+        data["looked_up_by_render"] = self.reached
+        data["wins"] = self.wins
+        if self.note:
+            data["note"] = self.note
+        return data
+
+
+@dataclass
+class ReferenceReport:
+    reference: Reference
+    locations: list[Location]
+    answered_by: Literal["static var", "secret", "nothing"]
+    candidates: list[CandidateReport] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # e.g. the pipeline level skipped without a pipeline
+    winner: str | None = None
+    fields_resolve: bool | None = None  # None: no fields asked, or nothing found
+    status: ReferenceStatus = "resolves"
+    problem: str = ""
+
+    def as_json(self) -> dict[str, Any]:
+        reference = self.reference
+        data: dict[str, Any] = {
+            "name": reference.canonical,
+            "path": reference.path,
+            "fields": list(reference.fields),
+            "locations": [{"file": loc.file, "line": loc.line, "column": loc.column} for loc in self.locations],
+            "answered_by": self.answered_by,
+            "candidates": [c.as_json() for c in self.candidates],
+            "winner": self.winner,
+        }
+        if self.notes:
+            data["notes"] = list(self.notes)
+        if reference.fields:
+            data["field_path"] = {"fields": list(reference.fields), "resolves": self.fields_resolve}
+        data["status"] = self.status
+        if self.problem:
+            data["problem"] = self.problem
+        return data
+
+
+@dataclass
+class Explanation:
+    team: str
+    pipeline: str | None
+    store: str
+    references: list[ReferenceReport]
+
+    @property
+    def exit_code(self) -> ExitCode:
+        """3 if the backend failed for a reference, else 1 if one does not resolve, else 0."""
+        if any(r.status == "failed" for r in self.references):
+            return ExitCode.BACKEND
+        if any(r.status == "unresolved" for r in self.references):
+            return ExitCode.BAD_INPUT
+        return ExitCode.OK
+
+    def as_json(self) -> dict[str, Any]:
+        counts = {status: sum(r.status == status for r in self.references) for status in ("resolves", "unresolved", "failed")}
+        return {
+            "team": self.team,
+            "pipeline": self.pipeline,
+            "store": self.store,
+            "references": [r.as_json() for r in self.references],
+            "summary": {"references": len(self.references), **counts},
+        }
+
+
+# ---------------------------------------------------------------------------
+
+
+def fetch_every(transport: Transport, ids: Sequence[str]) -> dict[str, FetchResult]:
+    """Ask the transport for every id; an id it leaves unanswered is asked again only when it
+    switched mode meanwhile (BatchGetSecretValue denied -> GetSecretValue), else is an error."""
+    answers: dict[str, FetchResult] = {}
+    wanted = list(dict.fromkeys(ids))
+    while wanted:
+        mode = transport.speculative
+        got = transport.fetch(wanted)
+        answers.update((i, got[i]) for i in wanted if i in got)
+        wanted = [i for i in wanted if i not in got]
+        if wanted and transport.speculative == mode:
+            answers.update((i, FetchError("NoAnswer", "the secret store gave no answer")) for i in wanted)
+            break
+    return answers
+
+
+def secret_shape(value: SecretValue) -> SecretShape:
+    stored_as: Literal["SecretString", "SecretBinary"] = "SecretString" if value.string is not None else "SecretBinary"
+    try:
+        decoded = decode_secret_value(value)
+    except Exception as problem:  # noqa: BLE001 - the module's private "undecodable" error; its text has no value
+        return SecretShape("undecodable", stored_as, problem=str(problem))
+    if isinstance(decoded, Mapping):
+        return SecretShape("json_object", stored_as, keys=tuple(sorted(str(k) for k in decoded)))
+    return SecretShape("plaintext", stored_as)
+
+
+def check_fields(value: Any, reference: Reference) -> str:
+    """'' when the reference's field path resolves in `value`, else the render's message (no value)."""
+    from interp.engine import type_name
+
+    for name in reference.fields:
+        if not isinstance(value, Mapping):
+            return f"cannot access field '{name}' of non-map value ('{type_name(value)}') from var: {reference.canonical}"
+        if name not in value:
+            return f"missing field '{name}' in var: {reference.canonical}"
+        value = value[name]
+    return ""
+
+
+def _candidate_reports(plan: LookupPlan, answers: Mapping[str, FetchResult]) -> tuple[list[CandidateReport], str | None]:
+    reports: list[CandidateReport] = []
+    winner: str | None = None
+    stopped_by: str | None = None  # "exists" or "failed": why later candidates are not looked up
+    for candidate in plan.candidates:
+        answer = answers.get(candidate.id, FetchError("NoAnswer", "the secret store gave no answer"))
+        report = CandidateReport(candidate.id, candidate.level, "not_found", reached=stopped_by is None)
+        if stopped_by is not None:
+            report.note = (
+                "a render would not look it up: an earlier candidate exists"
+                if stopped_by == "exists"
+                else "a render would not look it up: an earlier candidate failed"
+            )
+        if isinstance(answer, FetchError):
+            report.status = "denied" if answer.code in DENIED_CODES else "error"
+            report.code, report.message = answer.code, answer.message
+            stopped_by = stopped_by or "failed"
+        elif answer is not NOT_FOUND:
+            report.status = "found"
+            report.shape = secret_shape(answer)  # type: ignore[arg-type]
+            if stopped_by is None:
+                report.wins = True
+                winner = candidate.id
+            stopped_by = stopped_by or "exists"
+        reports.append(report)
+    for skipped in plan.skipped:
+        reports.append(CandidateReport(skipped.id, skipped.level, "skipped", reason=skipped.reason, reached=False))
+    reports.sort(key=lambda r: _LEVEL_ORDER.get(r.level, 3))
+    return reports, winner
+
+
+def explain_references(
+    references: Sequence[tuple[Reference, Sequence[Location]]],
+    *,
+    static: Mapping[str, Any],
+    source: TemplatedSource,
+    store: str,
+) -> Explanation:
+    """Explain default-source references: static vars first, then every candidate of `source`."""
+    from interp.static_vars import StaticVars
+
+    paths = list(dict.fromkeys(reference.path for reference, _ in references))
+    static_answers = StaticVars(static).resolve(paths)
+    plans = {path: source.plan(path) for path in paths if not isinstance(static_answers[path], Found)}
+    ids = [candidate.id for plan in plans.values() for candidate in plan.candidates]
+    answers = fetch_every(source.transport(), ids) if ids else {}
+    no_pipeline = source.pipeline is None and source.templates.pipeline.uses_pipeline
+
+    reports = []
+    for reference, locations in references:
+        report = ReferenceReport(reference, list(locations), "nothing")
+        static_answer = static_answers[reference.path]
+        if isinstance(static_answer, Found):
+            report.answered_by = "static var"
+            report.notes.append("a static var (-v/-y/-l) answers first; the secret store is not consulted")
+            _judge_value(report, static_answer.value)
+            reports.append(report)
+            continue
+        plan = plans[reference.path]
+        report.candidates, report.winner = _candidate_reports(plan, answers)
+        if no_pipeline:
+            report.notes.append("no pipeline given: the pipeline level is not searched (a one-off task)")
+        outcome = settle(plan, answers)
+        if isinstance(outcome, Found):
+            report.answered_by = "secret"
+            _judge_value(report, outcome.value)
+        elif isinstance(outcome, Failed):
+            report.answered_by = "secret" if not outcome.backend else "nothing"
+            report.status = "failed" if outcome.backend else "unresolved"
+            report.problem = f"var {reference.canonical}: {outcome.message}"
+        else:
+            tried = outcome.tried if isinstance(outcome, NotFound) else ()
+            report.status = "unresolved"
+            report.problem = f"undefined var: {reference.canonical}" + (f" (looked up: {', '.join(tried)})" if tried else "")
+        reports.append(report)
+    return Explanation(team=source.team, pipeline=source.pipeline, store=store, references=reports)
+
+
+def _judge_value(report: ReferenceReport, value: Any) -> None:
+    problem = check_fields(value, report.reference)
+    if report.reference.fields:
+        report.fields_resolve = problem == ""
+    if problem:
+        report.status = "unresolved"
+        report.problem = problem
+
+
+# ---------------------------------------------------------------------------
+
+
+def format_text(explanation: Explanation) -> str:
+    scope = f"team {explanation.team}, " + (
+        f"pipeline {explanation.pipeline}" if explanation.pipeline is not None else "no pipeline (one-off)"
+    )
+    lines = [f"{scope}; secrets from {explanation.store}", ""]
+    for report in explanation.references:
+        places = ", ".join(str(loc) for loc in report.locations) or "(named on the command line)"
+        lines.append(f"(({report.reference.canonical}))  {places}")
+        if report.answered_by == "static var":
+            lines.append("  static var: answers first; the secret store is not consulted")
+        else:
+            width = max((len(c.id) for c in report.candidates), default=0)
+            for number, candidate in enumerate(report.candidates, 1):
+                lines.append(f"  {number}. {candidate.level:<8} {candidate.id:<{width}}  {candidate.describe()}")
+            if not report.candidates:
+                lines.append("  no candidate id to look up")
+        lines += [f"  note: {note}" for note in report.notes if not note.startswith("a static var")]
+        if report.reference.fields and report.fields_resolve is not None:
+            field_path = ".".join(report.reference.fields)
+            lines.append(f"  field {field_path}: {'resolves' if report.fields_resolve else 'does not resolve'}")
+        if report.status == "resolves":
+            origin = "static vars" if report.answered_by == "static var" else report.winner
+            lines.append(f"  => resolves from {origin}")
+        else:
+            verdict = "fails" if report.status == "failed" else "does not resolve"
+            lines.append(f"  => {verdict}: {report.problem}")
+        lines.append("")
+    summary = explanation.as_json()["summary"]
+    lines.append(
+        f"{summary['references']} reference(s): {summary['resolves']} resolve, "
+        f"{summary['unresolved']} do not, {summary['failed']} failed in the backend"
+    )
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,194 @@
+"""The least-privilege IAM policy for the configured lookup templates, in the seed's shape.
+
+Three statements:
+
+1. `AllowAccessToSecretManagerParameters`: `secretsmanager:ListSecrets` on `*`
+   (as the Concourse docs' policy has it; ListSecrets cannot be scoped to ARNs).
+2. `AllowAccessGetSecret`: `secretsmanager:GetSecretValue` and
+   `secretsmanager:DescribeSecret` on the secret ARNs the lookups can reach:
+   the team template expanded for the team, the pipeline template for each
+   pipeline, and `__concourse-health-check-??????` for the health check. A
+   template becomes an ARN pattern with `{{.Secret}}` -> `*`; a pattern that
+   does not end in `*` gets `-??????`, the six random characters AWS appends
+   to every secret's ARN.
+3. `AllowBatchGetSecretValue`: `secretsmanager:BatchGetSecretValue` on `*`
+   (BatchGetSecretValue is authorised per secret through GetSecretValue, so
+   `*` is the resource AWS documents for it); left out with `batch=False`.
+
+Without pipelines the policy is team-wide: the pipeline template is expanded
+with `{{.Pipeline}}` -> `*`, and left out when the team pattern already covers
+it (with the default templates `/concourse/TEAM/*` covers every
+`/concourse/TEAM/PIPELINE/*`).
+
+The shared template is left out by default, on purpose. With the default
+templates it expands to `/concourse/*`, which is every team's secrets:
+`/concourse/other-team/x` matches it. Granting it would undo the team
+boundary the policy is meant to draw (the seed's first example does exactly
+that; its per-pipeline example lists the team and pipeline ARNs only). Shared
+secrets are granted one by one instead (`shared_names`: the shared template
+expanded for each name, refused when that id is another team's, as the
+cross-team guard refuses it); `all_shared=True` adds the wildcard anyway, with
+a warning when it reaches other teams' namespaces.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from interp.errors import ConfigError
+from interp.lookup import FieldRef, LookupTemplate, LookupTemplates, plan_lookup, validate_scope
+
+HEALTH_CHECK_PATTERN = "__concourse-health-check-??????"
+ARN_SUFFIX = "-??????"  # AWS appends a hyphen and six random characters to a secret's name in its ARN
+READ_ACTIONS = ("secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret")
+LIST_ACTION = "secretsmanager:ListSecrets"
+BATCH_ACTION = "secretsmanager:BatchGetSecretValue"
+
+_REGION = re.compile(r"\A[a-z]{2}(-[a-z]+)+-[0-9]+\Z")
+_ACCOUNT = re.compile(r"\A[0-9]{12}\Z")
+_PARTITION = re.compile(r"\Aaws(-[a-z]+)*\Z")
+_TERRAFORM_NAME = re.compile(r"\A[A-Za-z_][A-Za-z0-9_-]*\Z")
+
+
+@dataclass
+class Policy:
+    document: dict[str, Any]
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def statements(self) -> list[dict[str, Any]]:
+        return self.document["Statement"]
+
+
+def _pattern(template: LookupTemplate, *, team: str, pipeline: str, secret: str = "*") -> str:
+    values = {"Team": team, "Pipeline": pipeline, "Secret": secret}
+    text = "".join(values[p.name] if isinstance(p, FieldRef) else p for p in template.parts)
+    return text if text.endswith("*") else text + ARN_SUFFIX
+
+
+def _regex(pattern: str) -> re.Pattern[str]:
+    """IAM's wildcard matching: `*` any run of characters (slashes too), `?` one character."""
+    return re.compile("".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern) + r"\Z", re.S)
+
+
+def covers(broad: str, narrow: str) -> bool:
+    """True when every name matching `narrow` also matches `broad` (broad has `*` wildcards only)."""
+    return "?" not in broad and _regex(broad).match(narrow) is not None
+
+
+def _check_name(flag: str, kind: str, value: str) -> None:
+    if "*" in value or "?" in value:
+        raise ConfigError(f"{flag}: the {kind} name {value!r} must not contain IAM wildcards (* or ?)")
+
+
+def build_policy(
+    templates: LookupTemplates,
+    team: str,
+    pipelines: Sequence[str] = (),
+    *,
+    partition: str = "aws",
+    region: str = "*",
+    account_id: str = "*",
+    batch: bool = True,
+    shared_names: Sequence[str] = (),
+    all_shared: bool = False,
+) -> Policy:
+    """The policy document for `team` (and `pipelines`), and warnings about what it grants."""
+    validate_scope(team, None)
+    _check_name("--team", "team", team)
+    for pipeline in pipelines:
+        validate_scope(team, pipeline)
+        _check_name("--pipeline", "pipeline", pipeline)
+    if not _PARTITION.match(partition):
+        raise ConfigError(f"--partition: {partition!r} is not an AWS partition such as aws, aws-cn or aws-us-gov")
+    if region != "*" and not _REGION.match(region):
+        raise ConfigError(f"--region: {region!r} is not an AWS region such as us-east-1")
+    if account_id != "*" and not _ACCOUNT.match(account_id):
+        raise ConfigError(f"--account-id: {account_id!r} is not a 12-digit AWS account id")
+
+    patterns: list[str] = [_pattern(templates.team, team=team, pipeline="*")]
+    if pipelines:
+        patterns += [_pattern(templates.pipeline, team=team, pipeline=p) for p in pipelines]
+    else:
+        team_wide = _pattern(templates.pipeline, team=team, pipeline="*")
+        if not covers(patterns[0], team_wide):
+            patterns.append(team_wide)
+    for name in shared_names:
+        _check_name("--shared", "secret", name)
+        if any(s.level == "shared" for s in plan_lookup(name, team, None, templates).skipped):
+            raise ConfigError(
+                f"--shared {name}: the shared template gives an id another team's template gives too; "
+                "interp never grants another team's secrets"
+            )
+        patterns.append(_pattern(templates.shared, team=team, pipeline="*", secret=name))
+    if all_shared:
+        patterns.append(_pattern(templates.shared, team=team, pipeline="*"))
+
+    warnings = [w for p in dict.fromkeys(patterns) for w in _other_team_warnings(p, team, templates)]
+    prefix = f"arn:{partition}:secretsmanager:{region}:{account_id}:secret:"
+    resources = [prefix + p for p in dict.fromkeys([*patterns, HEALTH_CHECK_PATTERN])]
+    statements: list[dict[str, Any]] = [
+        {"Sid": "AllowAccessToSecretManagerParameters", "Effect": "Allow", "Action": [LIST_ACTION], "Resource": "*"},
+        {"Sid": "AllowAccessGetSecret", "Effect": "Allow", "Action": list(READ_ACTIONS), "Resource": resources},
+    ]
+    if batch:
+        statements.append({"Sid": "AllowBatchGetSecretValue", "Effect": "Allow", "Action": [BATCH_ACTION], "Resource": "*"})
+    return Policy({"Version": "2012-10-17", "Statement": statements}, warnings)
+
+
+def _other_team_warnings(pattern: str, team: str, templates: LookupTemplates) -> list[str]:
+    """Warn when a pattern matches ids that other teams' team or pipeline templates produce.
+
+    Checked against a few sample team names that stress the usual failure: a
+    name nobody shares a prefix with, and names that extend `team` with the
+    characters Concourse allows in team names (so `c-{{.Team}}-{{.Secret}}` for
+    team `a` is caught matching team `a-x`).
+    """
+    regex = _regex(pattern)
+    others = [t for t in dict.fromkeys(("zz-other-team", f"{team}-x", f"{team}_x", f"{team}.x")) if t != team]
+    for other in others:
+        for level, template in (("team", templates.team), ("pipeline", templates.pipeline)):
+            secret_id = template.expand(team=other, pipeline="p", secret="x")
+            if regex.match(secret_id):
+                return [
+                    f"warning: {pattern} grants other teams' secrets too: it matches {secret_id}, "
+                    f"the {level}-level secret 'x' of a team named {other!r}"
+                ]
+    return []
+
+
+def to_json(policy: Policy) -> str:
+    return json.dumps(policy.document, indent=2) + "\n"
+
+
+def _hcl_string(text: str) -> str:
+    # JSON string escapes are HCL's; `${` and `%{` start interpolation in HCL and are doubled.
+    return json.dumps(text).replace("${", "$${").replace("%{", "%%{")
+
+
+def _hcl_list(key: str, values: str | list[str], width: int) -> list[str]:
+    items = [values] if isinstance(values, str) else values
+    if len(items) == 1:
+        return [f"    {key:<{width}} = [{_hcl_string(items[0])}]"]
+    return [f"    {key:<{width}} = [", *(f"      {_hcl_string(v)}," for v in items), "    ]"]
+
+
+def to_terraform(policy: Policy, name: str = "concourse_secretsmanager") -> str:
+    """An `aws_iam_policy_document` data block with the same statements."""
+    if not _TERRAFORM_NAME.match(name):
+        raise ConfigError(f"--terraform-name: {name!r} is not a Terraform identifier")
+    lines = [f'data "aws_iam_policy_document" {_hcl_string(name)} {{']
+    for statement in policy.statements:
+        width = len("resources")
+        lines.append("  statement {")
+        lines.append(f"    {'sid':<{width}} = {_hcl_string(statement['Sid'])}")
+        lines.append(f"    {'effect':<{width}} = {_hcl_string(statement['Effect'])}")
+        lines += _hcl_list("actions", statement["Action"], width)
+        lines += _hcl_list("resources", statement["Resource"], width)
+        lines.append("  }")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
