@@ -1,0 +1,38 @@
+"""`--help` of every command is complete and the README documents every flag."""
+
+import argparse
+import re
+
+from interp.cli import build_parser
+from tests.cli import REPO, interp
+
+README = (REPO / "README.md").read_text()
+
+
+def subcommands() -> dict[str, argparse.ArgumentParser]:
+    parser = build_parser()
+    (action,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    return dict(action.choices)
+
+
+def test_every_subcommand_is_documented_in_the_readme():
+    for name in subcommands():
+        assert f"interp {name}" in README, name
+
+
+def test_every_flag_has_help_and_is_mentioned_in_the_readme():
+    undocumented = []
+    for name, parser in {"": build_parser(), **subcommands()}.items():
+        for action in parser._actions:
+            if not action.option_strings or action.help == argparse.SUPPRESS:
+                continue
+            assert action.help, f"interp {name} {action.option_strings} has no help"
+            if not any(re.search(rf"(?<![\w-]){re.escape(flag)}(?![\w-])", README) for flag in action.option_strings):
+                undocumented.append(f"interp {name} {max(action.option_strings, key=len)}")
+    assert undocumented == []
+
+
+def test_help_runs_for_every_subcommand():
+    for name in subcommands():
+        result = interp(name, "--help")
+        assert result.code == 0 and result.stdout.startswith("usage: interp " + name), name
