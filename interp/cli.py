@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from interp.errors import ConfigError, ExitCode, InterpError
 
@@ -104,9 +106,26 @@ def _version() -> str:
     return __version__
 
 
+class _Terminated(BaseException):
+    """SIGTERM, raised in the main thread like KeyboardInterrupt is for SIGINT."""
+
+
+def _raise_terminated(signum: int, frame: object) -> None:
+    raise _Terminated
+
+
+def _stop_now(message: str, code: int) -> NoReturn:
+    """Leave at once: outputs are written atomically, so there is nothing to finish, and
+    worker threads blocked on the network must not hold the exit up."""
+    print(message, file=sys.stderr)
+    sys.stderr.flush()
+    os._exit(code)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    previous_handler = signal.signal(signal.SIGTERM, _raise_terminated)
     try:
         args, environ = _with_project_config(args)
         return int(args.run(args, environ))
@@ -118,8 +137,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"interp: error: {error}", file=sys.stderr)
         return int(ExitCode.USAGE)
     except KeyboardInterrupt:
-        print("interp: interrupted; nothing was written", file=sys.stderr)
-        return 130
+        return _stop_now("interp: interrupted; nothing was written", 128 + signal.SIGINT)
+    except _Terminated:
+        return _stop_now("interp: terminated; nothing was written", 128 + signal.SIGTERM)
     except BrokenPipeError:
         # The reader went away (`| head`); keep Python from complaining at exit.
         devnull = os.open(os.devnull, os.O_WRONLY)
@@ -130,6 +150,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         print(f"interp: internal error ({type(error).__name__}); set INTERP_DEBUG=1 for a traceback", file=sys.stderr)
         return 70
+    finally:
+        signal.signal(signal.SIGTERM, previous_handler)
 
 
 def _with_project_config(args: argparse.Namespace) -> tuple[argparse.Namespace, dict[str, str]]:
