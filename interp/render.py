@@ -35,11 +35,25 @@ def make_resolver(
     )
 
 
-def _load(text: str, filename: str) -> Source:
+def load_text(text: str, filename: str) -> Source:
+    """A composed source, or InterpError for YAML that does not load."""
     try:
         return load_source(text, filename)
     except LoadError as error:
         raise InterpError([error.problem]) from None
+
+
+def load_files(paths: Sequence[str | Path]) -> list[Source]:
+    """Composed sources for every path, or one InterpError naming every file that failed."""
+    sources, problems = [], []
+    for path in paths:
+        try:
+            sources.append(read_source(path))
+        except LoadError as error:
+            problems.append(error.problem)
+    if problems:
+        raise InterpError(problems)
+    return sources
 
 
 def render_text(
@@ -64,7 +78,7 @@ def render_text(
         redact=redact,
         credentials=credentials,
     )
-    return render_sources([_load(text, filename)], resolver)[0]
+    return render_sources([load_text(text, filename)], resolver)[0]
 
 
 def render_file(path: str | Path, **options: Any) -> str:
@@ -74,13 +88,4 @@ def render_file(path: str | Path, **options: Any) -> str:
 
 def render_files(paths: Sequence[str | Path], **options: Any) -> list[str]:
     """Render many files with one plan: each distinct secret is fetched once for all of them."""
-    sources = []
-    problems = []
-    for path in paths:
-        try:
-            sources.append(read_source(path))
-        except LoadError as error:
-            problems.append(error.problem)
-    if problems:
-        raise InterpError(problems)
-    return render_sources(sources, make_resolver(**options))
+    return render_sources(load_files(paths), make_resolver(**options))

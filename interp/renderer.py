@@ -18,11 +18,10 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from interp.document import LoadError, Source, load_source, read_source
+from interp.document import Source
 from interp.engine import render_sources
-from interp.errors import InterpError
 from interp.lookup import validate_scope
-from interp.render import make_resolver
+from interp.render import load_files, load_text, make_resolver
 from interp.sources.base import Source as ValueSource
 
 
@@ -103,11 +102,7 @@ class Renderer:
         vars: Mapping[str, Any] | None = None,
     ) -> str:
         """Render one template; raise InterpError listing every problem."""
-        try:
-            source = load_source(text, filename)
-        except LoadError as error:
-            raise InterpError([error.problem]) from None
-        return self._resolve([source], pipeline, vars)[0]
+        return self._resolve([load_text(text, filename)], pipeline, vars)[0]
 
     def render_files(
         self,
@@ -117,15 +112,7 @@ class Renderer:
         vars: Mapping[str, Any] | None = None,
     ) -> list[str]:
         """Render several files under one fetch plan; all succeed or InterpError."""
-        sources, problems = [], []
-        for path in paths:
-            try:
-                sources.append(read_source(path))
-            except LoadError as error:
-                problems.append(error.problem)
-        if problems:
-            raise InterpError(problems)
-        return self._resolve(sources, pipeline, vars)
+        return self._resolve(load_files(paths), pipeline, vars)
 
     def render_file(self, path: str | Path, **options: Any) -> str:
         return self.render_files([path], **options)[0]
