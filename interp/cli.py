@@ -63,9 +63,9 @@ def add_lookup_arguments(parser: argparse.ArgumentParser) -> None:
         help="a local YAML mapping of secret id to SecretString, looked up with exactly the "
         "rules of AWS Secrets Manager (offline work, demos, tests); needs --team",
     )
-    from interp.sources import secretsmanager
+    from interp.sources import aws_settings
 
-    secretsmanager.add_arguments(parser)
+    aws_settings.add_arguments(parser)
 
 
 def build_parser() -> argparse.ArgumentParser:

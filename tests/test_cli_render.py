@@ -1,6 +1,5 @@
 """`interp render` as a subprocess: output, errors, exit codes, atomic writes."""
 
-import os
 import stat
 
 from ruamel.yaml import YAML

@@ -10,7 +10,7 @@ from typing import Any
 
 from interp.check.references import CrossTeamProbe
 from interp.diagnostics import Diagnostic
-from interp.errors import ConfigError, ExitCode
+from interp.errors import ExitCode
 
 HELP = "validate pipelines as fly validate-pipeline would, with file:line:col"
 DESCRIPTION = """\
@@ -125,9 +125,9 @@ def _read_all(files: list[str]) -> list[tuple[str, str, list[Diagnostic]]]:
 def _cross_team_probe(args: argparse.Namespace, environ: Mapping[str, str]) -> CrossTeamProbe:
     """The cross-team guard under the configured templates (flags and environment)."""
     from interp.check.references import cross_team_probe
-    from interp.sources import secretsmanager
+    from interp.sources import aws_settings
 
-    templates = secretsmanager.settings_from(args, environ).templates()
+    templates = aws_settings.settings_from(args, environ).templates()
     return cross_team_probe(templates, args.pipeline if args.team else None)
 
 

@@ -24,9 +24,9 @@ def settings_from_args(args: argparse.Namespace, environ: Mapping[str, str]) -> 
         if args.secrets_file is not None:
             raise ConfigError("--secrets-file needs --team (the lookup paths are the team's)")
         return None
-    from interp.sources import secretsmanager
+    from interp.sources import aws_settings
 
-    return secretsmanager.settings_from(args, environ)
+    return aws_settings.settings_from(args, environ)
 
 
 def credentials_from_args(args: argparse.Namespace, environ: Mapping[str, str]) -> Source | None:

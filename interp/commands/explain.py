@@ -42,7 +42,7 @@ reference a render would need (denied included, as in render).
 
 def add_parser(commands: Any) -> None:
     from interp.cli import add_static_var_arguments
-    from interp.sources import secretsmanager
+    from interp.sources import aws_settings
 
     parser = commands.add_parser(
         "explain", help=HELP, description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -72,7 +72,7 @@ def add_parser(commands: Any) -> None:
         "AWS Secrets Manager instead of asking AWS",
     )
     add_static_var_arguments(parser)
-    secretsmanager.add_arguments(parser)
+    aws_settings.add_arguments(parser)
     parser.set_defaults(run=run)
 
 

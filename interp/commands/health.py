@@ -20,13 +20,13 @@ templates in use; never a secret value.
 
 
 def add_parser(commands: Any) -> None:
-    from interp.sources import secretsmanager
+    from interp.sources import aws_settings
 
     parser = commands.add_parser(
         "health", help=HELP, description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
-    secretsmanager.add_arguments(parser)
+    aws_settings.add_arguments(parser)
     parser.set_defaults(run=run)
 
 

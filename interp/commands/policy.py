@@ -40,7 +40,7 @@ template with --all-shared (a warning says when that reaches other teams).
 
 def add_parser(commands: Any) -> None:
     from interp.lookup import DEFAULT_PIPELINE_TEMPLATE, DEFAULT_SHARED_TEMPLATE, DEFAULT_TEAM_TEMPLATE
-    from interp.sources import secretsmanager as sm
+    from interp.sources import aws_settings as sm
 
     parser = commands.add_parser(
         "policy", help=HELP, description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -105,7 +105,7 @@ def add_parser(commands: Any) -> None:
 def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     from interp.lookup import LookupTemplates
     from interp.policy import build_policy, to_json, to_terraform
-    from interp.sources import secretsmanager as sm
+    from interp.sources import aws_settings as sm
 
     def pick(value: str | None, env: str) -> str | None:
         return value if value is not None else (environ.get(env) or None)

@@ -1,0 +1,254 @@
+"""Secrets Manager settings: every knob, by flag or Concourse's environment variable.
+
+Kept apart from the source itself so that building the command line (and
+`interp check`, which never talks to AWS) stays light.
+Precedence: flag, then environment variable, then default.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from interp.errors import ConfigError
+from interp.lookup import (
+    DEFAULT_PIPELINE_TEMPLATE,
+    DEFAULT_SHARED_TEMPLATE,
+    DEFAULT_TEAM_TEMPLATE,
+    LookupTemplates,
+)
+
+
+ENV_ACCESS_KEY = "CONCOURSE_AWS_SECRETSMANAGER_ACCESS_KEY"
+ENV_SECRET_KEY = "CONCOURSE_AWS_SECRETSMANAGER_SECRET_KEY"
+ENV_SESSION_TOKEN = "CONCOURSE_AWS_SECRETSMANAGER_SESSION_TOKEN"
+ENV_REGION = "CONCOURSE_AWS_SECRETSMANAGER_REGION"
+ENV_PIPELINE_TEMPLATE = "CONCOURSE_AWS_SECRETSMANAGER_PIPELINE_SECRET_TEMPLATE"
+ENV_TEAM_TEMPLATE = "CONCOURSE_AWS_SECRETSMANAGER_TEAM_SECRET_TEMPLATE"
+ENV_SHARED_TEMPLATE = "CONCOURSE_AWS_SECRETSMANAGER_SHARED_SECRET_TEMPLATE"
+ENV_RETRY_ATTEMPTS = "CONCOURSE_SECRET_RETRY_ATTEMPTS"
+ENV_RETRY_INTERVAL = "CONCOURSE_SECRET_RETRY_INTERVAL"
+ENV_CACHE_ENABLED = "CONCOURSE_SECRET_CACHE_ENABLED"
+ENV_CACHE_DURATION = "CONCOURSE_SECRET_CACHE_DURATION"
+ENV_CACHE_DURATION_NOTFOUND = "CONCOURSE_SECRET_CACHE_DURATION_NOTFOUND"
+
+RetryMode = Literal["standard", "adaptive"]
+
+
+@dataclass(frozen=True)
+class SecretsManagerSettings:
+    """Every knob of the Secrets Manager source. Durations are in seconds.
+
+    Credentials are left out of repr so settings can be logged.
+    """
+
+    access_key: str | None = field(default=None, repr=False)
+    secret_key: str | None = field(default=None, repr=False)
+    session_token: str | None = field(default=None, repr=False)
+    region: str | None = None
+    pipeline_secret_template: str = DEFAULT_PIPELINE_TEMPLATE
+    team_secret_template: str = DEFAULT_TEAM_TEMPLATE
+    shared_secret_template: str = DEFAULT_SHARED_TEMPLATE
+    profile: str | None = None
+    retry_attempts: int = 5
+    retry_interval: float = 1.0
+    retry_mode: RetryMode = "standard"
+    cache_enabled: bool = False
+    cache_duration: float = 60.0
+    cache_duration_notfound: float = 10.0
+    max_workers: int | None = None  # None: botocore's connection pool size
+    connect_timeout: float = 5.0
+    read_timeout: float = 10.0
+    batch_enabled: bool = True
+
+    def templates(self) -> LookupTemplates:
+        return LookupTemplates.from_strings(
+            pipeline=self.pipeline_secret_template,
+            team=self.team_secret_template,
+            shared=self.shared_secret_template,
+        )
+
+    @property
+    def has_static_credentials(self) -> bool:
+        return any((self.access_key, self.secret_key, self.session_token))
+
+    def validate(self) -> None:
+        """Raise ConfigError for a setting that cannot work; check templates too."""
+        if self.has_static_credentials and not (self.access_key and self.secret_key):
+            raise ConfigError(
+                "--aws-secretsmanager-access-key and --aws-secretsmanager-secret-key "
+                f"({ENV_ACCESS_KEY}, {ENV_SECRET_KEY}) are both required when any of them "
+                f"or --aws-secretsmanager-session-token ({ENV_SESSION_TOKEN}) is given"
+            )
+        if self.retry_attempts < 1:
+            raise ConfigError(f"--secret-retry-attempts ({ENV_RETRY_ATTEMPTS}) must be at least 1")
+        if self.retry_mode not in ("standard", "adaptive"):
+            raise ConfigError(f"retry mode must be 'standard' or 'adaptive', not {self.retry_mode!r}")
+        if self.max_workers is not None and self.max_workers < 1:
+            raise ConfigError("--max-concurrency must be at least 1")
+        for setting, seconds in (
+            (f"--secret-retry-interval ({ENV_RETRY_INTERVAL})", self.retry_interval),
+            (ENV_CACHE_DURATION, self.cache_duration),
+            (ENV_CACHE_DURATION_NOTFOUND, self.cache_duration_notfound),
+        ):
+            if seconds < 0:
+                raise ConfigError(f"{setting} must not be negative")
+        for setting, seconds in (("--connect-timeout", self.connect_timeout), ("--read-timeout", self.read_timeout)):
+            if seconds <= 0:
+                raise ConfigError(f"{setting} must be positive")
+        self.templates()
+
+
+_GO_DURATION_UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "μs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
+_GO_DURATION_PART = re.compile(r"([0-9]*(?:\.[0-9]*)?)(ns|us|µs|μs|ms|s|m|h)")
+
+
+def parse_go_duration(text: str) -> float:
+    """Seconds in a Go `time.ParseDuration` string: `500ms`, `10s`, `1m30s`, `1.5h`, `0`."""
+    body = text[1:] if text[:1] in ("+", "-") else text
+    negative = text.startswith("-")
+    if body == "0":
+        return 0.0
+    if body == "":
+        raise ValueError(f"invalid duration {text!r}")
+    total = 0.0
+    position = 0
+    while position < len(body):
+        match = _GO_DURATION_PART.match(body, position)
+        if match is None or not any(ch.isdigit() for ch in match.group(1)):
+            raise ValueError(f"invalid duration {text!r}")
+        total += float(match.group(1)) * _GO_DURATION_UNITS[match.group(2)]
+        position = match.end()
+    return -total if negative else total
+
+
+_GO_TRUE = frozenset({"1", "t", "T", "TRUE", "true", "True"})
+_GO_FALSE = frozenset({"0", "f", "F", "FALSE", "false", "False"})
+
+
+def parse_go_bool(text: str) -> bool:
+    """Go's strconv.ParseBool, as Concourse reads boolean environment variables."""
+    if text in _GO_TRUE:
+        return True
+    if text in _GO_FALSE:
+        return False
+    raise ValueError(f"invalid boolean {text!r}")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the Secrets Manager flags; each falls back to its environment variable."""
+    group = parser.add_argument_group("AWS Secrets Manager")
+
+    def add(flag: str, help_text: str, **kwargs: Any) -> None:
+        group.add_argument(flag, default=None, help=help_text, **kwargs)
+
+    add("--aws-secretsmanager-access-key", f"AWS access key (env {ENV_ACCESS_KEY}; default: the standard AWS credential chain)", metavar="KEY")
+    add("--aws-secretsmanager-secret-key", f"AWS secret key for the access key (env {ENV_SECRET_KEY})", metavar="KEY")
+    add("--aws-secretsmanager-session-token", f"AWS session token (env {ENV_SESSION_TOKEN})", metavar="TOKEN")
+    add(
+        "--aws-secretsmanager-region",
+        f"region of the secrets (env {ENV_REGION}; default: AWS_REGION, AWS_DEFAULT_REGION or the profile's region)",
+        metavar="REGION",
+    )
+    add(
+        "--aws-secretsmanager-pipeline-secret-template",
+        f"pipeline-level secret id (env {ENV_PIPELINE_TEMPLATE}; default: {DEFAULT_PIPELINE_TEMPLATE})",
+        metavar="TEMPLATE",
+    )
+    add(
+        "--aws-secretsmanager-team-secret-template",
+        f"team-level secret id (env {ENV_TEAM_TEMPLATE}; default: {DEFAULT_TEAM_TEMPLATE})",
+        metavar="TEMPLATE",
+    )
+    add(
+        "--aws-secretsmanager-shared-secret-template",
+        f"shared secret id (env {ENV_SHARED_TEMPLATE}; default: {DEFAULT_SHARED_TEMPLATE})",
+        metavar="TEMPLATE",
+    )
+    add("--profile", "AWS shared-config profile (env AWS_PROFILE; default: the default profile)", metavar="NAME")
+    add("--secret-retry-attempts", f"attempts per AWS call (env {ENV_RETRY_ATTEMPTS}; default: 5)", type=int, metavar="N")
+    add(
+        "--secret-retry-interval",
+        f"longest wait between attempts, Go duration such as 500ms, 10s, 1m30s (env {ENV_RETRY_INTERVAL}; default: 1s)",
+        metavar="DURATION",
+    )
+    add("--max-concurrency", "parallel GetSecretValue calls (default: botocore's pool size, 10)", type=int, metavar="N")
+    add("--connect-timeout", "AWS connect timeout, Go duration (default: 5s)", metavar="DURATION")
+    add("--read-timeout", "AWS read timeout, Go duration (default: 10s)", metavar="DURATION")
+    group.add_argument(
+        "--no-batch",
+        action="store_true",
+        default=False,
+        help="use GetSecretValue per secret instead of BatchGetSecretValue (default: batch, falling back when denied)",
+    )
+
+
+def settings_from(args: argparse.Namespace, environ: Mapping[str, str] | None = None) -> SecretsManagerSettings:
+    """Settings from parsed flags, then environment variables, then defaults. Validated."""
+    env = os.environ if environ is None else environ
+
+    def pick(attr: str | None, env_name: str | None) -> str | None:
+        flagged = getattr(args, attr, None) if attr else None
+        if flagged is not None:
+            return str(flagged)
+        if env_name is not None and env.get(env_name, "") != "":
+            return env[env_name]
+        return None
+
+    def duration(attr: str | None, flag: str, env_name: str | None, default: float) -> float:
+        text = pick(attr, env_name)
+        if text is None:
+            return default
+        try:
+            return parse_go_duration(text)
+        except ValueError:
+            where = f"{flag} ({env_name})" if env_name else flag
+            raise ConfigError(f"{where}: {text!r} is not a duration such as 500ms, 10s or 1m30s") from None
+
+    def integer(attr: str, flag: str, env_name: str | None) -> int | None:
+        text = pick(attr, env_name)
+        if text is None:
+            return None
+        try:
+            return int(text)
+        except ValueError:
+            where = f"{flag} ({env_name})" if env_name else flag
+            raise ConfigError(f"{where}: {text!r} is not a whole number") from None
+
+    cache_enabled_text = env.get(ENV_CACHE_ENABLED, "")
+    try:
+        cache_enabled = parse_go_bool(cache_enabled_text) if cache_enabled_text else False
+    except ValueError:
+        raise ConfigError(f"{ENV_CACHE_ENABLED}: {cache_enabled_text!r} is not true or false") from None
+
+    retry_mode = env.get("AWS_RETRY_MODE", "standard")
+    retry_attempts = integer("secret_retry_attempts", "--secret-retry-attempts", ENV_RETRY_ATTEMPTS)
+    settings = SecretsManagerSettings(
+        access_key=pick("aws_secretsmanager_access_key", ENV_ACCESS_KEY),
+        secret_key=pick("aws_secretsmanager_secret_key", ENV_SECRET_KEY),
+        session_token=pick("aws_secretsmanager_session_token", ENV_SESSION_TOKEN),
+        region=pick("aws_secretsmanager_region", ENV_REGION) or env.get("AWS_REGION") or None,
+        pipeline_secret_template=pick("aws_secretsmanager_pipeline_secret_template", ENV_PIPELINE_TEMPLATE)
+        or DEFAULT_PIPELINE_TEMPLATE,
+        team_secret_template=pick("aws_secretsmanager_team_secret_template", ENV_TEAM_TEMPLATE) or DEFAULT_TEAM_TEMPLATE,
+        shared_secret_template=pick("aws_secretsmanager_shared_secret_template", ENV_SHARED_TEMPLATE)
+        or DEFAULT_SHARED_TEMPLATE,
+        profile=pick("profile", "AWS_PROFILE"),
+        retry_attempts=5 if retry_attempts is None else retry_attempts,
+        retry_interval=duration("secret_retry_interval", "--secret-retry-interval", ENV_RETRY_INTERVAL, 1.0),
+        retry_mode="adaptive" if retry_mode == "adaptive" else "standard",
+        cache_enabled=cache_enabled,
+        # Concourse has these as web flags; interp reads them from the environment only.
+        cache_duration=duration(None, ENV_CACHE_DURATION, ENV_CACHE_DURATION, 60.0),
+        cache_duration_notfound=duration(None, ENV_CACHE_DURATION_NOTFOUND, ENV_CACHE_DURATION_NOTFOUND, 10.0),
+        max_workers=integer("max_concurrency", "--max-concurrency", None),
+        connect_timeout=duration("connect_timeout", "--connect-timeout", None, 5.0),
+        read_timeout=duration("read_timeout", "--read-timeout", None, 10.0),
+        batch_enabled=not getattr(args, "no_batch", False),
+    )
+    settings.validate()
+    return settings
