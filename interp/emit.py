@@ -25,8 +25,14 @@ _DOUBLE_QUOTE_ESCAPES = {
 }  # fmt: skip
 
 # YAML's printable set, less the byte order mark and the characters that some
-# readers (YAML 1.1) take for line breaks.
-_UNPRINTABLE = re.compile("[^\t\n\x20-\x7e\xa0-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]")
+# readers (YAML 1.1) take for line breaks. Compiled on first use: most renders
+# of a reference-free file never need it.
+_UNPRINTABLE_PATTERN = "[^\t\n\x20-\x7e\xa0-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"
+
+
+@functools.cache
+def _unprintable() -> re.Pattern[str]:
+    return re.compile(_UNPRINTABLE_PATTERN)
 _PLAIN_FIRST_CHAR_FORBIDDEN = frozenset("-?:,[]{}#&*!|>'\"%@` \t")
 _FLOW_INDICATORS = frozenset(",[]{}")
 
@@ -63,7 +69,7 @@ def plain_allowed(text: str, in_flow: bool) -> bool:
     """Whether `text` can be written unquoted and read back as the same string."""
     if not text or text[0] in _PLAIN_FIRST_CHAR_FORBIDDEN or text[-1] in " \t:":
         return False
-    if _UNPRINTABLE.search(text) or "\t" in text or "\n" in text:
+    if _unprintable().search(text) or "\t" in text or "\n" in text:
         return False
     if ": " in text or " #" in text or text.startswith(("---", "...")):
         return False
@@ -73,7 +79,7 @@ def plain_allowed(text: str, in_flow: bool) -> bool:
 
 
 def single_quoted_allowed(text: str) -> bool:
-    return "\n" not in text and "\t" not in text and not _UNPRINTABLE.search(text)
+    return "\n" not in text and "\t" not in text and not _unprintable().search(text)
 
 
 def double_quoted(text: str) -> str:
@@ -82,7 +88,7 @@ def double_quoted(text: str) -> str:
         escaped = _DOUBLE_QUOTE_ESCAPES.get(char)
         if escaped is not None:
             out.append(escaped)
-        elif _UNPRINTABLE.match(char):
+        elif _unprintable().match(char):
             code = ord(char)
             out.append(f"\\x{code:02X}" if code <= 0xFF else f"\\u{code:04X}")
         else:
@@ -96,7 +102,7 @@ def single_quoted(text: str) -> str:
 
 def literal_block(text: str, indent: int, newline: str) -> str | None:
     """`text` as a literal block scalar, or None when a literal block cannot hold it."""
-    if not text or _UNPRINTABLE.search(text) or "\r" in text:
+    if not text or _unprintable().search(text) or "\r" in text:
         return None
     body = text.rstrip("\n")
     trailing = len(text) - len(body)

@@ -17,7 +17,6 @@ directory or the nearest parent that has one. Precedence, highest first:
 from __future__ import annotations
 
 import argparse
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -85,6 +84,8 @@ def _load_yaml(path: Path) -> Any:
 
 
 def _load_pyproject(path: Path) -> Any:
+    import tomllib
+
     try:
         document = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:

@@ -20,7 +20,6 @@ from typing import Any
 
 from interp.document import Source
 from interp.engine import render_sources
-from interp.lookup import validate_scope
 from interp.render import load_files, load_text, make_resolver
 from interp.sources.base import Source as ValueSource
 
@@ -54,6 +53,8 @@ class Renderer:
         if team is None and (pipeline is not None or secrets_file is not None):
             raise ValueError("a pipeline or a secrets file needs a team")
         if team is not None:
+            from interp.lookup import validate_scope
+
             validate_scope(team, pipeline)
         self.team = team
         self.pipeline = pipeline
@@ -83,6 +84,8 @@ class Renderer:
         source = self._credentials
         if source is None or pipeline is None or pipeline == self.pipeline:
             return source
+        from interp.lookup import validate_scope
+
         validate_scope(self.team or "", pipeline)
         scoped = copy.copy(source)  # same client, transport and cache; another pipeline path
         scoped.pipeline = pipeline  # type: ignore[attr-defined]

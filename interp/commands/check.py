@@ -6,11 +6,13 @@ import argparse
 import sys
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from interp.check.references import CrossTeamProbe
 from interp.diagnostics import Diagnostic
 from interp.errors import ExitCode
+
+if TYPE_CHECKING:
+    from interp.check.references import CrossTeamProbe
 
 HELP = "validate pipelines as fly validate-pipeline would, with file:line:col"
 DESCRIPTION = """\
