@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from interp.document import LoadError, Source, load_source, read_source
-from interp.engine import Resolver, render_sources
+from interp.engine import Resolver
 from interp.errors import InterpError
 from interp.sources.base import Source as ValueSource
 from interp.sources.var_sources import make_var_source_factory
@@ -59,33 +59,45 @@ def load_files(paths: Sequence[str | Path]) -> list[Source]:
 def render_text(
     text: str,
     *,
+    filename: str = "<string>",
     vars: Mapping[str, Any] | None = None,
     skip_missing: bool = False,
-    filename: str = "<string>",
+    team: str | None = None,
+    pipeline: str | None = None,
+    settings: Any = None,
+    session: Any = None,
+    client: Any = None,
+    secrets_file: str | Path | None = None,
+    credentials: ValueSource | None = None,
     resolve_var_sources: bool = False,
     redact: bool = False,
-    credentials: ValueSource | None = None,
 ) -> str:
     """Render one pipeline template; raise InterpError listing every problem.
+
+    Static `vars` answer first. With a `team`, the rest are looked up in AWS
+    Secrets Manager with `settings` (a SecretsManagerSettings), or through the
+    caller's own boto3 `session` or `client`, or in a local `secrets_file`;
+    `credentials` takes any ready-made source instead. For many renders, keep
+    one `interp.Renderer`: it shares the client and the cache.
 
     >>> render_text("image: ((repo)):((tag))\\n", vars={"repo": "alpine", "tag": 3})
     'image: alpine:3\\n'
     """
-    resolver = make_resolver(
-        vars=vars,
-        skip_missing=skip_missing,
-        resolve_var_sources=resolve_var_sources,
-        redact=redact,
-        credentials=credentials,
-    )
-    return render_sources([load_text(text, filename)], resolver)[0]
+    return _renderer(locals()).render_text(text, filename=filename)
 
 
 def render_file(path: str | Path, **options: Any) -> str:
-    """Render a file (see render_text for the options)."""
+    """Render a file; the options are render_text's."""
     return render_files([path], **options)[0]
 
 
 def render_files(paths: Sequence[str | Path], **options: Any) -> list[str]:
     """Render many files with one plan: each distinct secret is fetched once for all of them."""
-    return render_sources(load_files(paths), make_resolver(**options))
+    return _renderer(options).render_files(paths)
+
+
+def _renderer(options: Mapping[str, Any]) -> Any:
+    from interp.renderer import Renderer
+
+    wanted = {k: v for k, v in options.items() if k not in ("text", "filename")}
+    return Renderer(**wanted)

@@ -33,6 +33,7 @@ class Renderer:
     settings           a SecretsManagerSettings (region, templates, retries, cache).
     session, client    the caller's own boto3 session or secretsmanager client.
     secrets_file       a local secrets store instead of AWS (same lookup rules).
+    credentials        any ready-made source (interp.sources) instead of the above.
     skip_missing, resolve_var_sources, redact  as the CLI flags of those names.
     """
 
@@ -46,6 +47,7 @@ class Renderer:
         session: Any = None,
         client: Any = None,
         secrets_file: str | Path | None = None,
+        credentials: ValueSource | None = None,
         skip_missing: bool = False,
         resolve_var_sources: bool = False,
         redact: bool = False,
@@ -60,7 +62,7 @@ class Renderer:
         self.pipeline = pipeline
         self.vars = dict(vars or {})
         self.options = {"skip_missing": skip_missing, "resolve_var_sources": resolve_var_sources, "redact": redact}
-        self._credentials = self._make_credentials(settings, session, client, secrets_file)
+        self._credentials = credentials or self._make_credentials(settings, session, client, secrets_file)
 
     def _make_credentials(self, settings: Any, session: Any, client: Any, secrets_file: Any) -> ValueSource | None:
         if self.team is None:

@@ -157,3 +157,21 @@ def test_help_explains_every_subcommand():
 
 def test_python_dash_m_and_version():
     assert interp("--version").stdout.startswith("interp ")
+
+
+def test_render_without_a_team_never_imports_boto3(tmp_path):
+    import subprocess
+    import sys
+
+    from tests.cli import clean_environment
+
+    template = tmp_path / "p.yml"
+    template.write_text("a: ((x))\nplain: value\n")
+    completed = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "interp", "render", str(template), "-v", "x=1"],
+        capture_output=True, text=True, env=clean_environment(),
+    )  # fmt: skip
+    assert completed.returncode == 0 and completed.stdout == "a: '1'\nplain: value\n"
+    imported = {line.split("|")[-1].strip().split(".")[0] for line in completed.stderr.splitlines() if "|" in line}
+    assert "lark" in imported  # the grammar did run: the file has a reference
+    assert "boto3" not in imported and "botocore" not in imported

@@ -67,3 +67,26 @@ def test_pipeline_from_filename_renders_each_file_as_its_own_pipeline(tmp_path):
     assert (root / "out" / "deploy.yml").read_text() == "x: deploy-x\n"
     assert (root / "out" / "build.yml").read_text() == "x: team-x\n"
     assert result.stderr == ""  # no progress output when not on a terminal
+
+
+def test_a_directory_renders_every_pipeline_file_under_it(tmp_path):
+    root = project(tmp_path, "team: main\nsecrets_file: secrets.yml\npipeline_from_filename: true\n")
+    (root / "pipelines" / "nested").mkdir()
+    (root / "pipelines" / "nested" / "deploy.yaml").write_text("jobs: []\nx: ((x))\n")
+    (root / "pipelines" / "values.yml").write_text("not: a pipeline\n")
+    (root / "pipelines" / "deploy.yml").write_text("jobs: []\nx: ((x))\n")
+    (root / "pipelines" / "build.yml").write_text("resources: []\nx: ((x))\n")
+    (root / "out").mkdir()
+    result = interp("render", "pipelines", "--out-dir", "out", cwd=root)
+    assert result.code == 0, result.stderr
+    written = sorted(str(p.relative_to(root / "out")) for p in (root / "out").rglob("*") if p.is_file())
+    assert written == ["build.yml", "deploy.yml", "nested/deploy.yaml"]
+    assert (root / "out" / "nested" / "deploy.yaml").read_text() == "jobs: []\nx: deploy-x\n"
+    assert (root / "out" / "build.yml").read_text() == "resources: []\nx: team-x\n"
+
+
+def test_a_directory_needs_out_dir(tmp_path):
+    root = project(tmp_path, "team: main\nsecrets_file: secrets.yml\n")
+    (root / "pipelines" / "p.yml").write_text("jobs: []\n")
+    result = interp("render", "pipelines", cwd=root)
+    assert result.code == 2 and "--out-dir" in result.stderr

@@ -27,7 +27,13 @@ def add_parser(commands: Any) -> None:
     parser = commands.add_parser(
         "render", help=HELP, description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("files", nargs="+", metavar="FILE", help="pipeline template(s); - reads standard input")
+    parser.add_argument(
+        "files",
+        nargs="+",
+        metavar="FILE",
+        help="pipeline template(s); a directory means every pipeline file under it (kept in its "
+        "subfolders under --out-dir); - reads standard input",
+    )
     output = parser.add_mutually_exclusive_group()
     output.add_argument(
         "-o", "--output", metavar="OUT", help="write to OUT atomically (mode 0600) instead of standard output"
@@ -68,14 +74,15 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     from interp.commands.common import renderer_from_args
     from interp.output import write_atomically
 
-    files = args.files
+    inputs = _expand(args.files)
+    files = [name for name, _ in inputs]
     if "-" in files and len(files) > 1:
         raise ConfigError("standard input (-) can only be rendered on its own")
-    if len(files) > 1 and not args.out_dir:
-        raise ConfigError("rendering several files needs --out-dir DIR")
+    if (len(files) > 1 or any(Path(f).is_dir() for f in args.files)) and not args.out_dir:
+        raise ConfigError("rendering several files or a directory needs --out-dir DIR")
     if args.pipeline_from_filename and args.pipeline is not None:
         raise ConfigError("--pipeline and --pipeline-from-filename exclude each other")
-    targets = _targets(files, args.out_dir)
+    targets = _targets(inputs, args.out_dir)
     renderer = renderer_from_args(args, environ)
 
     rendered: dict[str, str] = {}
@@ -88,6 +95,8 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     if args.output or targets:
         outputs = [(Path(args.output), encoded[0])] if args.output else list(zip(targets, encoded, strict=True))
         try:
+            for target, _ in outputs:
+                target.parent.mkdir(parents=True, exist_ok=True)  # subfolders of a directory input
             write_atomically(outputs)
         except OSError as error:
             where = Location(str(error.filename or outputs[0][0]))
@@ -141,14 +150,32 @@ class _Progress:
             sys.stderr.flush()
 
 
-def _targets(files: list[str], out_dir: str | None) -> list[Path]:
+def _expand(arguments: list[str]) -> list[tuple[str, Path]]:
+    """(input path, output name) for each file; a directory gives every pipeline file under it."""
+    from interp.check.run import is_pipeline_file
+
+    inputs: list[tuple[str, Path]] = []
+    for argument in arguments:
+        root = Path(argument)
+        if argument == "-" or not root.is_dir():
+            inputs.append((argument, Path(root.name)))
+            continue
+        found = sorted(p for p in root.rglob("*") if p.suffix in (".yml", ".yaml") and p.is_file())
+        pipelines = [p for p in found if is_pipeline_file(p.read_text(encoding="utf-8", errors="replace"))]
+        if not pipelines:
+            raise ConfigError(f"{argument}: no pipeline files (YAML with jobs: or resources: at the top level)")
+        inputs += [(str(p), p.relative_to(root)) for p in pipelines]
+    return inputs
+
+
+def _targets(inputs: list[tuple[str, Path]], out_dir: str | None) -> list[Path]:
     if not out_dir:
         return []
     directory = Path(out_dir)
     if not directory.is_dir():
         raise ConfigError(f"--out-dir {out_dir}: not a directory")
-    names = [Path(f).name for f in files]
+    names = [str(name) for _, name in inputs]
     clashes = sorted({n for n in names if names.count(n) > 1})
     if clashes:
-        raise ConfigError(f"--out-dir: several inputs are named {', '.join(clashes)}")
-    return [directory / name for name in names]
+        raise ConfigError(f"--out-dir: several inputs would be written as {', '.join(clashes)}")
+    return [directory / name for _, name in inputs]
