@@ -152,14 +152,14 @@ class _Progress:
 
 def _expand(arguments: list[str]) -> list[tuple[str, Path]]:
     """(input path, output name) for each file; a directory gives every pipeline file under it."""
-    from interp.check.run import is_pipeline_file
-
     inputs: list[tuple[str, Path]] = []
     for argument in arguments:
         root = Path(argument)
         if argument == "-" or not root.is_dir():
             inputs.append((argument, Path(root.name)))
             continue
+        from interp.check.run import is_pipeline_file
+
         found = sorted(p for p in root.rglob("*") if p.suffix in (".yml", ".yaml") and p.is_file())
         pipelines = [p for p in found if is_pipeline_file(p.read_text(encoding="utf-8", errors="replace"))]
         if not pipelines:
