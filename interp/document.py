@@ -76,13 +76,15 @@ def read_source(path: str | Path) -> Source:
     except OSError as error:
         reason = error.strerror or type(error).__name__
         raise LoadError(Problem(Location(filename), f"cannot read file: {reason}")) from None
-    return load_source(decode(data, filename), "<stdin>" if filename == "-" else filename)
+    shown = "<stdin>" if filename == "-" else filename  # one name for every error about this input
+    return load_source(decode(data, shown), shown)
 
 
 def load_source(text: str, filename: str = "<string>") -> Source:
     """Compose every YAML document of `text`; raise LoadError for YAML that does not parse."""
     from ruamel.yaml import YAML
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
+    from ruamel.yaml.reader import ReaderError
 
     bom = text.startswith(BOM)
     if bom:
@@ -97,11 +99,25 @@ def load_source(text: str, filename: str = "<string>") -> Source:
         where = Location(filename, mark.line + 1, mark.column + 1) if mark else Location(filename)
         message = " ".join(part for part in (error.context, error.problem) if part)
         raise LoadError(Problem(where, f"invalid YAML: {message}")) from None
+    except ReaderError as error:
+        # A character YAML forbids (NUL, other C0 controls): point at it, on one line.
+        raise LoadError(_reader_problem(text, filename, error)) from None
     except YAMLError as error:
-        raise LoadError(Problem(Location(filename), f"invalid YAML: {error}")) from None
+        raise LoadError(Problem(Location(filename), f"invalid YAML: {' '.join(str(error).split())}")) from None
     except RecursionError:
         raise LoadError(Problem(Location(filename), "invalid YAML: nested too deeply")) from None
     return Source(filename, text, documents, bom, "\r\n" if "\r\n" in text else "\n")
+
+
+def _reader_problem(text: str, filename: str, error: Exception) -> Problem:
+    position = getattr(error, "position", None)
+    character = getattr(error, "character", None)
+    what = f"character U+{character:04X}" if isinstance(character, int) else "a character"
+    message = f"invalid YAML: {what} is not allowed in YAML"
+    if not isinstance(position, int) or not 0 <= position <= len(text):
+        return Problem(Location(filename), message)
+    line_start = text.rfind("\n", 0, position) + 1
+    return Problem(Location(filename, text.count("\n", 0, position) + 1, position - line_start + 1), message)
 
 
 def walk(root: Node):

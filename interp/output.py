@@ -40,5 +40,14 @@ def write_atomically(files: Sequence[tuple[Path, bytes]]) -> None:
             with contextlib.suppress(OSError):
                 os.unlink(temporary)
         raise
-    for temporary, target in temporaries:
-        os.replace(temporary, target)
+    for index, (temporary, target) in enumerate(temporaries):
+        try:
+            os.replace(temporary, target)
+        except BaseException as error:
+            # E.g. the target is a directory, or a signal arrived: leave no temporary behind.
+            for leftover, _ in temporaries[index:]:
+                with contextlib.suppress(OSError):
+                    os.unlink(leftover)
+            if isinstance(error, OSError):  # name the target, not the temporary
+                raise OSError(error.errno, error.strerror, str(target)) from None
+            raise

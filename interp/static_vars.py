@@ -54,6 +54,11 @@ def _load_yaml(text: str, what: str) -> Any:
         raise ConfigError(f"{what}: invalid YAML: {str(error).splitlines()[0]}") from None
     except RecursionError:
         raise ConfigError(f"{what}: YAML nested too deeply") from None
+    except ValueError as error:
+        # A scalar the constructor cannot build, e.g. an integer past Python's 4300-digit
+        # conversion limit. Keep the reason, never the value.
+        reason = str(error).split(":")[0]
+        raise ConfigError(f"{what}: unusable value ({reason})") from None
 
 
 def _set(target: dict[str, Any], name: str, value: Any, flag: str) -> None:

@@ -24,3 +24,19 @@ def moto_server(_moto_server_session: str) -> Iterator[str]:
     """
     reset_moto(_moto_server_session)
     yield _moto_server_session
+
+
+# Hypothesis profiles. "short" (the default) keeps hypothesis's usual 100 examples with no
+# deadline; `--hypothesis-profile=long` is a soak. Expensive properties (tests/test_fuzz.py)
+# scale their example counts from the active profile.
+from hypothesis import HealthCheck  # noqa: E402
+from hypothesis import settings as hypothesis_settings  # noqa: E402
+
+_SLOW_OK = [HealthCheck.too_slow, HealthCheck.data_too_large]
+hypothesis_settings.register_profile("short", max_examples=100, deadline=None, suppress_health_check=_SLOW_OK)
+hypothesis_settings.register_profile("long", max_examples=5000, deadline=None, suppress_health_check=_SLOW_OK)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if not config.getoption("hypothesis_profile", default=None):
+        hypothesis_settings.load_profile("short")

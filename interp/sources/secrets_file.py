@@ -77,6 +77,11 @@ def load_secrets_file(path: str | Path) -> dict[str, SecretValue]:
         mark = getattr(error, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
         raise ConfigError(f"{origin}: not valid YAML{where} ({type(error).__name__})") from None
+    except RecursionError:
+        raise ConfigError(f"{origin}: nested too deeply") from None
+    except ValueError:
+        # A scalar the YAML constructor cannot build (an integer past Python's digit limit).
+        raise ConfigError(f"{origin}: holds a value that cannot be read (ValueError)") from None
     return parse_secrets(data, origin)
 
 

@@ -151,6 +151,10 @@ def _json_object(text: str) -> dict[str, Any] | None:
         parsed = json.loads(text, parse_constant=_reject_constant)
     except ValueError:
         return None
+    except RecursionError:
+        # Valid JSON deeper than Python's decoder can go (about 1,000 levels): an error naming
+        # the secret, rather than a crash or quietly taking a JSON object for plain text.
+        raise _UndecodableSecret("its JSON is nested too deeply to decode") from None
     return parsed if isinstance(parsed, dict) else None
 
 
@@ -374,7 +378,26 @@ def _result_for_code(code: str, message: str) -> FetchResult:
 
 def _client_error_code(error: Exception) -> tuple[str, str]:
     details = getattr(error, "response", {}).get("Error", {})
-    return str(details.get("Code") or type(error).__name__), str(details.get("Message") or "")
+    code = str(details.get("Code") or type(error).__name__)
+    message = str(details.get("Message") or "")
+    if code.isdigit():
+        # botocore found no AWS error in the body (a gateway's page, an empty or cut-off body) and
+        # fell back to the HTTP status, with the raw body as the message: name the status instead
+        # of echoing a body that was never meant for the user.
+        message = _http_reason(int(code), message)
+    return code, message
+
+
+def _http_reason(status: int, body_message: str) -> str:
+    from http import HTTPStatus
+
+    try:
+        phrase = HTTPStatus(status).phrase
+    except ValueError:
+        phrase = f"HTTP {status}"
+    if body_message in ("", phrase):
+        return phrase
+    return f"{phrase} (the response body was not an AWS error)"
 
 
 def _secret_value(response: Mapping[str, Any]) -> FetchResult:
@@ -383,6 +406,20 @@ def _secret_value(response: Mapping[str, Any]) -> FetchResult:
     if response.get("SecretBinary") is not None:
         return SecretValue(binary=bytes(response["SecretBinary"]))
     return NOT_FOUND  # a version with neither: Concourse reports the var as not found
+
+
+def _get_answer(response: Mapping[str, Any]) -> FetchResult:
+    """A GetSecretValue answer; a body that is not one is a failure, never "not found".
+
+    botocore hands back an empty result for a 200 response whose body is not JSON
+    (a proxy's HTML page, a body cut short). Taking that for a version without a
+    value would make the lookup fall through to the next candidate and quietly
+    resolve a team or shared secret instead of the pipeline's own.
+    """
+    value = _secret_value(response)
+    if value is NOT_FOUND and response.get("ARN") is None and response.get("Name") is None:
+        return FetchError("InvalidResponse", "the response was not a GetSecretValue answer")
+    return value
 
 
 def _aws_errors() -> tuple[type[Exception], type[Exception]]:
@@ -395,10 +432,36 @@ _T = TypeVar("_T")
 _R = TypeVar("_R")
 
 
+class _HideSecretResponseBodies(logging.Filter):
+    """Keeps secret values out of botocore's DEBUG log.
+
+    botocore.parsers logs every raw response body at DEBUG, so anyone who turns
+    botocore's debug logging on (boto3.set_stream_logger, a root logger at
+    DEBUG) would find SecretString values in their logs. interp never turns it
+    on; this filter blanks the bodies that hold secret values if someone else does.
+    """
+
+    MARKERS = (b'"SecretString"', b'"SecretBinary"', '"SecretString"', '"SecretBinary"')
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if str(record.msg).startswith("Response body") and record.args:
+            args = record.args if isinstance(record.args, tuple) else (record.args,)
+            if any(isinstance(a, bytes | str) and any(type(m) is type(a) and m in a for m in self.MARKERS) for a in args):
+                record.args = ("<a Secrets Manager response with secret values, hidden by interp>",)
+        return True
+
+
+def _guard_botocore_debug_log() -> None:
+    logger = logging.getLogger("botocore.parsers")
+    if not any(isinstance(f, _HideSecretResponseBodies) for f in logger.filters):
+        logger.addFilter(_HideSecretResponseBodies())
+
+
 class AwsTransport:
     """Fetches ids from Secrets Manager: batched while allowed, else concurrent GetSecretValue."""
 
     def __init__(self, client: Any, *, batch_enabled: bool = True, max_workers: int | None = None) -> None:
+        _guard_botocore_debug_log()
         self.client = client
         self._batch = batch_enabled
         self._batch_proven = False
@@ -428,14 +491,22 @@ class AwsTransport:
             return _result_for_code(*_client_error_code(error))
         except botocore_error as error:
             return FetchError(type(error).__name__, _short(str(error)))
-        return _secret_value(response)
+        return _get_answer(response)
 
     def _map(self, function: Callable[[_T], _R], items: list[_T]) -> list[_R]:
         if len(items) == 1:
             return [function(items[0])]
         workers = min(self.max_workers, len(items))
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="interp-secretsmanager") as pool:
-            return list(pool.map(function, items))
+        pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="interp-secretsmanager")
+        try:
+            results = list(pool.map(function, items))
+        except BaseException:
+            # Interrupted (SIGINT, SIGTERM) or failed: the caller is leaving, so do not wait for
+            # requests still blocked on the network (up to read timeout x attempts each).
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        pool.shutdown(wait=True)
+        return results
 
     def _fetch_each(self, ids: list[str]) -> dict[str, FetchResult]:
         return dict(zip(ids, self._map(self.get_one, ids)))
@@ -616,6 +687,21 @@ def use_retry_interval(client: Any, attempts: int, interval: float) -> bool:
 # ---------------------------------------------------------------------------
 
 
+class _Connection:
+    """The client and transport a source builds on first use.
+
+    Held by reference, so the copies a source hands out (`Renderer` re-scoping
+    it to another pipeline, `with_templates` for a pipeline's var_sources)
+    share one client and one batch-or-per-id mode instead of each building its own.
+    """
+
+    def __init__(self, client: Any, session: Any) -> None:
+        self.client = client
+        self.session = session
+        self.aws: AwsTransport | None = None
+        self.lock = threading.Lock()
+
+
 class SecretsManagerSource(TemplatedSource):
     """Resolves paths from AWS Secrets Manager for one team (and pipeline, unless one-off).
 
@@ -645,27 +731,26 @@ class SecretsManagerSource(TemplatedSource):
                 clock=clock or time.monotonic,
             )
         self.cache = cache
-        self._client = client
-        self._session = session
-        self._aws: AwsTransport | None = None
-        self._lock = threading.Lock()
+        self._connection = _Connection(client, session)
 
     @property
     def client(self) -> Any:
-        with self._lock:
-            if self._client is None:
-                self._client = create_client(self.settings, session=self._session)
-            return self._client
+        connection = self._connection
+        with connection.lock:
+            if connection.client is None:
+                connection.client = create_client(self.settings, session=connection.session)
+            return connection.client
 
     @property
     def aws_transport(self) -> AwsTransport:
         client = self.client
-        with self._lock:
-            if self._aws is None:
-                self._aws = AwsTransport(
+        connection = self._connection
+        with connection.lock:
+            if connection.aws is None:
+                connection.aws = AwsTransport(
                     client, batch_enabled=self.settings.batch_enabled, max_workers=self.settings.max_workers
                 )
-            return self._aws
+            return connection.aws
 
     def transport(self) -> Transport:
         if self.cache is None:
