@@ -264,43 +264,48 @@ def _describe_tried(tried: Sequence[str]) -> str:
     return f" (looked up: {', '.join(tried)})" if tried else ""
 
 
+@dataclass(frozen=True, slots=True)
+class _NewValue:
+    """A scalar's new value, and what is written for it (the same unless redacted)."""
+
+    real: Any
+    shown: Any
+
+
 class _Applier:
     def __init__(self, resolver: Resolver, outcomes: dict[_SourceKey, dict[str, Outcome]]) -> None:
         self.resolver = resolver
         self.outcomes = outcomes
         self.problems: list[Problem] = []
-        self.undefined: dict[Reference, tuple[Location, Sequence[str]]] = {}
+        self.undefined: dict[Reference, tuple[Location, NotFound]] = {}
         self.reported: set[tuple[Reference, str]] = set()
 
-    def value_of(self, site: Site, occurrence: Occurrence) -> Any:
-        """The value for an occurrence, or _LEAVE; problems are recorded, then _LEAVE."""
+    def value_of(self, site: Site, occurrence: Occurrence) -> tuple[Any, bool]:
+        """(value, secret-derived) for an occurrence, or (_LEAVE, False); problems are recorded."""
         reference = occurrence.reference
         key = _source_key(self.resolver, site, reference)
         if key == "leave":
-            return _LEAVE
+            return _LEAVE, False
         if key == "undeclared":
             if not self.resolver.skip_missing:
                 self._report(site, occurrence, f"missing source '{reference.source}' in var: {reference.canonical}")
-            return _LEAVE
+            return _LEAVE, False
         answers = self.outcomes.get(key)  # type: ignore[arg-type]
         if answers is None:
-            return _LEAVE
+            return _LEAVE, False
         outcome = answers.get(reference.path, NotFound())
         if isinstance(outcome, NotFound):
             if not self.resolver.skip_missing and reference not in self.undefined:
-                self.undefined[reference] = (site.locate(occurrence), outcome.tried)
-            return _LEAVE
+                self.undefined[reference] = (site.locate(occurrence), outcome)
+            return _LEAVE, False
         if isinstance(outcome, Failed):
             self._report(site, occurrence, f"var {reference.canonical}: {outcome.message}", outcome.backend)
-            return _LEAVE
+            return _LEAVE, False
         try:
-            value = _traverse(outcome.value, reference)
+            return _traverse(outcome.value, reference), outcome.secret
         except _ValueProblem as problem:
             self._report(site, occurrence, str(problem))
-            return _LEAVE
-        if self.resolver.redact and outcome.secret:
-            return REDACTED
-        return value
+            return _LEAVE, False
 
     def _report(self, site: Site, occurrence: Occurrence, message: str, backend: bool = False) -> None:
         if (occurrence.reference, message) in self.reported:
@@ -308,39 +313,52 @@ class _Applier:
         self.reported.add((occurrence.reference, message))
         self.problems.append(Problem(site.locate(occurrence), message, backend))
 
-    def new_value(self, site: Site) -> Any:
-        """The scalar's new value, or _LEAVE when nothing in it changes."""
+    def new_value(self, site: Site) -> _NewValue | None:
+        """The scalar's new value, or None when nothing in it changes.
+
+        Rules are applied to the real value; --redact changes only what is written.
+        """
+        redact = self.resolver.redact
         whole = site.whole
         if whole is not None:
-            return self.value_of(site, whole)
-        parts: list[str] = []
+            value, secret = self.value_of(site, whole)
+            if value is _LEAVE:
+                return None
+            return _NewValue(value, REDACTED if redact and secret else value)
+        real: list[str] = []
+        shown: list[str] = []
         changed = False
         for piece in site.pieces:
             if isinstance(piece, str):
-                parts.append(piece)
+                real.append(piece)
+                shown.append(piece)
                 continue
-            value = self.value_of(site, piece)
-            if value is _LEAVE:
-                parts.append(piece.text)
-                continue
-            if isinstance(value, bool) or not isinstance(value, str | int):
+            value, secret = self.value_of(site, piece)
+            if value is not _LEAVE and (isinstance(value, bool) or not isinstance(value, str | int)):
                 self._report(
                     site,
                     piece,
                     f"cannot interpolate non-primitive value ({type_name(value)}) from var: {piece.reference.canonical}",
                 )
-                parts.append(piece.text)
+                value = _LEAVE
+            if value is _LEAVE:
+                real.append(piece.text)
+                shown.append(piece.text)
                 continue
-            parts.append(str(value))
+            real.append(str(value))
+            shown.append(REDACTED if redact and secret else str(value))
             changed = True
-        return "".join(parts) if changed else _LEAVE
+        return _NewValue("".join(real), "".join(shown)) if changed else None
 
     def undefined_problems(self) -> list[Problem]:
         hint = self.resolver.missing_hint
-        return [
-            Problem(location, f"undefined var: {reference.canonical}{_describe_tried(tried)}{hint}")
-            for reference, (location, tried) in self.undefined.items()
-        ]
+        problems = []
+        for reference, (location, outcome) in self.undefined.items():
+            # The guard's reasons, when it skipped a candidate (interp.lookup.SkippedCandidate).
+            guarded = "".join(f"; {s.reason}" for s in getattr(outcome, "skipped", ()))
+            message = f"undefined var: {reference.canonical}{_describe_tried(outcome.tried)}{guarded}{hint}"
+            problems.append(Problem(location, message))
+        return problems
 
 
 # ------------------------------------------------------------------ splice
@@ -512,16 +530,16 @@ def render_sources(sources: Sequence[Source], resolver: Resolver) -> list[str]:
     changed_keys: dict[int, list[tuple[Site, Any]]] = defaultdict(list)
     for site in sites:
         value = applier.new_value(site)
-        if value is _LEAVE:
+        if value is None:
             continue
         if site.is_key:
-            if isinstance(value, Mapping | list | tuple):
+            if isinstance(value.real, Mapping | list | tuple):
                 applier.problems.append(
-                    Problem(site.source.node_location(site.node), f"a key cannot be a {type_name(value)}")
+                    Problem(site.source.node_location(site.node), f"a key cannot be a {type_name(value.real)}")
                 )
                 continue
-            changed_keys[id(site.parent)].append((site, value))
-        replacements[id(site.source)].append(_replacement(site, value))
+            changed_keys[id(site.parent)].append((site, value.real))
+        replacements[id(site.source)].append(_replacement(site, value.shown))
     _check_keys(applier, changed_keys, sites)
 
     problems = applier.problems + applier.undefined_problems()

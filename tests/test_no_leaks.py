@@ -352,11 +352,6 @@ def test_redact_covers_var_sources_and_the_secrets_file(tmp_path: Path) -> None:
     assert_no_marker(result.stdout)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine.py compares redacted keys: two secret-derived keys both become '((redacted))' and "
-    "collide, although the real render succeeds (fix described in the reliability report)",
-)
 def test_redact_does_not_invent_key_collisions() -> None:
     stored = {"/concourse/t/a": SecretValue(string=marker(71)), "/concourse/t/b": SecretValue(string=marker(72))}
     source = SecretsFileSource(stored, team="t")

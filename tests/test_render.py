@@ -234,3 +234,13 @@ def test_maps_and_lists_replace_a_scalar_as_flow_collections():
 def test_a_comment_after_the_scalar_keeps_it_out_of_a_block():
     rendered = render_text("a: ((s)) # note\n", vars={"s": "x\ny"})
     assert rendered == 'a: "x\\ny" # note\n'
+
+
+def test_redact_applies_the_rules_to_the_real_values():
+    from interp.sources.dummy import DummySource
+
+    source = DummySource("secrets", {"m": {"k": 1}, "s": "secret-text", "a": "x", "b": "y"})
+    with pytest.raises(InterpError, match=r"cannot interpolate non-primitive value \(map\)"):
+        render_text("v: pre-((m))\n", credentials=source, redact=True)
+    rendered = render_text("v: pre-((s))\n((a)): 1\n((b)): 2\n", credentials=source, redact=True)
+    assert rendered == "v: pre-((redacted))\n((redacted)): 1\n((redacted)): 2\n"
