@@ -279,6 +279,8 @@ class _Applier:
         self.problems: list[Problem] = []
         self.undefined: dict[Reference, tuple[Location, NotFound]] = {}
         self.reported: set[tuple[Reference, str]] = set()
+        # AWS error code -> the references it failed, each with its first place
+        self.backend_failures: dict[str, dict[Reference, tuple[Location, Failed]]] = {}
 
     def value_of(self, site: Site, occurrence: Occurrence) -> tuple[Any, bool]:
         """(value, secret-derived) for an occurrence, or (_LEAVE, False); problems are recorded."""
@@ -299,7 +301,10 @@ class _Applier:
                 self.undefined[reference] = (site.locate(occurrence), outcome)
             return _LEAVE, False
         if isinstance(outcome, Failed):
-            self._report(site, occurrence, f"var {reference.canonical}: {outcome.message}", outcome.backend)
+            if outcome.backend:
+                self.backend_failures.setdefault(outcome.code, {}).setdefault(reference, (site.locate(occurrence), outcome))
+            else:
+                self._report(site, occurrence, f"var {reference.canonical}: {outcome.message}")
             return _LEAVE, False
         try:
             return _traverse(outcome.value, reference), outcome.secret
@@ -345,10 +350,34 @@ class _Applier:
                 real.append(piece.text)
                 shown.append(piece.text)
                 continue
-            real.append(str(value))
-            shown.append(REDACTED if redact and secret else str(value))
+            try:
+                text = str(value)
+            except ValueError:  # an integer past Python's digit limit for str()
+                self._report(site, piece, f"var {piece.reference.canonical}: integer too large to write")
+                real.append(piece.text)
+                shown.append(piece.text)
+                continue
+            real.append(text)
+            shown.append(REDACTED if redact and secret else text)
             changed = True
         return _NewValue("".join(real), "".join(shown)) if changed else None
+
+    def backend_problems(self) -> list[Problem]:
+        """One line per backend error code: an outage reads as one problem, not one per var."""
+        problems = []
+        for code, failures in self.backend_failures.items():
+            (location, first), *others = failures.values()
+            names = ", ".join(sorted(reference.canonical for reference in failures))
+            if not others:
+                problems.append(Problem(location, f"var {names}: {first.message}", backend=True))
+                continue
+            ids = ", ".join(dict.fromkeys(failure.tried[-1] for _, failure in failures.values() if failure.tried))
+            message = (
+                f"AWS Secrets Manager failed with {code or 'an error'} for {len(failures)} vars ({names}); "
+                f"secret ids: {ids}; first: {first.message}"
+            )
+            problems.append(Problem(location, message, backend=True))
+        return problems
 
     def undefined_problems(self) -> list[Problem]:
         hint = self.resolver.missing_hint
@@ -539,10 +568,14 @@ def render_sources(sources: Sequence[Source], resolver: Resolver) -> list[str]:
                 )
                 continue
             changed_keys[id(site.parent)].append((site, value.real))
-        replacements[id(site.source)].append(_replacement(site, value.shown))
+        try:
+            replacements[id(site.source)].append(_replacement(site, value.shown))
+        except ValueError:  # an integer past Python's digit limit for str()
+            where = site.source.node_location(site.node)
+            applier.problems.append(Problem(where, "a substituted integer is too large to write"))
     _check_keys(applier, changed_keys, sites)
 
-    problems = applier.problems + applier.undefined_problems()
+    problems = applier.problems + applier.backend_problems() + applier.undefined_problems()
     if problems:
         raise InterpError(sorted(problems, key=lambda p: p.location))
     return [

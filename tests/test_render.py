@@ -244,3 +244,9 @@ def test_redact_applies_the_rules_to_the_real_values():
         render_text("v: pre-((m))\n", credentials=source, redact=True)
     rendered = render_text("v: pre-((s))\n((a)): 1\n((b)): 2\n", credentials=source, redact=True)
     assert rendered == "v: pre-((redacted))\n((redacted)): 1\n((redacted)): 2\n"
+
+
+def test_integers_too_large_to_write_are_an_error_not_a_crash():
+    huge = 10**5000
+    assert problems("a: ((n))\n", vars={"n": huge}) == ["<string>:1:4: a substituted integer is too large to write"]
+    assert problems("a: x-((n))\n", vars={"n": huge}) == ["<string>:1:6: var n: integer too large to write"]
