@@ -53,10 +53,11 @@ def _plural(count: int, word: str) -> str:
 
 
 def summary_line(diags: Sequence[Diagnostic], files_checked: int) -> str:
-    """E.g. `3 errors, 1 warning in 2 files` (files with findings), or `no problems in 5 files`."""
+    """E.g. `3 errors, 1 warning in 2 of 5 files`, or `no problems in 5 files`."""
     if not diags:
         return f"no problems in {_plural(files_checked, 'file')}"
     errors = sum(1 for d in diags if d.severity == "error")
     warnings = len(diags) - errors
     files = len({d.file for d in diags})
-    return f"{_plural(errors, 'error')}, {_plural(warnings, 'warning')} in {_plural(files, 'file')}"
+    where = _plural(files, "file") if files == files_checked else f"{files} of {_plural(files_checked, 'file')}"
+    return f"{_plural(errors, 'error')}, {_plural(warnings, 'warning')} in {where}"

@@ -30,5 +30,6 @@ def test_github_escaping() -> None:
 
 
 def test_summary() -> None:
-    assert summary_line([D1, D2, D2], 4) == "1 error, 2 warnings in 2 files"
+    assert summary_line([D1, D2, D2], 4) == "1 error, 2 warnings in 2 of 4 files"
+    assert summary_line([D1, D2], 2) == "1 error, 1 warning in 2 files"
     assert summary_line([], 5) == "no problems in 5 files"
