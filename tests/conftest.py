@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import pytest
@@ -33,7 +34,14 @@ from hypothesis import HealthCheck  # noqa: E402
 from hypothesis import settings as hypothesis_settings  # noqa: E402
 
 _SLOW_OK = [HealthCheck.too_slow, HealthCheck.data_too_large]
-hypothesis_settings.register_profile("short", max_examples=100, deadline=None, suppress_health_check=_SLOW_OK)
+# On CI the examples are fixed, so a run is repeatable; locally each run explores anew.
+hypothesis_settings.register_profile(
+    "short",
+    max_examples=100,
+    deadline=None,
+    suppress_health_check=_SLOW_OK,
+    derandomize=bool(os.environ.get("CI")),
+)
 hypothesis_settings.register_profile("long", max_examples=5000, deadline=None, suppress_health_check=_SLOW_OK)
 
 
