@@ -13,7 +13,7 @@ from interp.sources.base import Source as ValueSource
 from interp.sources.var_sources import make_var_source_factory
 from interp.static_vars import StaticVars
 
-NO_TEAM_HINT = "; only static vars were consulted: give a team to look it up in AWS Secrets Manager"
+NO_TEAM_HINT = "; only static vars were consulted: give a team (--team, or team=) to look it up in AWS Secrets Manager"
 
 
 def make_resolver(

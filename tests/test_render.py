@@ -85,8 +85,8 @@ def test_two_keys_that_become_equal_are_an_error():
 
 def test_strict_mode_lists_every_undefined_reference_with_its_place():
     assert problems("a: ((one))\nb:\n  c: x-((two.f))\nd: ((one))\n") == [
-        "<string>:1:4: undefined var: one; only static vars were consulted: give a team to look it up in AWS Secrets Manager",
-        "<string>:3:8: undefined var: two.f; only static vars were consulted: give a team to look it up in AWS Secrets Manager",
+        "<string>:1:4: undefined var: one; only static vars were consulted: give a team (--team, or team=) to look it up in AWS Secrets Manager",
+        "<string>:3:8: undefined var: two.f; only static vars were consulted: give a team (--team, or team=) to look it up in AWS Secrets Manager",
     ]
 
 
