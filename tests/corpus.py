@@ -1,18 +1,45 @@
-"""Where the shared corpus of real pipelines lives, and a lenient loader for comparing data."""
+"""Where the shared corpus of real pipelines lives, and a lenient loader for comparing data.
+
+The corpus is not part of the repository. `INTERP_CORPUS` names its folder; without
+it, `../shared/corpus` beside the clone is used when it exists. Tests that need it
+call `require_corpus()`, which skips them (with the reason) when there is none, and
+fails them when `INTERP_CORPUS` names a folder that does not hold it: CI sets the
+variable, so CI can never silently lose these tests.
+"""
 
 from __future__ import annotations
 
+import os
 import warnings
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from ruamel.yaml import YAML
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 REPO = Path(__file__).resolve().parents[1]
-CORPUS = REPO.parent / "shared" / "corpus"
+CORPUS_SETTING = "INTERP_CORPUS"
+CORPUS = Path(os.environ.get(CORPUS_SETTING) or REPO.parent / "shared" / "corpus")
 PUBLIC = sorted((CORPUS / "public").glob("*"))
 INVALID = sorted((CORPUS / "public-invalid").glob("*"))
+MINIMUM_PUBLIC = 50
+
+
+def require_corpus() -> None:
+    """Skip the calling test module when there is no corpus; fail when one was promised."""
+    if len(PUBLIC) >= MINIMUM_PUBLIC:
+        return
+    if os.environ.get(CORPUS_SETTING):
+        raise AssertionError(
+            f"{CORPUS_SETTING}={CORPUS} holds {len(PUBLIC)} public pipelines, expected at least {MINIMUM_PUBLIC}"
+        )
+    pytest.skip(
+        f"no pipeline corpus: these tests need the shared corpus of real pipelines (a folder with public/ and "
+        f"public-invalid/, as beside the project in CI at ../shared/corpus); set {CORPUS_SETTING} to its path",
+        allow_module_level=True,
+    )
 
 
 def read(path: Path) -> str:

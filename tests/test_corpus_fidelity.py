@@ -10,9 +10,9 @@ from interp import render_text
 from interp.document import load_source
 from interp.engine import scan
 from interp.reference import Occurrence, split_text
-from tests.corpus import PUBLIC, load_all, read
+from tests.corpus import PUBLIC, load_all, read, require_corpus
 
-assert len(PUBLIC) >= 50, "the shared corpus is missing"
+require_corpus()
 
 
 @pytest.mark.parametrize("path", PUBLIC, ids=lambda p: p.name[:60])

@@ -18,12 +18,11 @@ from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 import interp
 from interp.reference import Occurrence, Reference, ReferenceSyntaxError, find_references, parse_name, split_text
-from tests.corpus import load_all, read
+from tests.corpus import PUBLIC, load_all, read, require_corpus
 
-CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "public"
+require_corpus()
 # Files small enough that one render stays well under a second on a slow machine.
-CORPUS_FILES = sorted(p for p in CORPUS.glob("*") if p.stat().st_size < 100_000)
-assert len(CORPUS_FILES) >= 40, "the shared corpus is missing"
+CORPUS_FILES = [p for p in PUBLIC if p.stat().st_size < 100_000]
 
 BUDGET = settings().max_examples  # the active profile's
 ENGINE_EXAMPLES = max(15, BUDGET // 5)  # each one renders a whole real pipeline

@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 
 from interp.check.run import check_file, is_pipeline_file
+from tests.corpus import CORPUS, PUBLIC, require_corpus
 
-CORPUS = Path(__file__).resolve().parents[2] / ".." / "shared" / "corpus"
+require_corpus()
 FINDINGS = Path(__file__).resolve().parents[2] / "fixtures" / "corpus-findings.md"
-PUBLIC = sorted((CORPUS / "public").glob("*"))
 
 
 def _recorded() -> dict[str, set[str]]:
