@@ -81,6 +81,8 @@ def covers(broad: str, narrow: str) -> bool:
 
 
 def _check_name(flag: str, kind: str, value: str) -> None:
+    if not value:
+        raise ConfigError(f"{flag}: the {kind} name must not be empty")
     if "*" in value or "?" in value:
         raise ConfigError(f"{flag}: the {kind} name {value!r} must not contain IAM wildcards (* or ?)")
 

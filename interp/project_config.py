@@ -56,9 +56,19 @@ def find(start: Path) -> ProjectConfig | None:
         if candidate.is_file():
             return load(candidate)
         pyproject = directory / "pyproject.toml"
-        if pyproject.is_file() and _load_pyproject(pyproject) is not None:
+        if pyproject.is_file() and _mentions_interp(pyproject) and _load_pyproject(pyproject) is not None:
             return load(pyproject)
     return None
+
+
+def _mentions_interp(pyproject: Path) -> bool:
+    """Whether a pyproject.toml may hold [tool.interp]: other projects' files (even broken
+    ones, in some parent folder) are none of interp's business."""
+    try:
+        text = pyproject.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
+    return "tool.interp" in text or ("[tool]" in text and "interp" in text)
 
 
 def load(path: Path) -> ProjectConfig:
@@ -106,6 +116,8 @@ def _validated(values: Any, path: Path) -> dict[str, Any]:
         values[key] = str(values[key])
     if "pipeline_from_filename" in values and not isinstance(values["pipeline_from_filename"], bool):
         raise ConfigError(f"{path}: pipeline_from_filename must be true or false")
+    if "pipeline" in values and values.get("pipeline_from_filename"):
+        raise ConfigError(f"{path}: pipeline and pipeline_from_filename exclude each other")
     files = values.get("var_files", [])
     if not isinstance(files, list) or not all(isinstance(f, str) for f in files):
         raise ConfigError(f"{path}: var_files must be a list of paths")
@@ -123,13 +135,18 @@ def apply(
     for key, variable in _AS_ENVIRONMENT.items():
         if key in values:
             merged_environ.setdefault(variable, values[key])
-    for key in ("team", "pipeline"):
-        if hasattr(args, key) and getattr(args, key) is None and key in values:
-            setattr(args, key, values[key])
+    # A pipeline named on the command line (or a per-file one asked for there) beats either
+    # way of naming it in the project config.
+    pipeline_flagged = getattr(args, "pipeline", None) is not None
+    file_pipelines_flagged = getattr(args, "pipeline_from_filename", False)
+    if hasattr(args, "team") and args.team is None and "team" in values:
+        args.team = values["team"]
+    if hasattr(args, "pipeline") and not pipeline_flagged and not file_pipelines_flagged and "pipeline" in values:
+        args.pipeline = values["pipeline"]
     if hasattr(args, "secrets_file") and args.secrets_file is None and "secrets_file" in values:
         args.secrets_file = config.relative(values["secrets_file"])
     if hasattr(args, "load_vars_from") and values.get("var_files"):
         args.load_vars_from = [*(config.relative(f) for f in values["var_files"]), *args.load_vars_from]
-    if hasattr(args, "pipeline_from_filename") and not args.pipeline_from_filename:
+    if hasattr(args, "pipeline_from_filename") and not file_pipelines_flagged and not pipeline_flagged:
         args.pipeline_from_filename = bool(values.get("pipeline_from_filename", False))
     return args, merged_environ

@@ -82,6 +82,19 @@ def parse_name(name: str) -> Reference:
     return _parse_name_cached(name)
 
 
+def parse_name_argument(text: str) -> Reference:
+    """A var name given on the command line: bare (`db.password`) or as written in a
+    pipeline (`((db.password))`). Unlike `parse_name`, the characters are checked too:
+    a name Concourse would not see as a reference is refused, not looked up."""
+    inner = text[2:-2] if text.startswith("((") and text.endswith("))") else text
+    spans = reference_spans(f"(({inner}))")
+    if [span for span, _ in spans] != [f"(({inner}))"]:
+        raise ReferenceSyntaxError(
+            f"invalid var {text!r}: a name is letters, digits and - / . : @ _ \" (as inside ((...)))"
+        )
+    return parse_name(inner)
+
+
 @functools.lru_cache(maxsize=65536)
 def _parse_name_cached(name: str) -> Reference:
     tree = _parser().parse(name, start="name")

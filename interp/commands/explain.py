@@ -80,7 +80,7 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     from interp.commands.common import credentials_from_args, static_vars_from_args
     from interp.commands.vars import collect_references
     from interp.explain import explain_references, format_text
-    from interp.reference import Reference, ReferenceSyntaxError, parse_name
+    from interp.reference import Reference, ReferenceSyntaxError, parse_name_argument
 
     if not args.files and not args.name:
         raise ConfigError("explain needs a FILE or --name NAME")
@@ -90,7 +90,7 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     named = []
     for name in args.name:
         try:
-            reference = parse_name(name)
+            reference = parse_name_argument(name)
         except ReferenceSyntaxError as error:
             raise ConfigError(f"--name {name}: {error}") from None
         if reference.source is not None:

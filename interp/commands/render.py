@@ -78,6 +78,11 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     files = [name for name, _ in inputs]
     if "-" in files and len(files) > 1:
         raise ConfigError("standard input (-) can only be rendered on its own")
+    for flag, value in (("-o/--output", args.output), ("--out-dir", args.out_dir)):
+        if value == "":
+            raise ConfigError(f"{flag}: the path is empty")
+    if "-" in files and args.out_dir is not None:
+        raise ConfigError("standard input (-) has no file name to keep under --out-dir: use -o FILE")
     if (len(files) > 1 or any(Path(f).is_dir() for f in args.files)) and not args.out_dir:
         raise ConfigError("rendering several files or a directory needs --out-dir DIR")
     if args.pipeline_from_filename and args.pipeline is not None:
@@ -92,8 +97,8 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
                 rendered[name] = text
             progress.advance(len(group))
     encoded = [rendered[name].encode("utf-8") for name in files]
-    if args.output or targets:
-        outputs = [(Path(args.output), encoded[0])] if args.output else list(zip(targets, encoded, strict=True))
+    if args.output is not None or targets:
+        outputs = [(Path(args.output), encoded[0])] if args.output is not None else list(zip(targets, encoded, strict=True))
         try:
             for target, _ in outputs:
                 target.parent.mkdir(parents=True, exist_ok=True)  # subfolders of a directory input
@@ -161,11 +166,18 @@ def _expand(arguments: list[str]) -> list[tuple[str, Path]]:
         from interp.check.run import is_pipeline_file
 
         found = sorted(p for p in root.rglob("*") if p.suffix in (".yml", ".yaml") and p.is_file())
-        pipelines = [p for p in found if is_pipeline_file(p.read_text(encoding="utf-8", errors="replace"))]
+        pipelines = [p for p in found if is_pipeline_file(_read_for_probe(p))]
         if not pipelines:
             raise ConfigError(f"{argument}: no pipeline files (YAML with jobs: or resources: at the top level)")
         inputs += [(str(p), p.relative_to(root)) for p in pipelines]
     return inputs
+
+
+def _read_for_probe(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8", errors="replace")
+    except OSError as error:
+        raise InterpError([Problem(Location(str(path)), f"cannot read file: {error.strerror or error}")]) from None
 
 
 def _targets(inputs: list[tuple[str, Path]], out_dir: str | None) -> list[Path]:

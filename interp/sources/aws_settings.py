@@ -33,6 +33,7 @@ ENV_SHARED_TEMPLATE = "CONCOURSE_AWS_SECRETSMANAGER_SHARED_SECRET_TEMPLATE"
 ENV_RETRY_ATTEMPTS = "CONCOURSE_SECRET_RETRY_ATTEMPTS"
 ENV_RETRY_INTERVAL = "CONCOURSE_SECRET_RETRY_INTERVAL"
 ENV_CACHE_ENABLED = "CONCOURSE_SECRET_CACHE_ENABLED"
+MAX_CONCURRENCY = 256
 ENV_CACHE_DURATION = "CONCOURSE_SECRET_CACHE_DURATION"
 ENV_CACHE_DURATION_NOTFOUND = "CONCOURSE_SECRET_CACHE_DURATION_NOTFOUND"
 
@@ -88,8 +89,9 @@ class SecretsManagerSettings:
             raise ConfigError(f"--secret-retry-attempts ({ENV_RETRY_ATTEMPTS}) must be at least 1")
         if self.retry_mode not in ("standard", "adaptive"):
             raise ConfigError(f"retry mode must be 'standard' or 'adaptive', not {self.retry_mode!r}")
-        if self.max_workers is not None and self.max_workers < 1:
-            raise ConfigError("--max-concurrency must be at least 1")
+        if self.max_workers is not None and not 1 <= self.max_workers <= MAX_CONCURRENCY:
+            # Each worker gets a pooled connection; far more than the API's request rate is only cost.
+            raise ConfigError(f"--max-concurrency must be between 1 and {MAX_CONCURRENCY}")
         for setting, seconds in (
             (f"--secret-retry-interval ({ENV_RETRY_INTERVAL})", self.retry_interval),
             (ENV_CACHE_DURATION, self.cache_duration),
@@ -104,6 +106,7 @@ class SecretsManagerSettings:
 
 
 _GO_DURATION_UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "μs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
+_GO_DURATION_MAX_SECONDS = (2**63 - 1) / 1e9  # about 292 years
 _GO_DURATION_PART = re.compile(r"([0-9]*(?:\.[0-9]*)?)(ns|us|µs|μs|ms|s|m|h)")
 
 
@@ -123,6 +126,8 @@ def parse_go_duration(text: str) -> float:
             raise ValueError(f"invalid duration {text!r}")
         total += float(match.group(1)) * _GO_DURATION_UNITS[match.group(2)]
         position = match.end()
+    if total > _GO_DURATION_MAX_SECONDS:  # Go's durations are int64 nanoseconds
+        raise ValueError(f"invalid duration {text!r}: out of range")
     return -total if negative else total
 
 
@@ -176,7 +181,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         f"longest wait between attempts, Go duration such as 500ms, 10s, 1m30s (env {ENV_RETRY_INTERVAL}; default: 1s)",
         metavar="DURATION",
     )
-    add("--max-concurrency", "parallel GetSecretValue calls (default: botocore's pool size, 10)", type=int, metavar="N")
+    add(
+        "--max-concurrency",
+        f"parallel GetSecretValue calls, 1 to {MAX_CONCURRENCY} (default: botocore's pool size, 10)",
+        type=int,
+        metavar="N",
+    )
     add("--connect-timeout", "AWS connect timeout, Go duration (default: 5s)", metavar="DURATION")
     add("--read-timeout", "AWS read timeout, Go duration (default: 10s)", metavar="DURATION")
     group.add_argument(
