@@ -151,3 +151,15 @@ def test_no_edge_case_here_is_an_internal_error():
         (("explain", "--team", "t", "--secrets-file", "/dev/null", "--name", "(( x ))"), None),
     ]:
         assert interp(*args, stdin=stdin).code != INTERNAL_ERROR, args
+
+
+def test_every_command_reads_the_lookup_templates_the_same_way(tmp_path):
+    """Flag, then environment variable (when not empty), then default; an empty flag is an error."""
+    empty = "--aws-secretsmanager-team-secret-template"
+    policy = interp("policy", "--team", "t", empty, "")
+    render = interp("render", "-", "--team", "t", "--secrets-file", "/dev/null", empty, "", stdin=b"a: ((x))\n")
+    assert policy.code == render.code == 2
+    assert "the template is empty" in policy.stderr and "the template is empty" in render.stderr
+    env = {"CONCOURSE_AWS_SECRETSMANAGER_TEAM_SECRET_TEMPLATE": "/env/{{.Team}}/{{.Secret}}"}
+    assert "/env/t/*" in interp("policy", "--team", "t", env=env).stdout
+    assert "/flag/t/*" in interp("policy", "--team", "t", empty, "/flag/{{.Team}}/{{.Secret}}", env=env).stdout

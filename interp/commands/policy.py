@@ -39,7 +39,6 @@ template with --all-shared (a warning says when that reaches other teams).
 
 
 def add_parser(commands: Any) -> None:
-    from interp.lookup import DEFAULT_PIPELINE_TEMPLATE, DEFAULT_SHARED_TEMPLATE, DEFAULT_TEAM_TEMPLATE
     from interp.sources import aws_settings as sm
 
     parser = commands.add_parser(
@@ -90,15 +89,7 @@ def add_parser(commands: Any) -> None:
         metavar="NAME",
         help="the name of the terraform data block (default: concourse_secretsmanager)",
     )
-    group = parser.add_argument_group("lookup templates (as for render)")
-    for flag, env, default, level in (
-        ("--aws-secretsmanager-pipeline-secret-template", sm.ENV_PIPELINE_TEMPLATE, DEFAULT_PIPELINE_TEMPLATE, "pipeline"),
-        ("--aws-secretsmanager-team-secret-template", sm.ENV_TEAM_TEMPLATE, DEFAULT_TEAM_TEMPLATE, "team"),
-        ("--aws-secretsmanager-shared-secret-template", sm.ENV_SHARED_TEMPLATE, DEFAULT_SHARED_TEMPLATE, "shared"),
-    ):
-        group.add_argument(
-            flag, default=None, metavar="TEMPLATE", help=f"{level}-level secret id (env {env}; default: {default})"
-        )
+    sm.add_template_arguments(parser.add_argument_group("lookup templates (as for render)"))
     parser.set_defaults(run=run)
 
 
@@ -107,15 +98,8 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     from interp.policy import build_policy, to_json, to_terraform
     from interp.sources import aws_settings as sm
 
-    def pick(value: str | None, env: str) -> str | None:
-        return value if value is not None else (environ.get(env) or None)
-
-    strings = {
-        "pipeline": pick(args.aws_secretsmanager_pipeline_secret_template, sm.ENV_PIPELINE_TEMPLATE),
-        "team": pick(args.aws_secretsmanager_team_secret_template, sm.ENV_TEAM_TEMPLATE),
-        "shared": pick(args.aws_secretsmanager_shared_secret_template, sm.ENV_SHARED_TEMPLATE),
-    }
-    templates = LookupTemplates.from_strings(**{k: v for k, v in strings.items() if v is not None})
+    strings = sm.template_strings(args, environ)
+    templates = LookupTemplates.from_strings(**strings)
     policy = build_policy(
         templates,
         args.team,

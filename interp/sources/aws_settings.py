@@ -34,6 +34,14 @@ ENV_RETRY_ATTEMPTS = "CONCOURSE_SECRET_RETRY_ATTEMPTS"
 ENV_RETRY_INTERVAL = "CONCOURSE_SECRET_RETRY_INTERVAL"
 ENV_CACHE_ENABLED = "CONCOURSE_SECRET_CACHE_ENABLED"
 MAX_CONCURRENCY = 256
+
+# The three lookup templates: (level, flag, environment variable, default). Every command that
+# takes templates (render, check, explain, policy, ...) reads them through these.
+TEMPLATE_SETTINGS = (
+    ("pipeline", "--aws-secretsmanager-pipeline-secret-template", ENV_PIPELINE_TEMPLATE, DEFAULT_PIPELINE_TEMPLATE),
+    ("team", "--aws-secretsmanager-team-secret-template", ENV_TEAM_TEMPLATE, DEFAULT_TEAM_TEMPLATE),
+    ("shared", "--aws-secretsmanager-shared-secret-template", ENV_SHARED_TEMPLATE, DEFAULT_SHARED_TEMPLATE),
+)
 ENV_CACHE_DURATION = "CONCOURSE_SECRET_CACHE_DURATION"
 ENV_CACHE_DURATION_NOTFOUND = "CONCOURSE_SECRET_CACHE_DURATION_NOTFOUND"
 
@@ -144,6 +152,23 @@ def parse_go_bool(text: str) -> bool:
     raise ValueError(f"invalid boolean {text!r}")
 
 
+def add_template_arguments(group: argparse._ActionsContainer) -> None:
+    """The three lookup-template flags."""
+    for level, flag, env_name, default in TEMPLATE_SETTINGS:
+        group.add_argument(
+            flag, default=None, metavar="TEMPLATE", help=f"{level}-level secret id (env {env_name}; default: {default})"
+        )
+
+
+def template_strings(args: argparse.Namespace, environ: Mapping[str, str]) -> dict[str, str]:
+    """Each level's template: its flag, else its environment variable (when not empty), else the default."""
+    strings = {}
+    for level, flag, env_name, default in TEMPLATE_SETTINGS:
+        flagged = getattr(args, flag[2:].replace("-", "_"), None)
+        strings[level] = flagged if flagged is not None else (environ.get(env_name) or default)
+    return strings
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the Secrets Manager flags; each falls back to its environment variable."""
     group = parser.add_argument_group("AWS Secrets Manager")
@@ -159,21 +184,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         f"region of the secrets (env {ENV_REGION}; default: AWS_REGION, AWS_DEFAULT_REGION or the profile's region)",
         metavar="REGION",
     )
-    add(
-        "--aws-secretsmanager-pipeline-secret-template",
-        f"pipeline-level secret id (env {ENV_PIPELINE_TEMPLATE}; default: {DEFAULT_PIPELINE_TEMPLATE})",
-        metavar="TEMPLATE",
-    )
-    add(
-        "--aws-secretsmanager-team-secret-template",
-        f"team-level secret id (env {ENV_TEAM_TEMPLATE}; default: {DEFAULT_TEAM_TEMPLATE})",
-        metavar="TEMPLATE",
-    )
-    add(
-        "--aws-secretsmanager-shared-secret-template",
-        f"shared secret id (env {ENV_SHARED_TEMPLATE}; default: {DEFAULT_SHARED_TEMPLATE})",
-        metavar="TEMPLATE",
-    )
+    add_template_arguments(group)
     add("--profile", "AWS shared-config profile (env AWS_PROFILE; default: the default profile)", metavar="NAME")
     add("--secret-retry-attempts", f"attempts per AWS call (env {ENV_RETRY_ATTEMPTS}; default: 5)", type=int, metavar="N")
     add(
@@ -237,16 +248,15 @@ def settings_from(args: argparse.Namespace, environ: Mapping[str, str] | None = 
 
     retry_mode = env.get("AWS_RETRY_MODE", "standard")
     retry_attempts = integer("secret_retry_attempts", "--secret-retry-attempts", ENV_RETRY_ATTEMPTS)
+    templates = template_strings(args, env)
     settings = SecretsManagerSettings(
         access_key=pick("aws_secretsmanager_access_key", ENV_ACCESS_KEY),
         secret_key=pick("aws_secretsmanager_secret_key", ENV_SECRET_KEY),
         session_token=pick("aws_secretsmanager_session_token", ENV_SESSION_TOKEN),
         region=pick("aws_secretsmanager_region", ENV_REGION) or env.get("AWS_REGION") or None,
-        pipeline_secret_template=pick("aws_secretsmanager_pipeline_secret_template", ENV_PIPELINE_TEMPLATE)
-        or DEFAULT_PIPELINE_TEMPLATE,
-        team_secret_template=pick("aws_secretsmanager_team_secret_template", ENV_TEAM_TEMPLATE) or DEFAULT_TEAM_TEMPLATE,
-        shared_secret_template=pick("aws_secretsmanager_shared_secret_template", ENV_SHARED_TEMPLATE)
-        or DEFAULT_SHARED_TEMPLATE,
+        pipeline_secret_template=templates["pipeline"],
+        team_secret_template=templates["team"],
+        shared_secret_template=templates["shared"],
         profile=pick("profile", "AWS_PROFILE"),
         retry_attempts=5 if retry_attempts is None else retry_attempts,
         retry_interval=duration("secret_retry_interval", "--secret-retry-interval", ENV_RETRY_INTERVAL, 1.0),
