@@ -172,25 +172,53 @@ def _hcl_string(text: str) -> str:
     return json.dumps(text).replace("${", "$${").replace("%{", "%%{")
 
 
-def _hcl_list(key: str, values: str | list[str], width: int) -> list[str]:
+def _hcl_list(values: str | list[str]) -> list[str]:
+    """A list value as lines: one line for one item, else one item a line."""
     items = [values] if isinstance(values, str) else values
     if len(items) == 1:
-        return [f"    {key:<{width}} = [{_hcl_string(items[0])}]"]
-    return [f"    {key:<{width}} = [", *(f"      {_hcl_string(v)}," for v in items), "    ]"]
+        return [f"[{_hcl_string(items[0])}]"]
+    return ["[", *(f"  {_hcl_string(v)}," for v in items), "]"]
+
+
+def _hcl_attributes(attributes: list[tuple[str, list[str]]], indent: str) -> list[str]:
+    """Attributes laid out as `terraform fmt` (hclwrite) does: the `=` of consecutive one-line
+    attributes line up; an attribute whose value opens a bracket it closes on a later line
+    takes no part in alignment and ends the run before it."""
+    lines: list[str] = []
+    run: list[tuple[str, str]] = []
+
+    def flush() -> None:
+        width = max((len(key) for key, _ in run), default=0)
+        lines.extend(f"{indent}{key:<{width}} = {value}" for key, value in run)
+        run.clear()
+
+    for key, value in attributes:
+        if len(value) == 1:
+            run.append((key, value[0]))
+            continue
+        flush()
+        lines.append(f"{indent}{key} = {value[0]}")
+        lines.extend(f"{indent}{line}" for line in value[1:])
+    flush()
+    return lines
 
 
 def to_terraform(policy: Policy, name: str = "concourse_secretsmanager") -> str:
-    """An `aws_iam_policy_document` data block with the same statements."""
+    """An `aws_iam_policy_document` data block with the same statements, formatted as `terraform fmt` would."""
     if not _TERRAFORM_NAME.match(name):
         raise ConfigError(f"--terraform-name: {name!r} is not a Terraform identifier")
     lines = [f'data "aws_iam_policy_document" {_hcl_string(name)} {{']
     for statement in policy.statements:
-        width = len("resources")
         lines.append("  statement {")
-        lines.append(f"    {'sid':<{width}} = {_hcl_string(statement['Sid'])}")
-        lines.append(f"    {'effect':<{width}} = {_hcl_string(statement['Effect'])}")
-        lines += _hcl_list("actions", statement["Action"], width)
-        lines += _hcl_list("resources", statement["Resource"], width)
+        lines += _hcl_attributes(
+            [
+                ("sid", [_hcl_string(statement["Sid"])]),
+                ("effect", [_hcl_string(statement["Effect"])]),
+                ("actions", _hcl_list(statement["Action"])),
+                ("resources", _hcl_list(statement["Resource"])),
+            ],
+            "    ",
+        )
         lines.append("  }")
     lines.append("}")
     return "\n".join(lines) + "\n"

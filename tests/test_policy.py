@@ -3,6 +3,8 @@
 import fnmatch
 import json
 import re
+import shutil
+import subprocess
 
 import jsonschema
 import pytest
@@ -239,7 +241,7 @@ def test_terraform_output_is_structurally_the_same_policy():
     assert hcl.count("{") == hcl.count("}") and hcl.count("[") == hcl.count("]")
     assert hcl.count("statement {") == len(document["Statement"])
     for statement in document["Statement"]:
-        assert f'sid       = "{statement["Sid"]}"' in hcl
+        assert re.search(rf'sid\s+= "{statement["Sid"]}"', hcl)
         for value in [*statement["Action"], *([statement["Resource"]] if isinstance(statement["Resource"], str) else statement["Resource"])]:
             assert f'"{value}"' in hcl
     assert re.search(r'effect\s+= "Allow"', hcl)
@@ -249,6 +251,42 @@ def test_terraform_output_is_structurally_the_same_policy():
         depth += line.count("{") - line.count("}")
         assert depth >= 0
     assert depth == 0
+
+
+TERRAFORM_FMT_LAYOUT = """\
+  statement {
+    sid    = "AllowAccessGetSecret"
+    effect = "Allow"
+    actions = [
+      "secretsmanager:GetSecretValue",
+      "secretsmanager:DescribeSecret",
+    ]
+    resources = [
+      "arn:aws:secretsmanager:*:*:secret:/concourse/main/*",
+      "arn:aws:secretsmanager:*:*:secret:/concourse/main/example/*",
+      "arn:aws:secretsmanager:*:*:secret:__concourse-health-check-??????",
+    ]
+  }
+  statement {
+    sid       = "AllowBatchGetSecretValue"
+    effect    = "Allow"
+    actions   = ["secretsmanager:BatchGetSecretValue"]
+    resources = ["*"]
+  }
+"""
+
+
+def test_terraform_output_is_laid_out_as_terraform_fmt_lays_it_out():
+    """hclwrite aligns the `=` of consecutive one-line attributes only: a value that opens a
+    bracket and closes it on a later line is not aligned and ends the run before it."""
+    hcl = interp("policy", "--team", "main", "--pipeline", "example", "--format", "terraform").stdout
+    assert TERRAFORM_FMT_LAYOUT in hcl
+
+
+@pytest.mark.skipif(shutil.which("terraform") is None, reason="terraform is not installed")
+def test_terraform_fmt_accepts_the_output(tmp_path):
+    (tmp_path / "policy.tf").write_text(interp("policy", "--team", "main", "--format", "terraform").stdout)
+    assert subprocess.run(["terraform", "fmt", "-check", str(tmp_path)], capture_output=True).returncode == 0
 
 
 def test_hcl_strings_escape_interpolation():
