@@ -32,14 +32,20 @@ class _Parser(argparse.ArgumentParser):
 
 
 def add_static_var_arguments(parser: argparse.ArgumentParser) -> None:
-    group = parser.add_argument_group("static vars (as fly takes them; -v/-y win over -l)")
+    group = parser.add_argument_group(
+        "static vars (as fly takes them: -i beats -y beats -v whatever their order; all beat -l)"
+    )
     group.add_argument(
         "-v", "--var", action="append", default=[], metavar="NAME=STRING",
         help="a string var; NAME may name a field: -v 'repo.branch=main'",
     )  # fmt: skip
     group.add_argument(
         "-y", "--yaml-var", action="append", default=[], metavar="NAME=YAML",
-        help="a var whose value is parsed as YAML: -y 'ports=[80, 443]'",
+        help="a var whose value is read as YAML 1.1, as fly reads it: -y 'ports=[80, 443]' (0644 is 420, yes is true)",
+    )  # fmt: skip
+    group.add_argument(
+        "-i", "--instance-var", action="append", default=[], metavar="NAME=YAML",
+        help="an instance var of an instanced pipeline, used as a var as fly does (read like -y)",
     )  # fmt: skip
     group.add_argument(
         "-l", "--load-vars-from", action="append", default=[], metavar="FILE",

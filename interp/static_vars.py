@@ -1,13 +1,19 @@
-"""Static vars as fly takes them: -v NAME=STRING, -y NAME=YAML, -l FILE.
+"""Static vars as fly takes them: -v NAME=STRING, -y NAME=YAML, -i NAME=YAML, -l FILE.
 
-Precedence, as in fly: -v and -y beat every -l file; a later -l file beats an
-earlier one. NAME may use the var syntax for fields (`-v 'repo.branch=main'`,
-`-v '"github.com".key=...'`), which sets a field inside a map.
+Precedence, as in fly (templatehelpers.YamlTemplateWithParams.Evaluate): every
+-v pair in command-line order, then every -y pair, then every -i (instance var)
+pair are upserted into one map, so for one name -y beats -v and -i beats both;
+that map beats every -l file, and a later -l file beats an earlier one. NAME may
+use the var syntax for fields (`-v 'repo.branch=main'`, `-v '"github.com".key=...'`),
+which sets a field inside a map of the pairs (it does not reach into a file's map:
+a name the pairs set hides the files' value of that name, as in fly).
+
+-y, -i values and -l files are read as fly reads them: go-yaml v2 (YAML 1.1) turned
+into JSON (see interp.yaml11).
 """
 
 from __future__ import annotations
 
-import datetime
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -33,32 +39,14 @@ class StaticVars:
         return f"StaticVars(names={sorted(self.values)!r})"
 
 
-def _plain(value: Any) -> Any:
-    """YAML data as JSON-like data, the way fly sees it (timestamps stay text)."""
-    if isinstance(value, Mapping):
-        return {(k if isinstance(k, str | int) else str(k)): _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    return value
-
-
 def _load_yaml(text: str, what: str) -> Any:
-    from ruamel.yaml import YAML
-    from ruamel.yaml.error import YAMLError
+    """YAML as fly reads it (go-yaml v2, then JSON): `0644` is 420, `yes` is true, timestamps stay text."""
+    from interp import yaml11
 
     try:
-        return _plain(YAML(typ="safe", pure=True).load(text))
-    except YAMLError as error:
-        raise ConfigError(f"{what}: invalid YAML: {str(error).splitlines()[0]}") from None
-    except RecursionError:
-        raise ConfigError(f"{what}: YAML nested too deeply") from None
-    except ValueError as error:
-        # A scalar the constructor cannot build, e.g. an integer past Python's 4300-digit
-        # conversion limit. Keep the reason, never the value.
-        reason = str(error).split(":")[0]
-        raise ConfigError(f"{what}: unusable value ({reason})") from None
+        return yaml11.load(text)
+    except yaml11.LoadProblem as problem:
+        raise ConfigError(f"{what}: {problem.message}{problem.where()}") from None
 
 
 def _set(target: dict[str, Any], name: str, value: Any, flag: str) -> None:
@@ -89,9 +77,10 @@ def build_static_vars(
     strings: Iterable[str] = (),
     yamls: Iterable[str] = (),
     files: Iterable[str | Path] = (),
+    instance: Iterable[str] = (),
 ) -> dict[str, Any]:
-    """Merge -l files, then -y and -v pairs (in command-line order within each kind)."""
-    values: dict[str, Any] = {}
+    """The static vars fly would use for these -v, -y, -l and -i arguments."""
+    from_files: dict[str, Any] = {}
     for path in files:
         try:
             text = Path(path).read_text(encoding="utf-8")
@@ -103,13 +92,13 @@ def build_static_vars(
             continue
         if not isinstance(loaded, dict):
             raise ConfigError(f"-l {path}: a vars file must be a YAML mapping of names to values")
-        for name, value in loaded.items():
-            values[str(name)] = value
-    # Pairs land after the files, so they win; a field pair extends a file's map.
-    for pair in yamls:
-        name, text = _split_pair(pair, "-y")
-        _set(values, name, _load_yaml(text, f"-y {name}"), "-y")
+        from_files.update(loaded)  # a later file wins
+    pairs: dict[str, Any] = {}
     for pair in strings:
         name, text = _split_pair(pair, "-v")
-        _set(values, name, text, "-v")
-    return values
+        _set(pairs, name, text, "-v")
+    for flag, given in (("-y", yamls), ("-i", instance)):
+        for pair in given:
+            name, text = _split_pair(pair, flag)
+            _set(pairs, name, _load_yaml(text, f"{flag} {name}"), flag)
+    return {**from_files, **pairs}

@@ -124,7 +124,8 @@ CASES = [
     Case("l-not-a-mapping",    "a: ((x))\n", ("-l", "{tmp}/list.yml"), 2, "a vars file must be a YAML mapping",
          setup=write("list.yml", "- a\n")),
     Case("y-nested-10000",     "a: ((m))\n", ("-y", "m=" + "[" * 10_000 + "]" * 10_000), 2, "-y m: YAML nested too deeply"),
-    Case("y-5000-digit-int",   "a: ((m))\n", ("-y", "m=" + "9" * 5000), 2, "-y m: unusable value"),
+    # go-yaml reads a number past uint64 and float64 as a string: so does interp (fly would too).
+    Case("y-5000-digit-int",   "a: ((m))\n", ("-y", "m=" + "9" * 5000), 0, output="a: '" + "9" * 5000 + "'\n"),
     # --- scope and settings --------------------------------------------------------------
     Case("team-with-slash",    "a: ((x))\n", ("--team", "a/b"), 2, "--team: the team name 'a/b' must not contain '/'"),
     Case("pipeline-with-braces", "a: ((x))\n", ("--team", "a", "--pipeline", "{{x}}"), 2,

@@ -175,3 +175,19 @@ def test_render_without_a_team_never_imports_boto3(tmp_path):
     imported = {line.split("|")[-1].strip().split(".")[0] for line in completed.stderr.splitlines() if "|" in line}
     assert "lark" in imported  # the grammar did run: the file has a reference
     assert "boto3" not in imported and "botocore" not in imported
+
+
+def test_static_var_precedence_is_flys_not_command_line_order():
+    # fly upserts -v pairs, then -y pairs, then -i pairs (spec §4): -y x=1 -v x=2 gives 1, as fly does.
+    assert interp("render", "-", "-y", "x=1", "-v", "x=2", stdin=b"a: ((x))\n").stdout == "a: 1\n"
+    result = interp("render", "-", "-i", "x=3", "-y", "x=1", "-v", "x=2", stdin=b"a: ((x))\n")
+    assert (result.code, result.stdout) == (0, "a: 3\n")
+
+
+def test_yaml_vars_and_files_are_read_as_yaml_1_1(tmp_path):
+    (tmp_path / "v.yml").write_text("flag: yes\nwhen: 2024-01-02 10:00:00\n")
+    result = interp(
+        "render", "-", "-y", "mode=0644", "-l", str(tmp_path / "v.yml"),
+        stdin=b"m: ((mode))\nf: ((flag))\nw: ((when))\n",
+    )  # fmt: skip
+    assert (result.code, result.stdout) == (0, "m: 420\nf: true\nw: '2024-01-02 10:00:00'\n")

@@ -13,7 +13,7 @@ from interp.sources.base import Source
 def static_vars_from_args(args: argparse.Namespace) -> dict[str, Any]:
     from interp.static_vars import build_static_vars
 
-    return build_static_vars(args.var, args.yaml_var, args.load_vars_from)
+    return build_static_vars(args.var, args.yaml_var, args.load_vars_from, getattr(args, "instance_var", ()))
 
 
 def settings_from_args(args: argparse.Namespace, environ: Mapping[str, str]) -> Any:
