@@ -11,13 +11,23 @@ in team `t` would reach `/concourse/other/x` through the shared template, which
 is team `other`'s team-level secret. A candidate that another team's expansion
 of the team or pipeline template could produce is never looked up; it is
 reported as skipped, with the reason.
+
+The guard decides on secret NAMES, not on id strings: AWS takes a SecretId as a
+name or as an ARN, complete (`arn:...:secret:NAME-` and six random characters)
+or partial (`arn:...:secret:NAME`), and an ARN's last six characters after a
+hyphen may or may not be that random suffix. So every candidate id is mapped to
+every name it could denote, every template to every name its expansions could
+denote (a template may itself be an ARN), and a candidate is skipped when any of
+its names could be another team's. An id interp cannot map to a name (a `:` that
+is not part of a secret ARN, whitespace, control characters) is skipped too.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Literal
 
 from interp.errors import ConfigError
@@ -93,9 +103,25 @@ class LookupTemplate:
             return
         seen: set[str] = set()
         for team in _match_teams(self.parts, secret_id):
-            if team not in seen:
+            if team is not None and team not in seen:
                 seen.add(team)
                 yield team
+
+    def teams_denoting(self, name: str) -> Iterator[str | None]:
+        """Every Team value for which some expansion of this template, read as AWS reads a
+        SecretId, could denote the secret `name`; None for a team the match cannot name
+        (the team stands in the ARN's prefix, so any team's expansion could)."""
+        if "Team" not in self.fields:
+            return
+        seen: set[str | None] = set()
+        for number, reading in enumerate(_name_readings(self.parts)):
+            # The first reading is the expansion as a name, which AWS takes exactly; the
+            # others read it as an ARN, which may also carry the random suffix.
+            for target in _with_random_suffixes(name, reading) if number else (name,):
+                for team in _match_teams(reading, target):
+                    if team not in seen:
+                        seen.add(team)
+                        yield team
 
 
 def _parse_template(text: str, setting: str) -> tuple[TemplatePart, ...]:
@@ -134,23 +160,40 @@ def _field_can_hold(name: FieldName, value: str) -> bool:
         return False
     if name == "Secret":
         return True
-    return "/" not in value and "{{" not in value and "}}" not in value
+    return "/" not in value and ":" not in value and "{{" not in value and "}}" not in value
 
 
-def _match_teams(parts: tuple[TemplatePart, ...], secret_id: str) -> Iterator[str]:
-    """Backtracking match of the template against an id, yielding the Team of each match.
+class _Anything:
+    """In a name reading of a template: the tail of a value that also filled the ARN's prefix."""
+
+    def __repr__(self) -> str:
+        return "<anything>"
+
+
+_ANYTHING = _Anything()
+ReadingPart = str | FieldRef | _Anything
+
+
+def _match_teams(parts: tuple[ReadingPart, ...], secret_id: str) -> Iterator[str | None]:
+    """Backtracking match of the template against an id, yielding the Team of each match
+    (None when the parts matched hold no Team: it stood in a part read as anything).
 
     A regex would find one assignment; the guard needs to know whether ANY
     assignment names another team (templates like `/{{.Secret}}-{{.Team}}` are
     ambiguous), so every split is explored. Ids and templates are short.
     """
 
-    def walk(index: int, offset: int, bound: dict[FieldName, str]) -> Iterator[str]:
+    def walk(index: int, offset: int, bound: dict[FieldName, str]) -> Iterator[str | None]:
         if index == len(parts):
             if offset == len(secret_id):
-                yield bound["Team"]
+                yield bound.get("Team")
             return
         part = parts[index]
+        last = index == len(parts) - 1  # the last part must take the rest: one split, not all
+        if isinstance(part, _Anything):
+            for end in range(len(secret_id) if last else offset, len(secret_id) + 1):
+                yield from walk(index + 1, end, bound)
+            return
         if isinstance(part, str):
             if secret_id.startswith(part, offset):
                 yield from walk(index + 1, offset + len(part), bound)
@@ -160,15 +203,142 @@ def _match_teams(parts: tuple[TemplatePart, ...], secret_id: str) -> Iterator[st
             if secret_id.startswith(value, offset):
                 yield from walk(index + 1, offset + len(value), bound)
             return
-        for end in range(offset + 1, len(secret_id) + 1):
+        limit = len(secret_id)
+        if part.name != "Secret":  # a team or pipeline name ends before the next '/' or ':'
+            limit = min((i for i in (secret_id.find("/", offset), secret_id.find(":", offset)) if i >= 0), default=limit)
+        following = parts[index + 1] if not last and isinstance(parts[index + 1], str) else ""
+        for end in range(len(secret_id) if last else offset + 1, limit + 1):
+            if following and not secret_id.startswith(following, end):  # type: ignore[arg-type]
+                continue  # cheap before the value is cut out and checked
             value = secret_id[offset:end]
-            if not _field_can_hold(part.name, value):
-                if part.name != "Secret" and "/" in value:
-                    return  # longer values only add more '/'
-                continue
-            yield from walk(index + 1, end, {**bound, part.name: value})
+            if _field_can_hold(part.name, value):
+                yield from walk(index + 1, end, {**bound, part.name: value})
 
     return walk(0, 0, {})
+
+# ---------------------------------------------------------------------------------- secret names
+
+# What AWS accepts as a SecretId besides a name: a secret's ARN. A name never holds ':'.
+_SECRET_ARN = re.compile(r"arn:[^:]+:secretsmanager:[^:]*:[^:]*:secret:([^:]+)\Z")
+_SUFFIX_LENGTH = 7  # "-" and the six random characters AWS appends to a name in its ARN
+ARN_FORM = "arn:PARTITION:secretsmanager:REGION:ACCOUNT:secret:NAME"
+
+
+def secret_names(secret_id: str) -> tuple[str, ...] | None:
+    """Every secret name AWS could take `secret_id` to denote, or None when interp cannot tell.
+
+    A name denotes itself (AWS documents that a name given with the random suffix is not
+    found). An ARN denotes the name after its last ':' and, when that ends in what looks like
+    the random suffix ("-" and six characters), also the name without it: AWS then reads it as
+    a complete ARN, but as a partial ARN it names a secret with that ending in its name.
+    """
+    arn = ":" in secret_id
+    if arn:
+        match = _SECRET_ARN.match(secret_id)
+        if match is None:
+            return None
+        name = match.group(1)
+    else:
+        name = secret_id
+    if name == "" or any(c.isspace() or not c.isprintable() for c in name):
+        return None  # a store may trim or reject these: no telling which secret it means
+    if arn and len(name) > _SUFFIX_LENGTH and name[-_SUFFIX_LENGTH] == "-":
+        return (name, name[: -_SUFFIX_LENGTH])
+    return (name,)
+
+
+# The prefix of a secret ARN, up to where the name starts, as tokens for a small NFA:
+# single characters, _ONE (one character other than ':') and _MANY (any number of them).
+_ONE, _MANY = object(), object()
+_ARN_PREFIX: tuple[object, ...] = (*"arn:", _ONE, _MANY, *":secretsmanager:", _MANY, ":", _MANY, *":secret:")
+_ARN_END = len(_ARN_PREFIX)
+# Characters that move the NFA differently; "~" stands for every other character.
+_PROBE_CHARS = frozenset(c for c in _ARN_PREFIX if isinstance(c, str)) | {"~"}
+
+
+def _closure(states: Iterable[int]) -> frozenset[int]:
+    result = set(states)
+    for state in sorted(result):
+        while state < _ARN_END and _ARN_PREFIX[state] is _MANY:
+            state += 1
+            result.add(state)
+    return frozenset(result)
+
+
+def _step(states: frozenset[int], char: str) -> frozenset[int]:
+    after: set[int] = set()
+    for state in states:
+        if state == _ARN_END:
+            continue
+        token = _ARN_PREFIX[state]
+        if token is _MANY:
+            if char != ":":
+                after.add(state)
+        elif token is _ONE:
+            if char != ":":
+                after.add(state + 1)
+        elif token == char:
+            after.add(state + 1)
+    return _closure(after)
+
+
+def _step_text(states: frozenset[int], text: str) -> frozenset[int]:
+    for char in text:
+        states = _step(states, char)
+    return states
+
+
+def _step_field(states: frozenset[int], name: FieldName, *, allow_empty: bool) -> frozenset[int]:
+    """States reachable through any value the field may hold (Team and Pipeline hold no ':')."""
+    chars = _PROBE_CHARS if name == "Secret" else _PROBE_CHARS - {":"}
+    reached: set[int] = set(states) if allow_empty else set()
+    layer = states
+    while layer:
+        following = frozenset().union(*(_step(layer, c) for c in chars))
+        layer = following - reached
+        reached |= layer
+    return frozenset(reached)
+
+
+@lru_cache(maxsize=256)
+def _name_readings(parts: tuple[TemplatePart, ...]) -> tuple[tuple[ReadingPart, ...], ...]:
+    """The template's expansions read as secret names: as names themselves, and for every
+    place an expansion's last ':' could close a secret ARN's prefix, what follows it."""
+    readings: list[tuple[ReadingPart, ...]] = [parts]
+    last_colon_literal = max((i for i, p in enumerate(parts) if isinstance(p, str) and ":" in p), default=-1)
+    states = _closure({0})
+    for index, part in enumerate(parts):
+        if isinstance(part, str):
+            if index == last_colon_literal:
+                head, _, tail = part.rpartition(":")
+                if _ARN_END in _step_text(states, head + ":"):
+                    readings.append(((tail,) if tail else ()) + parts[index + 1 :])
+            states = _step_text(states, part)
+        else:
+            if part.name == "Secret" and index > last_colon_literal:
+                # The value itself may hold the prefix's end: "...:secret:" + the name's start.
+                if _ARN_END in _step(_step_field(states, "Secret", allow_empty=True), ":"):
+                    readings.append((_ANYTHING, *parts[index + 1 :]))
+            states = _step_field(states, part.name, allow_empty=False)
+        if not states:
+            break
+    return tuple(readings)
+
+
+def _with_random_suffixes(name: str, reading: tuple[ReadingPart, ...]) -> list[str]:
+    """`name`, and `name` plus a random suffix: an expansion ending "-XXXXXX" may denote
+    `name` through a complete ARN. The six characters are free, so try fillers a template's
+    trailing literal can end with, and two of them, in case one is the own team's name."""
+    tail = reading[-1] if reading and isinstance(reading[-1], str) else ""
+    targets = [name]
+    for kept in range(min(len(tail), _SUFFIX_LENGTH - 1) + 1):
+        ending = tail[len(tail) - kept :]
+        for filler in "ab":
+            target = f"{name}-{filler * (_SUFFIX_LENGTH - 1 - kept)}{ending}"
+            if target not in targets:
+                targets.append(target)
+    return targets
+
 
 
 @dataclass(frozen=True)
@@ -179,13 +349,18 @@ class Candidate:
     level: Level
 
 
+SkipKind = Literal["other-team", "unmappable"]
+
+
 @dataclass(frozen=True)
 class SkippedCandidate:
-    """A candidate interp refuses to look up (cross-team guard)."""
+    """A candidate interp refuses to look up (cross-team guard): one that could be another
+    team's secret, or one interp cannot map to a secret name."""
 
     id: str
     level: Level
     reason: str
+    kind: SkipKind = "other-team"
 
 
 @dataclass(frozen=True)
@@ -245,18 +420,64 @@ def validate_scope(team: str, pipeline: str | None) -> None:
 def _validate_name(setting: str, kind: str, value: str) -> None:
     if not isinstance(value, str) or value == "":
         raise ConfigError(f"{setting}: the {kind} name must not be empty")
-    if "/" in value:
-        raise ConfigError(f"{setting}: the {kind} name {value!r} must not contain '/'")
+    if "/" in value or ":" in value:
+        # A ':' would make the secret ids built from it unreadable as names (see secret_names).
+        raise ConfigError(f"{setting}: the {kind} name {value!r} must not contain '/' or ':'")
     if "{{" in value or "}}" in value:
         raise ConfigError(f"{setting}: the {kind} name {value!r} must not contain '{{{{' or '}}}}'")
 
 
-def _other_team_owner(secret_id: str, team: str, templates: LookupTemplates) -> tuple[str, Level] | None:
-    """Another team whose team or pipeline template expansion could produce `secret_id`."""
+def _other_team_owner(
+    team: str, templates: LookupTemplates, owners: Callable[[LookupTemplate], Iterator[str | None]]
+) -> tuple[str | None, Level] | None:
+    """Another team (None: one the template cannot name) that `owners` finds for the team or
+    pipeline template."""
     for level, template in (("team", templates.team), ("pipeline", templates.pipeline)):
-        for other in template.teams_producing(secret_id):
+        for other in owners(template):
             if other != team:
                 return other, level  # type: ignore[return-value]
+    return None
+
+
+def guard_verdict(
+    secret_id: str, level: Level, team: str, guarded: Sequence[LookupTemplates]
+) -> SkippedCandidate | None:
+    """Why the cross-team guard refuses `secret_id`, or None when it may be looked up.
+
+    `guarded` are the templates whose other-team namespaces must not be reached.
+    """
+    names = secret_names(secret_id)
+    if names is None:
+        return SkippedCandidate(
+            secret_id,
+            level,
+            f"skipped {secret_id!r}: it is neither a secret name nor a secret ARN ({ARN_FORM}), "
+            "so interp cannot tell whose secret it is",
+            kind="unmappable",
+        )
+    for templates in guarded:  # the plain case first, for the plainer reason
+        owner = _other_team_owner(team, templates, lambda template: template.teams_producing(secret_id))
+        if owner is not None:
+            return SkippedCandidate(
+                secret_id,
+                level,
+                f"skipped {secret_id!r}: the {owner[1]} secret template gives this id for "
+                f"team {owner[0]!r} too, and interp never reads another team's secrets",
+            )
+    for templates in guarded:
+        for name in names:
+            owner = _other_team_owner(team, templates, lambda template: template.teams_denoting(name))
+            if owner is None:
+                continue
+            other_team, owner_level = owner
+            whose = f"team {other_team!r}" if other_team is not None else f"teams other than {team!r}"
+            return SkippedCandidate(
+                secret_id,
+                level,
+                f"skipped {secret_id!r}: it may denote the secret {name!r}, which the {owner_level} secret "
+                f"template can also reach for {whose} (as a name or a full or partial ARN), and interp "
+                "never reads another team's secrets",
+            )
     return None
 
 
@@ -287,22 +508,11 @@ def plan_lookup(
         if secret_id in seen:  # two templates agreeing on an id: asking twice tells nothing new
             continue
         seen.add(secret_id)
-        owner = next(
-            (o for t in (templates, *guard_templates) if (o := _other_team_owner(secret_id, team, t)) is not None),
-            None,
-        )
-        if owner is None:
+        refused = guard_verdict(secret_id, level, team, (templates, *guard_templates))
+        if refused is None:
             candidates.append(Candidate(secret_id, level))
-            continue
-        other_team, owner_level = owner
-        skipped.append(
-            SkippedCandidate(
-                secret_id,
-                level,
-                f"skipped {secret_id!r}: the {owner_level} secret template gives this id for "
-                f"team {other_team!r} too, and interp never reads another team's secrets",
-            )
-        )
+        else:
+            skipped.append(refused)
     return LookupPlan(path=path, candidates=tuple(candidates), skipped=tuple(skipped))
 
 

@@ -47,9 +47,19 @@ def test_whitespace_inside_braces_is_allowed():
 
 def test_custom_templates_keep_the_order():
     templates = LookupTemplates.from_strings(
-        pipeline="pipe:{{.Team}}/{{.Pipeline}}:{{.Secret}}", team="team:{{.Team}}:{{.Secret}}", shared="shared:{{.Secret}}"
+        pipeline="pipe+{{.Team}}/{{.Pipeline}}+{{.Secret}}", team="team+{{.Team}}+{{.Secret}}", shared="shared+{{.Secret}}"
     )
-    assert candidate_ids("k", "t", "p", templates) == ["pipe:t/p:k", "team:t:k", "shared:k"]
+    assert candidate_ids("k", "t", "p", templates) == ["pipe+t/p+k", "team+t+k", "shared+k"]
+
+
+def test_ids_with_a_colon_that_are_not_secret_arns_are_refused():
+    # A secret name holds no ':'; such an id is no name interp can check against other teams.
+    templates = LookupTemplates.from_strings(team="team:{{.Team}}:{{.Secret}}", shared="shared+{{.Secret}}")
+    plan = plan_lookup("k", "t", None, templates)
+    assert plan.ids == ("shared+k",)
+    [skipped] = plan.skipped
+    assert (skipped.id, skipped.kind) == ("team:t:k", "unmappable")
+    assert "neither a secret name nor a secret ARN" in skipped.reason
 
 
 def test_ambiguous_templates_skip_ids_another_team_could_own():
@@ -58,9 +68,12 @@ def test_ambiguous_templates_skip_ids_another_team_could_own():
         pipeline="{{.Secret}}@{{.Pipeline}}.{{.Team}}", team="{{.Secret}}@{{.Team}}", shared="shared-{{.Secret}}"
     )
     plan = plan_lookup("k", "t", "p", templates)
-    assert plan.ids == ("k@t", "shared-k")
-    assert [(s.id, s.level) for s in plan.skipped] == [("k@p.t", "pipeline")]
+    assert [(s.id, s.level) for s in plan.skipped][0] == ("k@p.t", "pipeline")
     assert "'p.t'" in plan.skipped[0].reason
+    # "k@t" is refused too: team "t-abcdef" asking for ((arn:aws:secretsmanager:r:a:secret:k)) gets the
+    # id "arn:aws:secretsmanager:r:a:secret:k@t-abcdef", a complete ARN of the secret "k@t".
+    assert plan.ids == ("shared-k",)
+    assert "a team other than 't'" in plan.skipped[1].reason or "'t-" in plan.skipped[1].reason
 
 
 def test_a_repeated_field_expands_everywhere():

@@ -88,6 +88,6 @@ def _secretsmanager(name: str, config: Mapping[str, Any], credentials: Source | 
         except ConfigError as error:
             raise VarSourceError(f"var source '{name}': {error}") from None
         source.templates = templates
-        source.guard_templates = (credentials.templates,)
+        source.guard_templates = (*credentials.guard_templates, credentials.templates)  # as with_templates does
         return source
     return credentials.with_templates(templates)
