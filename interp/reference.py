@@ -1,8 +1,15 @@
 """References: finding `((var))` in a string and parsing one into source, path and fields.
 
 Both steps are done by the Lark grammar in grammar/vars.lark. Lark is imported
-and the parser built only when a string actually contains "((", once per
+and the parser loaded only when a string actually contains "((", once per
 process, so reference-free documents never pay for it.
+
+Analysing the grammar costs more than the rest of a small render, so the wheel
+ships the parser compiled at build time (setup.py writes `vars.lark.parser`
+beside the grammar). Its first line is a fingerprint of the grammar files and
+the Lark version; a compiled parser whose fingerprint does not match (a source
+checkout, another Lark) is ignored and the grammar is analysed as before. The
+grammar stays the one definition.
 """
 
 from __future__ import annotations
@@ -70,11 +77,55 @@ def _grammar_path() -> Path:
         return Path(__file__).resolve().parent.parent / "grammar" / "vars.lark"
 
 
-@functools.cache
-def _parser() -> Lark:
+COMPILED_PARSER_NAME = "vars.lark.parser"
+_GRAMMAR_FILES = ("vars.lark", "unicode_letters.lark")
+
+
+def grammar_fingerprint(grammar_dir: Path) -> bytes:
+    """What a compiled parser was built from: the grammar files' bytes and Lark's version."""
+    import hashlib
+
+    import lark
+
+    digest = hashlib.sha256(lark.__version__.encode())
+    for name in _GRAMMAR_FILES:
+        digest.update(b"\0" + name.encode() + b"\0" + (grammar_dir / name).read_bytes())
+    return digest.hexdigest().encode()
+
+
+def _build_parser(grammar_path: Path) -> Lark:
     from lark import Lark
 
-    return Lark.open(str(_grammar_path()), parser="lalr", start=["text", "name"])
+    return Lark.open(str(grammar_path), parser="lalr", start=["text", "name"])
+
+
+def write_compiled_parser(grammar_path: Path, target: Path) -> None:
+    """Analyse the grammar once and save the parser, fingerprinted (the wheel build calls this)."""
+    parser = _build_parser(grammar_path)
+    with open(target, "wb") as handle:
+        handle.write(grammar_fingerprint(grammar_path.parent) + b"\n")
+        parser.save(handle)
+
+
+def load_parser(grammar_path: Path) -> tuple[Lark, str]:
+    """The parser for the grammar, and where it came from: "compiled" or "grammar"."""
+    from lark import Lark
+
+    compiled = grammar_path.parent / COMPILED_PARSER_NAME
+    try:
+        with open(compiled, "rb") as handle:
+            if handle.readline().rstrip(b"\n") == grammar_fingerprint(grammar_path.parent):
+                return Lark.load(handle), "compiled"
+    except FileNotFoundError:
+        pass
+    except Exception:  # a damaged file is no reason to fail: the grammar is right beside it
+        pass
+    return _build_parser(grammar_path), "grammar"
+
+
+@functools.cache
+def _parser() -> Lark:
+    return load_parser(_grammar_path())[0]
 
 
 def parse_name(name: str) -> Reference:
