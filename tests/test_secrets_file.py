@@ -121,10 +121,11 @@ def test_mapping_of_ids_can_be_given_directly():
         ("/concourse/t/flag: true\n", "'/concourse/t/flag' is a bool"),
         ("/concourse/t/empty:\n", "'/concourse/t/empty' is a NoneType"),
         ("/concourse/t/list: [a, b]\n", "'/concourse/t/list' is a list"),
-        ("/concourse/t/when: 2024-01-01\n", "'/concourse/t/when' is a date"),
-        ("/concourse/t/m: {when: 2024-01-01}\n", "JSON-encodable"),
+        ("/concourse/t/on: yes\n", "'/concourse/t/on' is a bool"),  # YAML 1.1, as Concourse reads YAML
+        ("/concourse/t/mode: 0644\n", "'/concourse/t/mode' is a int"),
         ("- a\n- b\n", "expected a mapping"),
-        ("5: x\n", "non-empty strings"),
+        ('"": x\n', "non-empty strings"),
+        ("~: x\n", "unsupported map key"),
     ],
 )
 def test_unusable_values_are_config_errors_naming_the_id(tmp_path, text, fragment):
@@ -142,8 +143,20 @@ def test_invalid_yaml_does_not_echo_content(tmp_path):
 
 
 def test_duplicate_ids_are_an_error(tmp_path):
-    with pytest.raises(ConfigError, match="not valid YAML"):
+    with pytest.raises(ConfigError, match=r"duplicate key \(first defined at line 1, column 1\) at line 2, column 1"):
         load_secrets_file(write(tmp_path, "/a: x\n/a: y\n"))
+
+
+def test_a_timestamp_is_the_text_written_as_go_yaml_reads_it(tmp_path):
+    secrets = load_secrets_file(write(tmp_path, "/concourse/t/when: 2024-01-01\n/concourse/t/m: {when: 2024-01-01 10:00:00}\n"))
+    assert secrets["/concourse/t/when"].string == "2024-01-01"
+    assert secrets["/concourse/t/m"].string == '{"when": "2024-01-01 10:00:00"}'
+
+
+def test_a_bad_explicit_tag_names_its_place_never_the_value(tmp_path):
+    with pytest.raises(ConfigError, match="cannot decode !!str as a !!int at line 1, column 17") as error:
+        load_secrets_file(write(tmp_path, "/concourse/t/x: !!int hunter2\n"))
+    assert "hunter2" not in str(error.value)
 
 
 def test_missing_file_is_a_config_error(tmp_path):

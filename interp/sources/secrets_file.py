@@ -11,8 +11,10 @@ The file is a YAML mapping of secret id -> what AWS would hold for it:
 - A mapping is JSON-encoded and stored as the SecretString, so it resolves to
   the same map (convenient to write; its values must be JSON-encodable).
 - `!!binary` is the SecretBinary (which, as on AWS, must hold a JSON object).
-- Any other value (number, boolean, null, list, date) is an error naming the
-  id: AWS stores text, so quote it to say which text you mean (`'5432'`).
+- Any other value (number, boolean, null, list) is an error naming the id:
+  AWS stores text, so quote it to say which text you mean (`'5432'`).
+- The file is read as YAML 1.1, as Concourse's tools read YAML: `yes` is a
+  boolean and `0644` a number (both errors), a timestamp is its own text.
 
 Ids are resolved by exactly the same templates, order, cross-team guard and
 decoding as AWS Secrets Manager; only the transport differs.
@@ -61,9 +63,12 @@ def parse_secrets(data: Any, origin: str) -> dict[str, SecretValue]:
 
 
 def load_secrets_file(path: str | Path) -> dict[str, SecretValue]:
-    """Load a secrets file; any problem is a ConfigError naming the file (never a value)."""
-    from ruamel.yaml import YAML
-    from ruamel.yaml.error import YAMLError
+    """Load a secrets file; any problem is a ConfigError naming the file (never a value).
+
+    Read as YAML 1.1, as Concourse's tools read YAML (interp.yaml11): an unquoted
+    `yes` or `0644` is a bool or a number, and so an error here; a timestamp is text.
+    """
+    from interp import yaml11
 
     origin = f"secrets file {str(path)!r}"
     try:
@@ -71,17 +76,12 @@ def load_secrets_file(path: str | Path) -> dict[str, SecretValue]:
     except (OSError, UnicodeDecodeError) as error:
         raise ConfigError(f"{origin}: cannot read it ({type(error).__name__})") from None
     try:
-        data = YAML(typ="safe", pure=True).load(text)
-    except YAMLError as error:
-        # Parser messages quote positions and tokens; the token could be a value, so keep only the position.
-        mark = getattr(error, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
-        raise ConfigError(f"{origin}: not valid YAML{where} ({type(error).__name__})") from None
-    except RecursionError:
-        raise ConfigError(f"{origin}: nested too deeply") from None
-    except ValueError:
-        # A scalar the YAML constructor cannot build (an integer past Python's digit limit).
-        raise ConfigError(f"{origin}: holds a value that cannot be read (ValueError)") from None
+        data = yaml11.load(text, keep_binary=True)
+    except yaml11.LoadProblem as problem:
+        # Parser wording can quote the text near the error, which could be a value: keep the place only.
+        if problem.message.startswith("invalid YAML"):
+            raise ConfigError(f"{origin}: not valid YAML{problem.where()}") from None
+        raise ConfigError(f"{origin}: {problem.message}{problem.where()}") from None
     return parse_secrets(data, origin)
 
 
