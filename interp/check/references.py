@@ -46,7 +46,8 @@ def cross_team_probe(templates: Any = None, pipeline: str | None = None) -> Cros
             skipped = lookup.guarded_candidates(path, team or "any-team", pipeline or "any-pipeline", chosen)
         except (ValueError, ConfigError):
             return None
-        return skipped[0].id if skipped else None
+        crossing = [s for s in skipped if s.kind == "other-team"]  # not ids it cannot map to a name
+        return crossing[0].id if crossing else None
 
     return probe
 
