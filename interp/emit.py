@@ -3,8 +3,9 @@
 A value replaces one scalar in the original text, so its form depends on where
 it stands: a key or anything inside a flow collection must stay on one line;
 a value in block context may become a literal block. Strings are quoted
-whenever a YAML 1.1 reader (Concourse's go-yaml) or a YAML 1.2 reader would
-take them for anything but a string.
+whenever go-yaml v2 (Concourse's reader), a YAML 1.1 reader or a YAML 1.2
+reader would take them for anything but a string. tests/test_goyaml_readback.py
+reads every form back with all three.
 """
 
 from __future__ import annotations
@@ -24,17 +25,25 @@ _DOUBLE_QUOTE_ESCAPES = {
     "\x85": "\\N", "\u2028": "\\L", "\u2029": "\\P",
 }  # fmt: skip
 
-# YAML's printable set, less the byte order mark and the characters that some
-# readers (YAML 1.1) take for line breaks. Compiled on first use: most renders
-# of a reference-free file never need it.
-_UNPRINTABLE_PATTERN = "[^\t\n\x20-\x7e\xa0-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"
+# YAML's printable set, less the byte order mark and the characters that YAML 1.1
+# readers (go-yaml, PyYAML) take for line breaks: NEL (U+0085, outside the set
+# anyway), U+2028 and U+2029. Compiled on first use: most renders of a
+# reference-free file never need it.
+_UNPRINTABLE_PATTERN = (
+    "[^\t\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"
+)
 
 
 @functools.cache
 def _unprintable() -> re.Pattern[str]:
     return re.compile(_UNPRINTABLE_PATTERN)
 _PLAIN_FIRST_CHAR_FORBIDDEN = frozenset("-?:,[]{}#&*!|>'\"%@` \t")
-_FLOW_INDICATORS = frozenset(",[]{}")
+# Inside a flow collection go-yaml and PyYAML end a plain scalar at `?` too.
+_FLOW_INDICATORS = frozenset(",[]{}?")
+
+# go-yaml (and libyaml, PyYAML) only take a key as a simple key -- `key: value`
+# without a `?` -- when its `:` is at most 1024 characters after the key's start.
+SIMPLE_KEY_LIMIT = 1000
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +56,7 @@ class Position:
     block_indent: int = 2  # column of content lines if a literal block is written
     block_allowed: bool = True  # nothing follows the scalar on its last line
     newline: str = "\n"
+    ends_text: bool = False  # nothing at all follows: a block's final line break must be written
 
 
 @functools.cache
@@ -61,8 +71,37 @@ def _resolvers() -> tuple[Any, Any]:
     return for_version((1, 1)), for_version((1, 2))
 
 
+# go-yaml v2's resolve.go, as far as plain text is concerned: what it reads as
+# anything but a string. A superset is fine (it only adds quotes); a subset is a bug.
+_GO_YAML_WORDS = frozenset(
+    "y Y yes Yes YES true True TRUE on On ON n N no No NO false False FALSE off Off OFF"
+    " ~ null Null NULL .nan .NaN .NAN .inf .Inf .INF +.inf +.Inf +.INF -.inf -.Inf -.INF <<".split()
+)
+_GO_YAML_NUMBER_START = frozenset("+-0123456789")
+# strconv.ParseInt(text, 0, 64) takes 0x/0X, 0o/0O, 0b/0B prefixes; underscores are removed first.
+_GO_YAML_INT = re.compile(r"[-+]?(?:0[xX][0-9a-fA-F]+|0[oO][0-7]+|0[bB][01]+|[0-9]+)\Z")
+_GO_YAML_FLOAT = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?\Z")
+_GO_YAML_DOT_FLOAT = re.compile(r"\.[0-9][0-9_]*(?:[eE][-+]?[0-9][0-9_]*)?\Z")  # strconv.ParseFloat
+_GO_YAML_DATE = re.compile(r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:[Tt ]|\Z)")  # time.Parse with short fields
+_GO_YAML_INT_MIN, _GO_YAML_UINT_MAX = -(2**63), 2**64 - 1
+
+
+def _go_yaml_reads_as_string(text: str) -> bool:
+    if text in _GO_YAML_WORDS:
+        return False
+    first = text[0]
+    if first in _GO_YAML_NUMBER_START:
+        if _GO_YAML_DATE.match(text):
+            return False
+        digits = text.replace("_", "")
+        return not (_GO_YAML_INT.match(digits) or _GO_YAML_FLOAT.match(digits))
+    if first == ".":
+        return not _GO_YAML_DOT_FLOAT.match(text)
+    return True
+
+
 def _reads_as_string(text: str) -> bool:
-    return all(resolve(text) == STR_TAG for resolve in _resolvers())
+    return _go_yaml_reads_as_string(text) and all(resolve(text) == STR_TAG for resolve in _resolvers())
 
 
 def plain_allowed(text: str, in_flow: bool) -> bool:
@@ -100,25 +139,40 @@ def single_quoted(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def literal_block(text: str, indent: int, newline: str) -> str | None:
-    """`text` as a literal block scalar, or None when a literal block cannot hold it."""
+def literal_block(text: str, indent: int, newline: str, ends_text: bool = False) -> str | None:
+    """`text` as a literal block scalar, or None when a literal block cannot hold it.
+
+    Readers detect a block's indentation from its first line with content, and
+    count spaces on the blank lines before it: such text (and text ending in
+    more than one line break) would need an indentation indicator or keep
+    chomping, so it is left to double quotes.
+    """
     if not text or _unprintable().search(text) or "\r" in text:
         return None
     body = text.rstrip("\n")
     trailing = len(text) - len(body)
-    if trailing > 1 or not body or body[0] in " \t":
-        return None  # would need keep chomping or an indentation indicator
+    if trailing > 1 or not body:
+        return None
+    lines = body.split("\n")
+    for line in lines:
+        if line.strip(" "):
+            if line[0] in " \t":
+                return None  # the first content line's own indentation would be lost
+            break
+        if line:
+            return None  # a spaces-only line before any content would set the indentation
     header = "|" if trailing == 1 else "|-"
     pad = " " * indent
-    lines = (pad + line if line else "" for line in body.split("\n"))
-    return header + newline + newline.join(lines)
+    block = header + newline + newline.join(pad + line if line else "" for line in lines)
+    # A clipped block keeps its final line break only if the text has one after it.
+    return block + newline if trailing and ends_text else block
 
 
 def format_string(text: str, at: Position) -> str:
     single_line = "\n" not in text
     if not at.in_flow and not at.is_key and at.block_allowed:
         if at.original_style in ("|", ">") or not single_line:
-            block = literal_block(text, at.block_indent, at.newline)
+            block = literal_block(text, at.block_indent, at.newline, at.ends_text)
             if block is not None:
                 return block
     if single_line:
@@ -150,6 +204,9 @@ def format_value(value: Any, at: Position) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int):
+        if not _GO_YAML_INT_MIN <= value <= _GO_YAML_UINT_MAX:
+            # go-yaml reads such a number as a float: it cannot come back exact.
+            raise ValueError("integer outside the 64-bit range go-yaml reads")
         return str(value)
     if isinstance(value, float):
         return format_float(value)
@@ -177,7 +234,7 @@ def format_flow(value: Any) -> str:
             for index, (key, child) in enumerate(item.items()):
                 if index:
                     parts.append(_Literal(", "))
-                parts += [_Literal(format_value(key, _IN_FLOW) + ": "), child]
+                parts += [_Literal(flow_key(format_value(key, _IN_FLOW)) + ": "), child]
             parts.append(_Literal("}"))
             stack.extend(reversed(parts))
         elif isinstance(item, list | tuple):
@@ -191,6 +248,11 @@ def format_flow(value: Any) -> str:
         else:
             out.append(format_value(item, _IN_FLOW))
     return "".join(out)
+
+
+def flow_key(written: str) -> str:
+    """A key inside a flow mapping: explicit (`? key`) when too long for a simple key."""
+    return "? " + written if len(written) > SIMPLE_KEY_LIMIT else written
 
 
 @dataclass(frozen=True, slots=True)
