@@ -18,7 +18,7 @@ from typing import Any
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from interp.document import Source, is_string_scalar, walk
-from interp.emit import Position, format_value
+from interp.emit import SIMPLE_KEY_LIMIT, Position, format_value
 from interp.errors import InterpError, Location, Problem
 from interp.reference import Occurrence, Piece, Reference, ReferenceSyntaxError, split_text
 from interp.sources.base import Failed, Found, NotFound, Outcome
@@ -27,8 +27,11 @@ from interp.sources.var_sources import VarSourceError
 
 REDACTED = "((redacted))"
 MERGE_TAG = "tag:yaml.org,2002:merge"
-_PROPERTIES = re.compile(r"(?:(?:&[^\s,\[\]{}]+|![^\s,\[\]{}]*)\s+)*")
-_TAG_PROPERTY = re.compile(r"![^\s,\[\]{}]*\s+")
+# A node's properties (anchor, tag), each with what separates it from the next
+# part: spaces, line breaks and comments (`&img # pinned`, then the value below).
+_PROPERTY = r"(&[^\s,\[\]{}]+|![^\s,\[\]{}]*)(\s+)((?:#[^\n]*\s*)*)"
+_PROPERTIES = re.compile(f"(?:{_PROPERTY})*")
+_TAG_PROPERTY = re.compile(_PROPERTY)
 
 # A var source declared in the pipeline becomes a value source: (name, type, config) -> source,
 # or None for types interp leaves to Concourse (vault, ssm, idtoken).
@@ -455,9 +458,9 @@ def _replacement(site: Site, value: Any) -> Replacement:
     node = site.node
     start, end = node.start_mark.index, node.end_mark.index
     properties = _PROPERTIES.match(text, start, end).group(0)
-    if not isinstance(value, str):
-        properties = _TAG_PROPERTY.sub("", properties)  # a !!str tag would undo the type
-    value_start = start + len(_PROPERTIES.match(text, start, end).group(0))
+    value_start = start + len(properties)
+    if not isinstance(value, str):  # a !!str tag would undo the type; comments stay
+        properties = _TAG_PROPERTY.sub(_without_tag, properties)
     in_flow = isinstance(site.parent, MappingNode | SequenceNode) and bool(site.parent.flow_style)
     block_original = node.style in ("|", ">")
     comment = ""
@@ -476,12 +479,37 @@ def _replacement(site: Site, value: Any) -> Replacement:
         block_indent=indent,
         block_allowed=block_allowed,
         newline=site.source.newline,
+        ends_text=end == len(text),
     )
     formatted = format_value(value, position)
     if comment:
         first, newline, rest = formatted.partition(position.newline)
         formatted = f"{first}{comment}{newline}{rest}"
-    return Replacement(start, end, properties + formatted)
+    written = properties + formatted
+    if site.is_key and len(written) > SIMPLE_KEY_LIMIT:
+        return _explicit_key(site, start, end, written, in_flow)
+    return Replacement(start, end, written)
+
+
+def _without_tag(part: re.Match[str]) -> str:
+    tag_or_anchor, _, comments = part.groups()
+    return comments if tag_or_anchor.startswith("!") else part.group(0)
+
+
+def _explicit_key(site: Site, start: int, end: int, written: str, in_flow: bool) -> Replacement:
+    """A key too long for a simple key, written `? key` with its `:` on the next line.
+
+    In block context the `:` must stand in the key's column, so the spaces
+    between the key and its `:` are replaced too.
+    """
+    if in_flow:
+        return Replacement(start, end, "? " + written)
+    text = site.source.text
+    colon = end
+    while colon < len(text) and text[colon] in " \t":
+        colon += 1
+    indentation = " " * site.node.start_mark.column
+    return Replacement(start, colon, f"? {written}{site.source.newline}{indentation}")
 
 
 def splice(text: str, replacements: Iterable[Replacement]) -> str:
