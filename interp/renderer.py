@@ -20,8 +20,27 @@ from typing import Any
 
 from interp.document import Source
 from interp.engine import render_sources
+from interp.errors import InterpError, Location, Problem
 from interp.render import load_files, load_text, make_resolver
 from interp.sources.base import Source as ValueSource
+
+
+def load_rendered(text: str, filename: str) -> Any:
+    """Load rendered text as ruamel's round-trip data; an error names the place only.
+
+    The text holds substituted values, and YAML errors quote the lines they stand on
+    (a duplicate key error quotes both values), so no such error may escape.
+    """
+    from ruamel.yaml import YAML
+
+    try:
+        return YAML().load(text)
+    except Exception as error:  # noqa: BLE001 - whatever the loader raises may quote the text
+        mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
+        kind = type(error).__name__
+    # Raised outside the except block, so the loader's error is not even this one's __context__.
+    location = Location(filename, mark.line + 1, mark.column + 1) if mark is not None else Location(filename)
+    raise InterpError([Problem(location, f"the rendered text does not load as YAML ({kind}; the loader's message is withheld: it may quote values)")])
 
 
 class Renderer:
@@ -129,7 +148,8 @@ class Renderer:
         yaml = YAML()
         buffer = io.StringIO()
         yaml.dump(data, buffer)
-        return yaml.load(self.render_text(buffer.getvalue(), filename="<data>", pipeline=pipeline, vars=vars))
+        rendered = self.render_text(buffer.getvalue(), filename="<data>", pipeline=pipeline, vars=vars)
+        return load_rendered(rendered, "<data>")
 
     def __repr__(self) -> str:
         return f"Renderer(team={self.team!r}, pipeline={self.pipeline!r}, vars=<{len(self.vars)} names>)"

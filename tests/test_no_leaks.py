@@ -352,6 +352,53 @@ def test_redact_covers_var_sources_and_the_secrets_file(tmp_path: Path) -> None:
     assert_no_marker(result.stdout)
 
 
+# --------------------------------------------------------------------------- rendered text parsed again
+
+
+def test_render_data_never_quotes_rendered_values() -> None:
+    """The issue's example: re-reading the rendered data failed with a DuplicateKeyError quoting a value."""
+    stored = {"/concourse/t/db": SecretValue(string=json.dumps({"password": marker(81), "admin": True}))}
+    renderer = interp.Renderer(credentials=SecretsFileSource(stored, team="t"))
+    with pytest.raises(interp.InterpError) as raised:
+        renderer.render_data({True: "((db.password))", "((db.admin))": "x"})
+    assert raised.value.problems and all(p.location.file == "<data>" for p in raised.value.problems)
+    assert_no_marker(*everything_said(raised.value), repr(raised.value.__context__), repr(raised.value.__cause__))
+
+
+@pytest.mark.parametrize(
+    "rendered",
+    [
+        f"a: {marker(82)}\na: {marker(83)}\n",  # duplicate keys
+        f"a: b: {marker(84)}\n",  # a mapping where a scalar stands
+        f"a:\n  - {marker(85)}\n b: x\n",  # bad indentation
+        f'a: "{marker(86)}\n',  # an unclosed quote
+        f"a: *{marker(87)}\n",  # an unknown alias
+        f"a: !!int {marker(88)}\n",  # a tag the value does not fit
+        f"a: {marker(89)}\t\x07\n",  # a character YAML does not allow
+    ],
+)
+def test_every_yaml_error_on_rendered_text_names_the_place_only(rendered: str) -> None:
+    from interp.renderer import load_rendered
+
+    with pytest.raises(interp.InterpError) as raised:
+        load_rendered(rendered, "<data>")
+    [problem] = raised.value.problems
+    assert problem.location.file == "<data>" and "does not load as YAML" in problem.message
+    assert raised.value.__context__ is None and raised.value.__cause__ is None
+    assert_no_marker(*everything_said(raised.value))
+
+
+def test_render_data_through_a_var_source_config_leaks_nowhere() -> None:
+    # Item 4's path: a var source's config interpolated with secret values, then used.
+    stored = {"/concourse/t/k": SecretValue(string=marker(90))}
+    renderer = interp.Renderer(credentials=SecretsFileSource(stored, team="t"), resolve_var_sources=True)
+    data = {"var_sources": [{"name": "d", "type": "dummy", "config": {"vars": {"x": "((k))", "((k))": 1}}}], "a": "((d:y))"}
+    with pytest.raises(interp.InterpError) as raised:
+        renderer.render_data(data)
+    assert "undefined var: d:y" in str(raised.value)
+    assert_no_marker(*everything_said(raised.value))
+
+
 def test_redact_does_not_invent_key_collisions() -> None:
     stored = {"/concourse/t/a": SecretValue(string=marker(71)), "/concourse/t/b": SecretValue(string=marker(72))}
     source = SecretsFileSource(stored, team="t")
