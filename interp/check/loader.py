@@ -8,6 +8,7 @@ of keys/indices back to the node's 1-based line and column.
 
 from __future__ import annotations
 
+import math
 import re
 import warnings
 from dataclasses import dataclass, field
@@ -17,20 +18,16 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from interp import yaml11
 from interp.diagnostics import Diagnostic
 
 Path = tuple[str | int, ...]
-
-# go-yaml v2 (what Concourse decodes with) resolves these plain scalars as bools.
-_YAML11_TRUE = {"y", "Y", "yes", "Yes", "YES", "on", "On", "ON"}
-_YAML11_FALSE = {"n", "N", "no", "No", "NO", "off", "Off", "OFF"}
 
 # Past this many nodes (counting every alias expansion) we refuse to validate:
 # a billion-laughs document would otherwise make the validators walk forever.
 # go-yaml has a similar guard ("excessive aliasing").
 MAX_EXPANDED_NODES = 2_000_000
 
-_MERGE_TAG = "tag:yaml.org,2002:merge"
 
 
 @dataclass
@@ -111,6 +108,8 @@ def load_text(text: str, filename: str) -> LoadResult:
         return LoadResult(None, [_yaml_error(exc, text, filename)])
     except YAMLError as exc:  # no position available
         return LoadResult(None, [_diag(filename, 1, 1, "yaml-syntax", str(exc).strip())])
+    except RecursionError:
+        return LoadResult(None, [_nesting_diag_from_text(text, filename)])
 
     if not nodes or all(_is_null(n) for n in nodes):
         return LoadResult(None, [_diag(filename, 1, 1, "empty", "file contains no YAML content")])
@@ -120,13 +119,16 @@ def load_text(text: str, filename: str) -> LoadResult:
         return LoadResult(None, [_diag(filename, line, 1, "empty",
                                        "the first YAML document is empty (fly reads only the first)")])
 
-    converter = _Converter(filename)
-    if converter.expanded_size(root) > MAX_EXPANDED_NODES:
-        line, col = root.start_mark.line + 1, root.start_mark.column + 1
-        return LoadResult(None, [_diag(filename, line, col, "yaml-syntax",
-                                       "document contains excessive aliasing (expands to more than "
-                                       f"{MAX_EXPANDED_NODES:,} nodes)")])
-    data = converter.convert(root)
+    converter = _Converter(filename, text)
+    try:
+        if converter.expanded_size(root) > MAX_EXPANDED_NODES:
+            line, col = root.start_mark.line + 1, root.start_mark.column + 1
+            return LoadResult(None, [_diag(filename, line, col, "yaml-syntax",
+                                           "document contains excessive aliasing (expands to more than "
+                                           f"{MAX_EXPANDED_NODES:,} nodes)")])
+        data = converter.convert(root)
+    except RecursionError:
+        return LoadResult(None, [nesting_diagnostic(filename, root)])
     diags = converter.diagnostics
     if len(nodes) > 1:
         second = nodes[1]
@@ -140,6 +142,45 @@ def load_text(text: str, filename: str) -> LoadResult:
 def _is_null(node: Node | None) -> bool:
     return node is None or (isinstance(node, ScalarNode) and node.tag == "tag:yaml.org,2002:null"
                             and node.value in ("", "~", "null", "Null", "NULL"))
+
+
+NESTED_TOO_DEEPLY = "YAML nested too deeply to check ({depth} levels)"
+
+
+def nesting_diagnostic(filename: str, root: Node) -> Diagnostic:
+    """`yaml-syntax` at the first of the deepest nodes under `root` (found without recursion)."""
+    deepest, depth = root, 0
+    seen: set[int] = set()
+    stack: list[tuple[Node, int]] = [(root, 1)]
+    while stack:
+        node, level = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if level > depth:
+            deepest, depth = node, level
+        stack.extend((child, level + 1) for child in reversed(_children(node)))
+    mark = deepest.start_mark
+    return _diag(filename, mark.line + 1, mark.column + 1, "yaml-syntax", NESTED_TOO_DEEPLY.format(depth=depth))
+
+
+def _nesting_diag_from_text(text: str, filename: str) -> Diagnostic:
+    """Where nesting is deepest, from the parser's events (composing is what overflowed)."""
+    from ruamel.yaml.events import CollectionEndEvent, CollectionStartEvent
+
+    depth, deepest, mark = 0, 0, None
+    try:
+        for event in YAML(typ="safe", pure=True).parse(text):
+            if isinstance(event, CollectionStartEvent):
+                depth += 1
+                if depth > deepest:
+                    deepest, mark = depth, event.start_mark
+            elif isinstance(event, CollectionEndEvent):
+                depth -= 1
+    except YAMLError:
+        pass  # a syntax error past the deepest point: the deepest point seen is still the place
+    line, column = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+    return _diag(filename, line, column, "yaml-syntax", NESTED_TOO_DEEPLY.format(depth=deepest))
 
 
 def _document_start_line(text: str, node: Node) -> int:
@@ -200,8 +241,9 @@ def ytt_marker(text: str) -> tuple[int, int] | None:
 class _Converter:
     """Node tree -> plain data. Each node converts once, so aliases share objects."""
 
-    def __init__(self, filename: str) -> None:
+    def __init__(self, filename: str, text: str | None = None) -> None:
         self.filename = filename
+        self.text = text  # to see the tags written on scalars, as go-yaml does
         self.diagnostics: list[Diagnostic] = []
         self.positions: dict[int, dict[Any, tuple[Node | None, Node]]] = {}
         self._done: dict[int, Any] = {}
@@ -238,7 +280,11 @@ class _Converter:
         if key in self._done:
             return self._done[key]
         if isinstance(node, ScalarNode):
-            value = scalar_value(node)
+            try:
+                value = scalar_value(node, self.text)
+            except yaml11.Yaml11Error as error:  # `!!int abc`: go-yaml (so fly) cannot read the file
+                self._error(node, "yaml-syntax", f"{error} (go-yaml cannot read this scalar)")
+                value = node.value
             self._done[key] = value
             return value
         self._in_progress.add(key)
@@ -268,8 +314,7 @@ class _Converter:
         own: list[tuple[Node, Node]] = []
         seen: dict[Any, Node] = {}
         for key_node, value_node in node.value:
-            if key_node.tag == _MERGE_TAG or (isinstance(key_node, ScalarNode) and key_node.value == "<<"
-                                              and key_node.style is None):
+            if yaml11.is_merge_key(key_node, self.text):
                 merges.append(value_node)
                 continue
             if not isinstance(key_node, ScalarNode):
@@ -277,7 +322,7 @@ class _Converter:
                 where_node = node if node.flow_style and isinstance(key_node, MappingNode) else key_node
                 self._error(where_node, "yaml-syntax", _non_scalar_key_message(key_node))
                 continue
-            identity = _key_identity(key_node)
+            identity = _key_identity(key_node, self.text)
             if identity in seen:
                 self._error(key_node, "duplicate-key", f'mapping key "{key_node.value}" already defined '
                             f"at line {seen[identity].start_mark.line + 1}")
@@ -295,7 +340,7 @@ class _Converter:
                     result[k] = v
                     where[k] = src_where.get(k, (None, source))
         for key_node, value_node in own:
-            k = json_key(key_node)
+            k = json_key(key_node, self.text)
             result[k] = self.convert(value_node)
             where[k] = (key_node, value_node)
         return result
@@ -331,68 +376,41 @@ def _non_scalar_key_message(node: Node) -> str:
     return message
 
 
-def scalar_value(node: ScalarNode) -> Any:
-    """The value Concourse (go-yaml v2 -> JSON) would see for a scalar."""
-    tag, text = node.tag, node.value
-    if tag == "tag:yaml.org,2002:str":
-        if node.style is None and (text in _YAML11_TRUE or text in _YAML11_FALSE):
-            return text in _YAML11_TRUE
-        return text
-    if tag == "tag:yaml.org,2002:null":
-        return None
-    if tag == "tag:yaml.org,2002:bool":
-        return text.lower() in ("true", "yes", "on", "y")
-    if tag == "tag:yaml.org,2002:int":
-        return _int(text)
-    if tag == "tag:yaml.org,2002:float":
-        return _float(text)
-    return text  # timestamps, binary and custom tags stay text
+def scalar_value(node: ScalarNode, text: str | None = None) -> Any:
+    """The value Concourse (go-yaml v2 -> JSON) would see for a scalar (see interp.yaml11).
+
+    Raises yaml11.Yaml11Error for a scalar go-yaml cannot decode (`!!int abc`).
+    """
+    value = yaml11.scalar_value(node, text)
+    if isinstance(value, float) and not (math.isnan(value) or math.isinf(value)):
+        return yaml11.json_number(value)
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    return value
 
 
-def _int(text: str) -> int | str:
-    cleaned = text.replace("_", "")
+def _key_value(node: ScalarNode, text: str | None) -> Any:
     try:
-        if cleaned.lower().startswith(("0x", "-0x", "+0x")):
-            return int(cleaned, 16)
-        if cleaned.lower().startswith(("0o", "-0o", "+0o")):
-            return int(cleaned, 8)
-        if cleaned.lower().startswith(("0b", "-0b", "+0b")):
-            return int(cleaned, 2)
-        if len(cleaned.lstrip("+-")) > 1 and cleaned.lstrip("+-").startswith("0"):
-            return int(cleaned, 8)  # YAML 1.1 octal
-        return int(cleaned)
-    except ValueError:
-        return text
+        return yaml11.scalar_value(node, text)
+    except yaml11.Yaml11Error:
+        return node.value  # reported where the converter meets the node
 
 
-def _float(text: str) -> float | str:
-    lowered = text.lower().replace("_", "")
-    if lowered in (".inf", "+.inf"):
-        return float("inf")
-    if lowered == "-.inf":
-        return float("-inf")
-    if lowered == ".nan":
-        return float("nan")
-    try:
-        return float(lowered)
-    except ValueError:
-        return text
+def _key_identity(node: ScalarNode, text: str | None = None) -> tuple[str, str]:
+    """Two keys are one when Concourse's JSON has them as one (`true`, `on` and `"true"` are one key)."""
+    return yaml11.key_identity(_key_value(node, text))
 
 
-def _key_identity(node: ScalarNode) -> tuple[str, Any]:
-    value = node.value if node.tag == "tag:yaml.org,2002:str" else scalar_value(node)
-    return type(value).__name__, value
-
-
-def json_key(node: ScalarNode) -> str:
+def json_key(node: ScalarNode, text: str | None = None) -> str:
     """Keys as JSON sees them after Concourse's YAML->JSON step: always strings.
 
     Unlike values, plain `y`/`no`/`on` keys stay as written: go-yaml would turn
     them into "true"/"false", which only obscures messages about them.
     """
-    value = node.value if node.tag == "tag:yaml.org,2002:str" else scalar_value(node)
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if value is None:
-        return "null"
-    return str(value)
+    value = _key_value(node, text)
+    if isinstance(value, bool) and node.value.lower() not in ("true", "false"):
+        return node.value
+    try:
+        return yaml11.json_key(value)
+    except yaml11.UnsupportedKey:
+        return "null" if value is None else str(value)

@@ -11,7 +11,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
-from interp.check.loader import Document
+from interp.check.loader import Document, nesting_diagnostic
 from interp.diagnostics import Diagnostic
 
 RULE = "schema"
@@ -32,10 +32,13 @@ def _validator() -> Draft202012Validator:
 def validate(doc: Document) -> list[Diagnostic]:
     """One diagnostic per problem, at the offending node (the key, for unknown fields)."""
     found: dict[tuple[int, int, str], Diagnostic] = {}
-    for error in _validator().iter_errors(doc.data):
-        for leaf in _most_specific(error):
-            for diag in _diagnostics(leaf, doc):
-                found.setdefault((diag.line, diag.column, diag.message), diag)
+    try:
+        for error in _validator().iter_errors(doc.data):
+            for leaf in _most_specific(error):
+                for diag in _diagnostics(leaf, doc):
+                    found.setdefault((diag.line, diag.column, diag.message), diag)
+    except RecursionError:  # jsonschema recurses ~20 frames per nested step; say so where it is deepest
+        return [nesting_diagnostic(doc.filename, doc.root)] if doc.root is not None else []
     return list(found.values())
 
 

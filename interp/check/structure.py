@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 from interp.check import varsources
 from interp.check.globs import GlobError, gobwas_regex, path_match_regex
-from interp.check.loader import Document, Path
+from interp.check.loader import Document, Path, nesting_diagnostic
 from interp.diagnostics import Diagnostic
 
 TOP_LEVEL_KEYS = ("groups", "var_sources", "resources", "resource_types", "prototypes", "jobs",
@@ -725,4 +725,7 @@ def _unknown_step_hint(key: str, kind: str) -> str:
 
 def check(doc: Document, *, strict: bool = False) -> list[Diagnostic]:
     """All structural diagnostics of a loaded pipeline."""
-    return _Checker(doc, strict).run()
+    try:
+        return _Checker(doc, strict).run()
+    except RecursionError:  # steps nested past Python's stack: say so where nesting is deepest
+        return [nesting_diagnostic(doc.filename, doc.root)] if doc.root is not None else []
