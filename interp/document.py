@@ -143,5 +143,15 @@ def walk(root: Node):
                 stack.append((item, node, False))
 
 
+_CORE_TAG_PREFIX = "tag:yaml.org,2002:"
+
+
 def is_string_scalar(node: Node) -> bool:
-    return isinstance(node, ScalarNode) and node.tag == "tag:yaml.org,2002:str"
+    """A scalar go-yaml reads as a string, so Concourse interpolates it.
+
+    That is every !!str scalar and every scalar with a custom tag (`!custom ((x))`):
+    go-yaml cannot resolve a tag it does not know and keeps the text.
+    """
+    if not isinstance(node, ScalarNode):
+        return False
+    return node.tag == _CORE_TAG_PREFIX + "str" or not node.tag.startswith(_CORE_TAG_PREFIX)

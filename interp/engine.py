@@ -17,6 +17,7 @@ from typing import Any
 
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from interp import yaml11
 from interp.document import Source, is_string_scalar, walk
 from interp.emit import SIMPLE_KEY_LIMIT, Position, format_value
 from interp.errors import InterpError, Location, Problem
@@ -107,17 +108,25 @@ def scan(source: Source) -> Scan:
     return result
 
 
-def _key_identity(node: Node) -> tuple[str, str] | None:
-    if isinstance(node, ScalarNode) and node.tag != MERGE_TAG:
-        return str(node.tag), node.value
-    return None
+def _key_identity(node: Node, text: str | None) -> tuple[str, str] | None:
+    """A key as Concourse has it once go-yaml's value is JSON (`true`, `on`, `"true"` are one key).
+
+    None for keys that are not compared: merge keys, collections, and scalars go-yaml
+    cannot decode (`!!int x`, which check reports).
+    """
+    if not isinstance(node, ScalarNode) or yaml11.is_merge_key(node, text):
+        return None
+    try:
+        return yaml11.key_identity(yaml11.scalar_value(node, text))
+    except yaml11.Yaml11Error:
+        return None
 
 
 def _duplicate_keys(source: Source, mapping: MappingNode) -> list[Problem]:
     problems = []
     first: dict[tuple[str, str], Node] = {}
     for key, _ in mapping.value:
-        identity = _key_identity(key)
+        identity = _key_identity(key, source.text)
         if identity is None:
             continue
         if identity in first:
@@ -526,31 +535,67 @@ def splice(text: str, replacements: Iterable[Replacement]) -> str:
 # ------------------------------------------------------------------ the render
 
 
-_TAG_TYPES = {"tag:yaml.org,2002:str": "string", "tag:yaml.org,2002:int": "int"}
+def _aliased_key_changes(applier: _Applier, sites: Sequence[Site]) -> dict[int, list[tuple[Site, Any, Node]]]:
+    """Changed anchored scalars that an alias also uses as a key (`a: &k ((x))` then `*k : v`)."""
+    anchored = {id(site.node): site for site in sites if not site.is_key and getattr(site.node, "anchor", None)}
+    found: dict[int, list[tuple[Site, Any, Node]]] = defaultdict(list)
+    if not anchored:
+        return found
+    for source in {id(site.source): site.source for site in anchored.values()}.values():
+        for document in source.documents:
+            for node, _, _ in walk(document):
+                if not isinstance(node, MappingNode):
+                    continue
+                for key, _ in node.value:
+                    site = anchored.get(id(key))
+                    if site is None:
+                        continue
+                    value = applier.new_value(site)  # already computed once; problems are not repeated
+                    if value is not None:
+                        found[id(node)].append((site, value.real, node))
+    return found
+
+
+def _alias_key_location(source: Source, mapping: MappingNode, node: Node) -> Location:
+    """Where the alias stands: the anchored node's own marks point at the anchor, so look at the text."""
+    keys = [key for key, _ in mapping.value]
+    after = keys.index(node)  # the key slot holding the alias
+    previous_value_end = mapping.value[after - 1][1].end_mark.index if after else mapping.start_mark.index
+    star = source.text.find("*", previous_value_end)
+    return source.location(star if star != -1 else node.start_mark.index)
 
 
 def _check_keys(applier: _Applier, changed_keys: dict[int, list[tuple[Site, Any]]], sites: Sequence[Site]) -> None:
-    parents = {id(site.parent): site.parent for site in sites if site.is_key}
-    for parent_id, changes in changed_keys.items():
-        mapping = parents[parent_id]
-        new_keys = {id(site.node): value for site, value in changes}
+    """Keys that become equal (as Concourse's JSON has them) or a map/list, aliased keys included."""
+    mappings: dict[int, MappingNode] = {id(site.parent): site.parent for site in sites if site.is_key}  # type: ignore[misc]
+    changes: dict[int, list[tuple[Site, Any]]] = {key: list(values) for key, values in changed_keys.items()}
+    for mapping_id, aliased in _aliased_key_changes(applier, sites).items():
+        for site, value, mapping in aliased:
+            mappings[mapping_id] = mapping
+            if isinstance(value, Mapping | list | tuple):
+                where = _alias_key_location(site.source, mapping, site.node)
+                applier.problems.append(Problem(where, f"a key cannot be a {type_name(value)} (an alias of a substituted value)"))
+                continue
+            changes.setdefault(mapping_id, []).append((site, value))
+    for mapping_id, changed in changes.items():
+        mapping = mappings[mapping_id]
+        source = changed[0][0].source
+        new_keys = {id(site.node): value for site, value in changed}
         seen: dict[tuple[str, str], Node] = {}
         for key, _ in mapping.value:
             if id(key) in new_keys:
-                value = new_keys[id(key)]
-                identity = (type_name(value), str(value))
+                identity: tuple[str, str] | None = yaml11.key_identity(new_keys[id(key)])
             else:
-                identity = _key_identity(key)  # type: ignore[assignment]
-                if identity is None:
-                    continue
-                tag, raw = identity
-                identity = (_TAG_TYPES.get(tag, tag), raw)
+                identity = _key_identity(key, source.text)
+            if identity is None:
+                continue
             if identity in seen:
-                source = changes[0][0].source
                 first = source.node_location(seen[identity])
+                # a substituted key written here, or an alias (`*k`) of a value substituted elsewhere
+                aliased = id(key) in new_keys and not any(s.node is key and s.parent is mapping for s, _ in changed)
                 applier.problems.append(
                     Problem(
-                        source.node_location(key),
+                        _alias_key_location(source, mapping, key) if aliased else source.node_location(key),
                         f"key becomes equal to the key at line {first.line}, column {first.column} after interpolation",
                     )
                 )
