@@ -96,6 +96,8 @@ def _go_parse_uint(text: str) -> int | None:
     allowed = "0123456789abcdef"[:base]
     if not all(c.lower() in allowed for c in digits):
         return None
+    if len(digits.lstrip("0")) > 64:  # past uint64 in any base (and past Python's int() digit limit)
+        return None
     value = int(digits, base) if digits else 0
     return value if value <= _UINT64_MAX else None
 

@@ -132,3 +132,8 @@ def test_binary_is_kept_as_bytes_when_asked() -> None:
 def test_deep_nesting_is_a_clear_problem() -> None:
     with pytest.raises(yaml11.LoadProblem, match="nested too deeply"):
         yaml11.load("v: " + "[" * 3000 + "]" * 3000)
+
+
+def test_a_number_past_every_go_type_is_a_string_not_a_crash() -> None:
+    # go-yaml: ParseInt, ParseUint and ParseFloat all fail, so the scalar is a string.
+    assert yaml11.load("v: " + "9" * 5000 + "\n") == {"v": "9" * 5000}
