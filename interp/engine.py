@@ -13,7 +13,7 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
@@ -61,7 +61,7 @@ class Site:
     parent: Node | None
     is_key: bool
     pieces: tuple[Piece, ...]
-    var_sources: Mapping[str, tuple[str, Mapping[str, Any]]]
+    var_sources: Mapping[str, DeclaredVarSource]
 
     @property
     def whole(self) -> Occurrence | None:
@@ -93,7 +93,7 @@ def scan(source: Source) -> Scan:
     """Find every reference in a source; report invalid names and duplicate keys."""
     result = Scan()
     for document in source.documents:
-        var_sources = _declared_var_sources(document)
+        var_sources = _declared_var_sources(document, source)
         for node, parent, is_key in walk(document):
             if isinstance(node, MappingNode):
                 result.problems += _duplicate_keys(source, node)
@@ -142,11 +142,25 @@ def _duplicate_keys(source: Source, mapping: MappingNode) -> list[Problem]:
     return problems
 
 
-def _declared_var_sources(document: Node) -> dict[str, tuple[str, Mapping[str, Any]]]:
-    """name -> (type, config) for the document's top-level var_sources."""
+class DeclaredVarSource(NamedTuple):
+    """A var_sources entry: its type, its config as written (references not yet
+    interpolated), every reference in that config with its place, and the entries
+    declared beside it (its config may use them)."""
+
+    kind: str
+    config: Any
+    references: tuple[tuple[Reference, Location], ...]
+    siblings: Mapping[str, DeclaredVarSource]
+
+    def __repr__(self) -> str:  # siblings hold this entry: keep repr finite
+        return f"DeclaredVarSource(kind={self.kind!r}, references={len(self.references)})"
+
+
+def _declared_var_sources(document: Node, source: Source | None = None) -> dict[str, DeclaredVarSource]:
+    """name -> its declaration, for the document's top-level var_sources."""
     if not isinstance(document, MappingNode):
         return {}
-    declared: dict[str, tuple[str, Mapping[str, Any]]] = {}
+    declared: dict[str, DeclaredVarSource] = {}
     for key, value in document.value:
         if not (isinstance(key, ScalarNode) and key.value == "var_sources" and isinstance(value, SequenceNode)):
             continue
@@ -158,11 +172,28 @@ def _declared_var_sources(document: Node) -> dict[str, tuple[str, Mapping[str, A
             if isinstance(name, ScalarNode):
                 kind = entry.get("type")
                 config = entry.get("config")
-                declared[name.value] = (
+                declared[name.value] = DeclaredVarSource(
                     kind.value if isinstance(kind, ScalarNode) else "",
                     _construct(config) if config is not None else {},
+                    _config_references(config, source) if config is not None and source is not None else (),
+                    declared,
                 )
     return declared
+
+
+def _config_references(config: Node, source: Source) -> tuple[tuple[Reference, Location], ...]:
+    """Every reference in a var source's config, each with its place (syntax errors are scan's)."""
+    found: list[tuple[Reference, Location]] = []
+    for node, parent, is_key in walk(config):
+        if not (is_string_scalar(node) and "((" in node.value):
+            continue
+        try:
+            pieces = split_text(node.value)
+        except ReferenceSyntaxError:
+            continue
+        site = Site(source, node, parent, is_key, pieces, {})
+        found += [(p.reference, site.locate(p)) for p in pieces if isinstance(p, Occurrence)]
+    return tuple(found)
 
 
 def _construct(node: Node) -> Any:
@@ -184,7 +215,7 @@ _SourceKey = tuple[str, int] | None
 class _Plan:
     default_paths: dict[str, None] = field(default_factory=dict)  # ordered set
     var_source_paths: dict[tuple[str, int], dict[str, None]] = field(default_factory=dict)
-    var_source_specs: dict[tuple[str, int], tuple[str, Mapping[str, Any]]] = field(default_factory=dict)
+    var_source_specs: dict[tuple[str, int], DeclaredVarSource] = field(default_factory=dict)
 
 
 def _source_key(resolver: Resolver, site: Site, reference: Reference) -> _SourceKey | str:
@@ -203,25 +234,183 @@ def _source_key(resolver: Resolver, site: Site, reference: Reference) -> _Source
 
 def _fetch(resolver: Resolver, plan: _Plan) -> dict[_SourceKey, dict[str, Outcome]]:
     outcomes: dict[_SourceKey, dict[str, Outcome]] = {}
-    paths = list(plan.default_paths)
-    answered: dict[str, Outcome] = {}
+    answered = _resolve_default(resolver, list(plan.default_paths), {})
+    outcomes[None] = answered
+    builder = _VarSourceBuilder(resolver, answered)
+    for key, var_paths in plan.var_source_paths.items():
+        try:
+            source = builder.build(key[0], plan.var_source_specs[key])
+        except VarSourceError as error:
+            failure = Failed(str(error), tried=error.tried, code=error.code, backend=error.backend)
+            outcomes[key] = {path: failure for path in var_paths}
+            continue
+        if source is not None:  # otherwise its references stay for Concourse to resolve
+            outcomes[key] = source.resolve(list(var_paths))
+    return outcomes
+
+
+def _resolve_default(resolver: Resolver, paths: list[str], known: Mapping[str, Outcome]) -> dict[str, Outcome]:
+    """Static vars first, then the cluster-wide manager; `known` answers are not asked again."""
+    answered: dict[str, Outcome] = {p: known[p] for p in paths if p in known}
+    paths = [p for p in paths if p not in known]
     if resolver.static is not None and paths:
         answered.update(resolver.static.resolve(paths))
     missing = [p for p in paths if not isinstance(answered.get(p), Found)]
     if resolver.credentials is not None and missing:
         answered.update(resolver.credentials.resolve(missing))
-    outcomes[None] = answered
-    for key, var_paths in plan.var_source_paths.items():
-        kind, config = plan.var_source_specs[key]
-        factory = resolver.var_source_factory
+    return answered
+
+
+_CYCLE = "could not resolve inter-dependent var sources"  # Concourse's words
+
+
+class _VarSourceBuilder:
+    """Builds a pipeline's var sources as Concourse does (atc/db/pipeline.go `Variables`): each
+    config is interpolated first, with the cluster-wide vars (static vars, then the credential
+    manager) and the var sources it names, those built first; a cycle is an error.
+
+    A config var that does not resolve makes the source unusable: an error naming the source and
+    the place in strict mode, and in --skip-missing mode its references stay as written. Either
+    way no `((...))` text is ever handed to a source (and so never sent to AWS)."""
+
+    def __init__(self, resolver: Resolver, default_answers: Mapping[str, Outcome]) -> None:
+        self.resolver = resolver
+        self.default_answers = default_answers
+        self.built: dict[tuple[int, str], ValueSource | None | VarSourceError] = {}
+        self.building: list[str] = []
+
+    def build(self, name: str, declared: DeclaredVarSource) -> ValueSource | None:
+        key = (id(declared.siblings), name)
+        if key not in self.built:
+            if name in self.building:
+                chain = " -> ".join([*self.building[self.building.index(name) :], name])
+                raise VarSourceError(f"var source '{name}': {_CYCLE}: {chain}")
+            self.building.append(name)
+            try:
+                self.built[key] = self._build(name, declared)
+            except VarSourceError as error:
+                self.built[key] = error
+            finally:
+                self.building.pop()
+        result = self.built[key]
+        if isinstance(result, VarSourceError):
+            raise result
+        return result
+
+    def _build(self, name: str, declared: DeclaredVarSource) -> ValueSource | None:
+        factory = self.resolver.var_source_factory
+        if factory is None:
+            return None
+        values: dict[Reference, Any] = {}
+        for reference, location, outcome in self._config_outcomes(name, declared):
+            if outcome is None or isinstance(outcome, NotFound):
+                if self.resolver.skip_missing:
+                    return None  # unusable without that var: leave its references for Concourse
+                why = "is left for Concourse to resolve" if outcome is None else "is undefined"
+                tried = _describe_tried(outcome.tried) if isinstance(outcome, NotFound) else ""
+                raise VarSourceError(
+                    f"var source '{name}': its config var {reference.canonical} at {location} {why}{tried}"
+                )
+            if isinstance(outcome, Failed):
+                raise VarSourceError(
+                    f"var source '{name}': its config var {reference.canonical} at {location}: {outcome.message}",
+                    backend=outcome.backend, code=outcome.code, tried=outcome.tried,
+                )  # fmt: skip
+            try:
+                values[reference] = _traverse(outcome.value, reference)
+            except _ValueProblem as problem:
+                raise VarSourceError(f"var source '{name}': {problem} (its config, at {location})") from None
+        where = {reference: location for reference, location in declared.references}
         try:
-            source = factory(key[0], kind, config) if factory is not None else None
-        except VarSourceError as error:
-            outcomes[key] = {path: Failed(str(error), backend=False) for path in var_paths}
-            continue
-        if source is not None:  # otherwise its references stay for Concourse to resolve
-            outcomes[key] = source.resolve(list(var_paths))
-    return outcomes
+            config = _interpolate_config(declared.config, values, top=True)
+        except _ValueProblem as problem:
+            raise VarSourceError(f"var source '{name}': {problem} (its config, at {where.get(problem.reference, '?')})") from None
+        except RecursionError:
+            raise VarSourceError(f"var source '{name}': its config is nested too deeply") from None
+        return factory(name, declared.kind, config)
+
+    def _config_outcomes(
+        self, name: str, declared: DeclaredVarSource
+    ) -> list[tuple[Reference, Location, Outcome | None]]:
+        """Each config reference's outcome, once per reference (None: a source interp leaves)."""
+        first: dict[Reference, Location] = {}
+        for reference, location in declared.references:
+            first.setdefault(reference, location)
+        by_source: dict[str | None, list[Reference]] = defaultdict(list)
+        for reference, location in first.items():
+            if reference.is_local:
+                raise VarSourceError(f"var source '{name}': its config var {reference.canonical} at {location} "
+                                     "is a local var, which no var source config can use")  # fmt: skip
+            by_source[reference.source].append(reference)
+        answers: dict[Reference, Outcome | None] = {}
+        for source_name, references in by_source.items():
+            paths = list(dict.fromkeys(r.path for r in references))
+            if source_name is None:
+                outcomes: Mapping[str, Outcome] | None = _resolve_default(self.resolver, paths, self.default_answers)
+            else:
+                dependency = declared.siblings.get(source_name)
+                if dependency is None:
+                    location = first[references[0]]
+                    raise VarSourceError(f"var source '{name}': its config var {references[0].canonical} at {location} "
+                                         f"names var source '{source_name}', which is not declared")  # fmt: skip
+                try:
+                    built = self.build(source_name, dependency)
+                except VarSourceError as error:
+                    if _CYCLE in str(error):
+                        raise  # a cycle's message names every source in it already
+                    location = first[references[0]]
+                    raise VarSourceError(
+                        f"var source '{name}': its config var {references[0].canonical} at {location} "
+                        f"needs {error}", backend=error.backend, code=error.code, tried=error.tried,
+                    ) from None  # fmt: skip
+                outcomes = built.resolve(paths) if built is not None else None
+            for reference in references:
+                answers[reference] = None if outcomes is None else outcomes.get(reference.path, NotFound())
+        return [(reference, first[reference], answers[reference]) for reference in first]
+
+
+def _interpolate_config(data: Any, values: Mapping[Reference, Any], top: bool = False) -> Any:
+    """A var source config with every reference replaced by its value, Concourse's rules:
+    a whole-value reference keeps the value's type; inside a longer string only strings and
+    integers. At the top, the keys as written are kept beside (errors must not show values)."""
+    if isinstance(data, str):
+        pieces = split_text(data) if "((" in data else (data,)
+        if len(pieces) == 1 and isinstance(pieces[0], Occurrence):
+            return values[pieces[0].reference]
+        text = []
+        for piece in pieces:
+            if isinstance(piece, str):
+                text.append(piece)
+                continue
+            value = values[piece.reference]
+            if isinstance(value, bool) or not isinstance(value, str | int):
+                raise _ValueProblem(
+                    f"cannot interpolate non-primitive value ({type_name(value)}) from var: {piece.reference.canonical}",
+                    reference=piece.reference,
+                )
+            text.append(str(value))
+        return "".join(text)
+    if isinstance(data, Mapping):
+        result = ConfigMapping() if top else {}
+        for key, value in data.items():
+            new_key = _interpolate_config(key, values)
+            if isinstance(new_key, Mapping | list):
+                raise _ValueProblem(f"a key cannot be a {type_name(new_key)}")
+            result[new_key] = _interpolate_config(value, values)
+            if top:
+                result.written_keys[new_key] = key  # type: ignore[attr-defined]
+        return result
+    if isinstance(data, list):
+        return [_interpolate_config(item, values) for item in data]
+    return data
+
+
+class ConfigMapping(dict):  # type: ignore[type-arg]
+    """An interpolated var source config; `written_keys` maps each key to its text as written."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.written_keys: dict[Any, Any] = {}
 
 
 # ------------------------------------------------------------------ apply
@@ -267,9 +456,10 @@ def _traverse(value: Any, reference: Reference) -> Any:
 
 
 class _ValueProblem(Exception):
-    def __init__(self, message: str, backend: bool = False) -> None:
+    def __init__(self, message: str, backend: bool = False, reference: Reference | None = None) -> None:
         super().__init__(message)
         self.backend = backend
+        self.reference = reference
 
 
 def _describe_tried(tried: Sequence[str]) -> str:

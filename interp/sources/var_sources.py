@@ -32,7 +32,15 @@ SECRETSMANAGER_CONFIG_KEYS = frozenset(
 
 
 class VarSourceError(Exception):
-    """A var_sources entry interp cannot use; every reference to it fails with this message."""
+    """A var_sources entry interp cannot use; every reference to it fails with this message.
+
+    `backend` says the secret backend failed (a config var's lookup), not the pipeline."""
+
+    def __init__(self, message: str, *, backend: bool = False, code: str = "", tried: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.backend = backend
+        self.code = code
+        self.tried = tried
 
 
 def make_var_source_factory(credentials: Source | None) -> Any:
@@ -60,9 +68,12 @@ def _secretsmanager(name: str, config: Mapping[str, Any], credentials: Source | 
     )
     from interp.sources.secretsmanager import SecretsManagerSource, TemplatedSource
 
-    unknown = sorted(set(config) - SECRETSMANAGER_CONFIG_KEYS)
+    unknown = [key for key in config if key not in SECRETSMANAGER_CONFIG_KEYS]
     if unknown:
-        raise VarSourceError(f"var source '{name}': unknown config key(s) {', '.join(map(repr, unknown))}")
+        # Shown as written: an interpolated key could be a secret value.
+        written = getattr(config, "written_keys", {})
+        shown = sorted(str(written.get(key, key)) for key in unknown)
+        raise VarSourceError(f"var source '{name}': unknown config key(s) {', '.join(map(repr, shown))}")
     if not isinstance(credentials, TemplatedSource):
         raise VarSourceError(f"var source '{name}' (secretsmanager) needs a team: its lookups are team-scoped")
     text = {key: config.get(key) for key in SECRETSMANAGER_CONFIG_KEYS}
