@@ -194,9 +194,14 @@ def build_go_reader(out_dir: Path) -> Path:
     return binary
 
 
+_built: list[Path] = []  # the binary, once built: every test module imports the fixture
+
+
 @pytest.fixture(scope="session")
 def goyaml(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GoYaml]:
     """go-yaml v2, the reader Concourse uses, as a batch reader (built once per session)."""
-    reader = GoYaml(build_go_reader(tmp_path_factory.mktemp("goyaml")))
+    if not _built:
+        _built.append(build_go_reader(tmp_path_factory.mktemp("goyaml")))
+    reader = GoYaml(_built[0])
     yield reader
     reader.close()
