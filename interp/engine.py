@@ -685,9 +685,19 @@ def _replacement(site: Site, value: Any) -> Replacement:
         first, newline, rest = formatted.partition(position.newline)
         formatted = f"{first}{comment}{newline}{rest}"
     written = properties + formatted
-    if site.is_key and len(written) > SIMPLE_KEY_LIMIT:
+    if site.is_key and len(written) > SIMPLE_KEY_LIMIT and not _is_explicit_key(text, start):
         return _explicit_key(site, start, end, written, in_flow)
     return Replacement(start, end, written)
+
+
+def _is_explicit_key(text: str, start: int) -> bool:
+    """Whether the key at `start` already follows a `?` indicator."""
+    position = start - 1
+    while position >= 0 and text[position] in " \t\r\n":
+        position -= 1
+    if position < 0 or text[position] != "?":
+        return False
+    return position == 0 or text[position - 1] in " \t\r\n{[,-"  # an indicator, not a word's last letter
 
 
 def _without_tag(part: re.Match[str]) -> str:

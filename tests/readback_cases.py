@@ -60,6 +60,7 @@ POSITIONS: list[Position] = [
     Position("flow key", "{((v)): 1}\n", lambda v: {v: 1}, SCALAR),
     Position("flow key in flow sequence", "f: [{((v)): 1}]\n", lambda v: {"f": [{v: 1}]}, SCALAR),
     Position("anchored key", "&k ((v)): 1\n", lambda v: {v: 1}, SCALAR),
+    Position("explicit key", "? ((v))\n: 1\n", lambda v: {v: 1}, SCALAR),
     Position("embedded", "a: x((v))y\n", lambda v: {"a": f"x{_text(v)}y"}, TEXT),
     Position("embedded key", "x((v)): 1\n", lambda v: {f"x{_text(v)}": 1}, TEXT),
     Position("embedded double-quoted", 'a: "x ((v)) y"\n', lambda v: {"a": f"x {_text(v)} y"}, TEXT),

@@ -114,6 +114,10 @@ LONG = "k" * 1100
         ("{((v)): 1}\n", LONG, {LONG: 1}),
         ("x((v)): 1\r\n", LONG, {"x" + LONG: 1}),
         ("a: ((v))\n", {LONG: "v", "b": {LONG + "?": 1}}, {"a": {LONG: "v", "b": {LONG + "?": 1}}}),
+        ("? ((v))\n: 1\n", LONG, {LONG: 1}),
+        ("- ? ((v))\n  : 1\n", LONG, [{LONG: 1}]),
+        ("{? ((v)) : 1}\n", LONG, {LONG: 1}),
+        ("x: a?\n((v)): 1\n", LONG, {"x": "a?", LONG: 1}),
     ],
 )
 def test_long_keys_read_back(goyaml: GoYaml, template: str, value: Any, expected: Any) -> None:
@@ -123,6 +127,7 @@ def test_long_keys_read_back(goyaml: GoYaml, template: str, value: Any, expected
 def test_long_keys_are_explicit() -> None:
     assert render("top:\n  ((v)) : 1\n", LONG) == f"top:\n  ? {LONG}\n  : 1\n"
     assert render("{((v)): 1}\n", LONG) == f"{{? {LONG}: 1}}\n"
+    assert render("? ((v))\n: 1\n", LONG) == f"? {LONG}\n: 1\n"  # already explicit: no second `?`
 
 
 # --- issue 10 item 8: a comment between an anchor or tag and its value
