@@ -71,33 +71,16 @@ def _resolvers() -> tuple[Any, Any]:
     return for_version((1, 1)), for_version((1, 2))
 
 
-# go-yaml v2's resolve.go, as far as plain text is concerned: what it reads as
-# anything but a string. A superset is fine (it only adds quotes); a subset is a bug.
-_GO_YAML_WORDS = frozenset(
-    "y Y yes Yes YES true True TRUE on On ON n N no No NO false False FALSE off Off OFF"
-    " ~ null Null NULL .nan .NaN .NAN .inf .Inf .INF +.inf +.Inf +.INF -.inf -.Inf -.INF <<".split()
-)
-_GO_YAML_NUMBER_START = frozenset("+-0123456789")
-# strconv.ParseInt(text, 0, 64) takes 0x/0X, 0o/0O, 0b/0B prefixes; underscores are removed first.
-_GO_YAML_INT = re.compile(r"[-+]?(?:0[xX][0-9a-fA-F]+|0[oO][0-7]+|0[bB][01]+|[0-9]+)\Z")
-_GO_YAML_FLOAT = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?\Z")
-_GO_YAML_DOT_FLOAT = re.compile(r"\.[0-9][0-9_]*(?:[eE][-+]?[0-9][0-9_]*)?\Z")  # strconv.ParseFloat
-_GO_YAML_DATE = re.compile(r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:[Tt ]|\Z)")  # time.Parse with short fields
-_GO_YAML_INT_MIN, _GO_YAML_UINT_MAX = -(2**63), 2**64 - 1
+# What go-yaml reads back as an integer (int64, or uint64 for positives); beyond, a float.
+GO_YAML_INT_RANGE = (-(2**63), 2**64 - 1)
 
 
 def _go_yaml_reads_as_string(text: str) -> bool:
-    if text in _GO_YAML_WORDS:
-        return False
-    first = text[0]
-    if first in _GO_YAML_NUMBER_START:
-        if _GO_YAML_DATE.match(text):
-            return False
-        digits = text.replace("_", "")
-        return not (_GO_YAML_INT.match(digits) or _GO_YAML_FLOAT.match(digits))
-    if first == ".":
-        return not _GO_YAML_DOT_FLOAT.match(text)
-    return True
+    """go-yaml v2 (Concourse's reader) reads the plain text as a string. `<<` is a merge key to
+    it, so never plain."""
+    from interp import yaml11
+
+    return text != "<<" and yaml11.resolve("", text)[0] == yaml11.STR
 
 
 def _reads_as_string(text: str) -> bool:
@@ -204,7 +187,7 @@ def format_value(value: Any, at: Position) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int):
-        if not _GO_YAML_INT_MIN <= value <= _GO_YAML_UINT_MAX:
+        if not GO_YAML_INT_RANGE[0] <= value <= GO_YAML_INT_RANGE[1]:
             # go-yaml reads such a number as a float: it cannot come back exact.
             raise ValueError("integer outside the 64-bit range go-yaml reads")
         return str(value)
