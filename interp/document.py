@@ -1,17 +1,22 @@
-"""Loading pipeline text into YAML nodes that remember where they stand in the text.
+"""The one loader for everything that reads a pipeline: text -> YAML nodes that
+remember where they stand in the text, or an error with file:line:col.
 
-Only ruamel.yaml's composer runs: nodes carry their start and end offsets, so
-a substituted scalar can be spliced into the original text and every other
-byte stays as it was. Nothing is constructed and no Python objects are built
-for the document.
+Render, check, vars and explain all compose here. Only a composer runs: nodes
+carry their start and end offsets, so a substituted scalar can be spliced into
+the original text and every other byte stays as it was. Nothing is constructed
+and no Python objects are built for the document. The nodes are always those of
+ruamel.yaml's pure-Python parser; its C composer (ruamel.yaml.clib) produces
+them faster where it can do so exactly (see `compose_all`).
 """
 
 from __future__ import annotations
 
 import bisect
+import re
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
@@ -82,31 +87,81 @@ def read_source(path: str | Path) -> Source:
 
 def load_source(text: str, filename: str = "<string>") -> Source:
     """Compose every YAML document of `text`; raise LoadError for YAML that does not parse."""
-    from ruamel.yaml import YAML
-    from ruamel.yaml.error import MarkedYAMLError, YAMLError
-    from ruamel.yaml.reader import ReaderError
-
     bom = text.startswith(BOM)
     if bom:
         text = text[1:]
-    yaml = YAML(typ="safe", pure=True)
+    try:
+        documents = [doc for doc in compose_all(text) if doc is not None]
+    except ComposeError as error:
+        raise LoadError(error.problem(filename)) from None
+    return Source(filename, text, documents, bom, "\r\n" if "\r\n" in text else "\n")
+
+
+class ComposeError(Exception):
+    """YAML that does not compose, with what each front end needs to word it.
+
+    `cause` is ruamel's error (MarkedYAMLError, ReaderError or another YAMLError),
+    or None when the nesting is too deep to compose.
+    """
+
+    def __init__(self, text: str, cause: Exception | None) -> None:
+        super().__init__(type(cause).__name__ if cause is not None else "nested too deeply")
+        self.text = text
+        self.cause = cause
+
+    def problem(self, filename: str) -> Problem:
+        from ruamel.yaml.error import MarkedYAMLError
+        from ruamel.yaml.reader import ReaderError
+
+        error = self.cause
+        if error is None:
+            return Problem(Location(filename), "invalid YAML: nested too deeply")
+        if isinstance(error, MarkedYAMLError):
+            mark = error.problem_mark or error.context_mark
+            where = Location(filename, mark.line + 1, mark.column + 1) if mark else Location(filename)
+            message = " ".join(part for part in (error.context, error.problem) if part)
+            return Problem(where, f"invalid YAML: {message}")
+        if isinstance(error, ReaderError):
+            # A character YAML forbids (NUL, other C0 controls): point at it, on one line.
+            return _reader_problem(self.text, filename, error)
+        return Problem(Location(filename), f"invalid YAML: {' '.join(str(error).split())}")
+
+
+# Set (to anything) to compose with ruamel's pure-Python parser only.
+PURE_ENVIRONMENT_VARIABLE = "INTERP_PURE_YAML"
+
+
+def compose_all(text: str, *, pure: bool | None = None) -> list[Node | None]:
+    """The composed documents of `text` (no byte order mark), exactly as ruamel's pure parser has them.
+
+    The C composer of ruamel.yaml.clib (libyaml) serves when it is installed and
+    the text is one it reads exactly as the pure parser does (see `_c_compose`);
+    otherwise, and for every error, the pure parser answers, so results and
+    error messages never depend on which one ran. Raises ComposeError.
+    """
+    if pure is None:
+        import os
+
+        pure = bool(os.environ.get(PURE_ENVIRONMENT_VARIABLE))
+    if not pure:
+        documents = _c_compose(text)
+        if documents is not None:
+            return documents
+    return _pure_compose(text)
+
+
+def _pure_compose(text: str) -> list[Node | None]:
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import YAMLError
+
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # real pipelines redefine anchors; YAML allows it
-            documents = [doc for doc in yaml.compose_all(text) if doc is not None]
-    except MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        where = Location(filename, mark.line + 1, mark.column + 1) if mark else Location(filename)
-        message = " ".join(part for part in (error.context, error.problem) if part)
-        raise LoadError(Problem(where, f"invalid YAML: {message}")) from None
-    except ReaderError as error:
-        # A character YAML forbids (NUL, other C0 controls): point at it, on one line.
-        raise LoadError(_reader_problem(text, filename, error)) from None
-    except YAMLError as error:
-        raise LoadError(Problem(Location(filename), f"invalid YAML: {' '.join(str(error).split())}")) from None
+            return list(YAML(typ="safe", pure=True).compose_all(text))
+    except YAMLError as error:  # MarkedYAMLError, ReaderError and the rest
+        raise ComposeError(text, error) from None
     except RecursionError:
-        raise LoadError(Problem(Location(filename), "invalid YAML: nested too deeply")) from None
-    return Source(filename, text, documents, bom, "\r\n" if "\r\n" in text else "\n")
+        raise ComposeError(text, None) from None
 
 
 def _reader_problem(text: str, filename: str, error: Exception) -> Problem:
@@ -155,3 +210,198 @@ def is_string_scalar(node: Node) -> bool:
     if not isinstance(node, ScalarNode):
         return False
     return node.tag == _CORE_TAG_PREFIX + "str" or not node.tag.startswith(_CORE_TAG_PREFIX)
+
+
+# --- The C composer, made exact -------------------------------------------------
+#
+# libyaml (through ruamel.yaml.clib) composes several times faster than ruamel's
+# pure parser, but the two disagree in places. Texts holding anything below are
+# left to the pure parser outright: tabs (the pure scanner rejects tabs libyaml
+# allows), byte order marks past the start, NEL/LS/PS and lone CR line breaks,
+# directives, a comment glued to a block scalar header, tag-before-anchor and
+# `!!!` tags. Any C error also goes to the pure parser, for its exact message.
+# What remains is normalised to the pure parser's nodes in `_normalise`.
+_PURE_ONLY = re.compile(
+    r"[\t\ufeff\x85\u2028\u2029]|\r(?!\n)|^%|[|>][-+0-9]*#|!!!|(?:^|[\s\[{,])![^\s,\[\]{}]*[ ]+&", re.MULTILINE
+)
+
+
+# Deeper than this, the pure path decides (it runs out of stack somewhere past 100 levels);
+# real pipelines nest about 10 deep.
+_DEEPEST_EXACT = 64
+
+
+class _Inexact(Exception):
+    """The C composer's nodes cannot be made the pure parser's with certainty."""
+
+
+_c_composer_class: Any = None
+
+
+def _c_composer() -> Any:
+    """A CParser subclass resolving tags as the pure path's VersionedResolver (YAML 1.2), or False."""
+    global _c_composer_class
+    if _c_composer_class is None:
+        try:
+            from _ruamel_yaml import CParser  # type: ignore[import-not-found]
+        except ImportError:  # no ruamel.yaml.clib (PyPy, or not installed): the pure parser serves
+            _c_composer_class = False
+            return False
+        from ruamel.yaml.resolver import VersionedResolver
+        from ruamel.yaml.tag import Tag
+
+        # Without a %YAML directive (those texts never get here) the pure path resolves as YAML 1.2.
+        resolver = VersionedResolver(version=None, loadumper=None)
+        implicit = {first: tuple(pairs) for first, pairs in resolver.versioned_resolver.items()}
+        tags: dict[str, Tag] = {}
+        string_tag = resolver.DEFAULT_SCALAR_TAG  # Tag objects, as the pure resolver returns them
+        sequence_tag = resolver.DEFAULT_SEQUENCE_TAG
+        mapping_tag = resolver.DEFAULT_MAPPING_TAG
+
+        class Composer(CParser):  # type: ignore[misc, valid-type]
+            """ruamel's resolve() without its per-call version lookup, which costs more than the parse."""
+
+            def resolve(self, kind: type, value: str | None, implicit_flags: Any) -> Tag:
+                if kind is ScalarNode:
+                    if implicit_flags[0]:
+                        for suffix, regexp in implicit.get(value[0] if value else "", ()):
+                            if regexp.match(value):
+                                tag = tags.get(suffix)
+                                if tag is None:
+                                    tag = tags[suffix] = Tag(suffix=suffix)
+                                return tag
+                    return string_tag
+                return sequence_tag if kind is SequenceNode else mapping_tag
+
+            def descend_resolver(self, parent: Any, index: Any) -> None:
+                pass  # no path resolvers are registered
+
+            def ascend_resolver(self) -> None:
+                pass
+
+        _c_composer_class = Composer
+    return _c_composer_class
+
+
+def _c_compose(text: str) -> list[Node | None] | None:
+    """The pure parser's documents, composed in C; None where that cannot be exact."""
+    composer_class = _c_composer()
+    if not composer_class or _PURE_ONLY.search(text):
+        return None
+    composer = composer_class(text)
+    documents: list[Node | None] = []
+    try:
+        while composer.check_node():
+            documents.append(composer.get_node())
+    except Exception:  # noqa: BLE001 - the pure parser reports it, in its own words
+        return None
+    finally:
+        composer.dispose()
+    try:
+        _normalise(text, documents)
+    except _Inexact:
+        return None
+    return documents
+
+
+def _normalise(text: str, documents: list[Node | None]) -> None:
+    """Make libyaml's nodes ruamel's: plain style None, and the pure parser's marks.
+
+    Nodes keep no anchor name (interp never reads it).
+    """
+    from ruamel.yaml.error import StringMark
+
+    end_mark = None
+    if not text.endswith("\n"):
+        # libyaml puts the end of a collection that ends the text on a line after it.
+        end_mark = StringMark(None, len(text), text.count("\n"), len(text) - (text.rfind("\n") + 1), text, len(text))
+    seen: set[int] = set()
+    for document in documents:
+        if document is None:
+            continue
+        if isinstance(document, ScalarNode):
+            raise _Inexact  # a bare scalar document: not a pipeline, and libyaml ends some differently
+        stack: list[tuple[Node, int]] = [(document, 1)]
+        while stack:
+            node, depth = stack.pop()
+            if id(node) in seen:
+                continue
+            if depth > _DEEPEST_EXACT:
+                raise _Inexact  # where the pure composer's recursion gives out is its own to say
+            seen.add(id(node))
+            if end_mark is not None:
+                if node.start_mark.index == end_mark.index:
+                    node.start_mark = end_mark
+                if node.end_mark.index == end_mark.index:
+                    node.end_mark = end_mark
+            if isinstance(node, ScalarNode):
+                if node.style == "":
+                    node.style = None
+                    if not node.value and text.startswith(("&", "!"), node.start_mark.index):
+                        raise _Inexact  # an empty scalar with properties
+                continue
+            if isinstance(node, MappingNode):
+                for key, value in node.value:
+                    if isinstance(key, ScalarNode) and key.style == "" and not key.value:
+                        raise _Inexact  # an empty key
+                    if isinstance(value, ScalarNode) and value.style == "" and not value.value and id(value) not in seen:
+                        if node.flow_style:
+                            raise _Inexact
+                        _empty_mapping_value(text, value, key, node)
+                    stack.append((value, depth + 1))
+                    stack.append((key, depth + 1))
+            else:
+                if node.flow_style and any(
+                    isinstance(item, ScalarNode) and item.style == "" and not item.value for item in node.value
+                ):
+                    raise _Inexact
+                stack.extend((item, depth + 1) for item in node.value)
+
+
+def _empty_mapping_value(text: str, node: ScalarNode, key: Node, mapping: MappingNode) -> None:
+    """Give an empty plain value of a block mapping the pure parser's mark.
+
+    ruamel marks it at the token after the `:` (the next key, or where the block
+    ends), except after comments or blank lines before a block end, where its
+    comment handling decides: those go to the pure parser.
+    """
+    from ruamel.yaml.error import StringMark
+
+    if text.startswith(("&", "!"), node.start_mark.index):
+        raise _Inexact
+    length = len(text)
+    colon = key.end_mark.index
+    while colon < length and text[colon] == " ":
+        colon += 1
+    if colon >= length or text[colon] != ":":
+        raise _Inexact
+    position, comment, breaks = colon + 1, False, 0
+    while position < length:
+        character = text[position]
+        if character == " " or character == "\r":
+            position += 1
+        elif character == "\n":
+            breaks += 1
+            position += 1
+        elif character == "#":
+            comment = True
+            line_end = text.find("\n", position)
+            position = length if line_end == -1 else line_end
+        else:
+            break
+    if position == length:
+        if comment:
+            raise _Inexact
+    else:
+        column = position - (text.rfind("\n", 0, position) + 1)
+        if text[position] in "?:-" or column > mapping.start_mark.column:
+            raise _Inexact
+        if column < mapping.start_mark.column and (comment or breaks > 1):
+            raise _Inexact
+    base = key.end_mark
+    newlines = text.count("\n", base.index, position)
+    if newlines:
+        line, column = base.line + newlines, position - (text.rfind("\n", base.index, position) + 1)
+    else:
+        line, column = base.line, base.column + position - base.index
+    node.start_mark = node.end_mark = StringMark(None, position, line, column, text, position)

@@ -1,6 +1,6 @@
 """Load pipeline YAML for checking: plain data for validation, plus positions.
 
-Composes with ruamel.yaml (nodes carry marks) and converts the first document
+Composes with the one loader (interp.document.compose_all: nodes carry marks) and converts the first document
 to plain Python the way Concourse would read it: merge keys applied, YAML 1.1
 booleans, every alias shared rather than copied. `Document.locate` maps a path
 of keys/indices back to the node's 1-based line and column.
@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 import re
-import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,6 +18,7 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from interp import yaml11
+from interp.document import ComposeError, compose_all
 from interp.diagnostics import Diagnostic
 
 Path = tuple[str | int, ...]
@@ -100,16 +100,14 @@ def load_text(text: str, filename: str) -> LoadResult:
                                                 "binary file (NUL byte): not a YAML pipeline")])
     text = text.removeprefix("\ufeff")
     try:
-        with warnings.catch_warnings():
-            # Real pipelines redefine anchors; YAML allows it, ruamel warns.
-            warnings.simplefilter("ignore")
-            nodes = list(YAML(typ="safe", pure=True).compose_all(text))
-    except MarkedYAMLError as exc:
-        return LoadResult(None, [_yaml_error(exc, text, filename)])
-    except YAMLError as exc:  # no position available
-        return LoadResult(None, [_diag(filename, 1, 1, "yaml-syntax", str(exc).strip())])
-    except RecursionError:
-        return LoadResult(None, [_nesting_diag_from_text(text, filename)])
+        nodes = compose_all(text)  # the one loader render, vars and explain use too
+    except ComposeError as error:
+        exc = error.cause
+        if exc is None:
+            return LoadResult(None, [_nesting_diag_from_text(text, filename)])
+        if isinstance(exc, MarkedYAMLError):
+            return LoadResult(None, [_yaml_error(exc, text, filename)])
+        return LoadResult(None, [_diag(filename, 1, 1, "yaml-syntax", str(exc).strip())])  # no position available
 
     if not nodes or all(_is_null(n) for n in nodes):
         return LoadResult(None, [_diag(filename, 1, 1, "empty", "file contains no YAML content")])
