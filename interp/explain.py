@@ -218,15 +218,9 @@ def secret_shape(value: SecretValue) -> SecretShape:
 
 def check_fields(value: Any, reference: Reference) -> str:
     """'' when the reference's field path resolves in `value`, else the render's message (no value)."""
-    from interp.engine import type_name
+    from interp.values import field_problem
 
-    for name in reference.fields:
-        if not isinstance(value, Mapping):
-            return f"cannot access field '{name}' of non-map value ('{type_name(value)}') from var: {reference.canonical}"
-        if name not in value:
-            return f"missing field '{name}' in var: {reference.canonical}"
-        value = value[name]
-    return ""
+    return field_problem(value, reference)
 
 
 def _candidate_reports(plan: LookupPlan, answers: Mapping[str, FetchResult]) -> tuple[list[CandidateReport], str | None]:

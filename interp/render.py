@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from interp.document import LoadError, Source, load_source, read_source
-from interp.engine import Resolver
+from interp.resolver import Resolver
 from interp.errors import InterpError
 from interp.sources.base import Source as ValueSource
 from interp.sources.var_sources import make_var_source_factory

@@ -441,6 +441,14 @@ def load(text: str, *, keep_binary: bool = False) -> Any:
         raise LoadProblem("YAML nested too deeply") from None
 
 
+def node_value(node: Node, text: str) -> Any:
+    """A node composed from `text`, as go-yaml v2 then JSON give it. Raises LoadProblem."""
+    try:
+        return _Decoder(text, keep_binary=False).value(node)
+    except RecursionError:
+        raise LoadProblem("YAML nested too deeply") from None
+
+
 def load_value(text: str) -> Any:
     """One `-y`/`-i` value, as fly's YAMLVariablePairFlag reads it (an empty value is null)."""
     return load(text)

@@ -8,7 +8,7 @@ import pytest
 
 from interp import render_text
 from interp.document import load_source
-from interp.engine import scan
+from interp.scan import scan
 from interp.reference import Occurrence, split_text
 from tests.corpus import PUBLIC, load_all, read, require_corpus
 

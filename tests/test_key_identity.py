@@ -43,3 +43,10 @@ def test_a_custom_tagged_scalar_is_interpolated_and_listed() -> None:
     assert (result.code, result.stdout) == (0, "repository: !custom r\n")
     listed = interp("vars", "-", stdin=b"repository: !custom ((repo))\n")
     assert listed.code == 0 and listed.stdout.startswith("repo  [default")
+
+
+def test_a_core_tagged_reference_go_yaml_cannot_read_is_an_error_not_left_as_written():
+    # go-yaml fails on `!!int ((x))` before anything is substituted, so fly refuses the file.
+    result = interp("render", "-", "-v", "x=1", stdin=b"a: !!int ((x))\nb: !!int 5\n")
+    assert (result.code, result.stdout) == (1, "")
+    assert result.stderr == "<stdin>:1:4: cannot decode !!str as a !!int: go-yaml (so fly and Concourse) cannot read this scalar\n"

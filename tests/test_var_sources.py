@@ -69,9 +69,15 @@ def dummy(name: str, vars_: str) -> str:
 
 def test_a_dummy_config_is_interpolated_before_use():
     # The case: ((d:x)) rendered as the literal text "((y))".
-    text = "var_sources:\n" + dummy("d", "{x: ((y)), z: 'pre-((y))-post', n: ((num))}") + "a: ((d:x))\nb: ((d:z))\nc: ((d:n))\n"
+    text = "var_sources:\n" + dummy("d", "{x: ((y)), z: 'pre-((y))-post', count: ((num))}") + "a: ((d:x))\nb: ((d:z))\nc: ((d:count))\n"
     rendered = render_text(text, vars={"y": "Y", "num": 5}, resolve_var_sources=True)
     assert rendered.endswith("a: 'Y'\nb: pre-Y-post\nc: 5\n")
+
+
+def test_a_config_is_read_as_concourse_reads_it_go_yaml_then_json():
+    # YAML 1.1: 0644 is octal, `on` is true, and a key `n` is the bool false, so "false" in JSON.
+    text = "var_sources:\n" + dummy("d", "{mode: 0644, flag: on, n: key-was-n}") + "a: ((d:mode))\nb: ((d:flag))\nc: ((d:false))\n"
+    assert render_text(text, resolve_var_sources=True).endswith("a: 420\nb: true\nc: key-was-n\n")
 
 
 def test_config_vars_come_from_the_credential_manager_too():
@@ -83,7 +89,7 @@ def test_config_vars_come_from_the_credential_manager_too():
 
 
 def test_var_sources_are_built_in_dependency_order():
-    text = "var_sources:\n" + dummy("a", "{x: ((b:y))}") + dummy("b", "{y: ((c:z))}") + dummy("c", "{z: deep}") + "v: ((a:x))\n"
+    text = "var_sources:\n" + dummy("a", "{x: ((b:mid))}") + dummy("b", "{mid: ((c:z))}") + dummy("c", "{z: deep}") + "v: ((a:x))\n"
     assert render_text(text, resolve_var_sources=True).endswith("v: deep\n")
 
 

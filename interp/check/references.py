@@ -15,12 +15,13 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from ruamel.yaml.nodes import Node, ScalarNode
 
 from interp.diagnostics import Diagnostic, Severity
 from interp.errors import ConfigError
 from interp.document import Source, is_string_scalar, walk
 from interp.reference import ReferenceSyntaxError, parse_name, reference_spans
+from interp.scan import offset_finder, var_source_entries
 
 # `(( name ))`: a single would-be var name wrapped in spaces. Spruce operators
 # like `(( grab meta.name ))` and shell arithmetic like `$(( n + 1 ))` have
@@ -60,7 +61,15 @@ def lint_references(
     cross_team: CrossTeamProbe | None = None,
     team: str | None = None,
 ) -> list[Diagnostic]:
-    cross_team = cross_team or cross_team_probe()
+    probe = cross_team or cross_team_probe()
+    reached_by_path: dict[str, str | None] = {}
+
+    def cross_team_reach(path: str) -> str | None:
+        """The probe's answer, asked once per distinct name (a lookup plan each time is costly)."""
+        if path not in reached_by_path:
+            reached_by_path[path] = probe(path, team)
+        return reached_by_path[path]
+
     source = Source(filename, text, [root])
     declared = _declared_sources(root)
     used_sources: set[str] = set()
@@ -105,7 +114,7 @@ def lint_references(
                         "(no var_sources entry of that name)",
                     )
             elif reference.source is None:
-                reached = cross_team(reference.path, team)
+                reached = cross_team_reach(reference.path)
                 if reached is not None:
                     report(
                         index,
@@ -128,34 +137,11 @@ def lint_references(
 
 def _string_scalars(source: Source, root: Node) -> Iterator[tuple[ScalarNode, Callable[[str], int]]]:
     """String scalars holding "((", each with a function finding a text's offset in the file."""
-    text = source.text
     for node, _, _ in walk(root):
-        if not (is_string_scalar(node) and "((" in node.value):
-            continue
-        start, end = node.start_mark.index, node.end_mark.index
-        searched: dict[str, int] = {}
-
-        def offset_of(needle: str, start: int = start, end: int = end, searched: dict[str, int] = searched) -> int:
-            # The n-th search for the same text finds its n-th occurrence.
-            position = text.find(needle, searched.get(needle, start), end)
-            if position == -1:
-                return start
-            searched[needle] = position + 1
-            return position
-
-        yield node, offset_of
+        if is_string_scalar(node) and "((" in node.value:
+            yield node, offset_finder(source.text, node)
 
 
 def _declared_sources(root: Node) -> dict[str, Node]:
     """var_sources names -> the node of the name, for a pipeline mapping."""
-    declared: dict[str, Node] = {}
-    if not isinstance(root, MappingNode):
-        return declared
-    for key, value in root.value:
-        if isinstance(key, ScalarNode) and key.value == "var_sources" and isinstance(value, SequenceNode):
-            for item in value.value:
-                if isinstance(item, MappingNode):
-                    for item_key, item_value in item.value:
-                        if item_key.value == "name" and isinstance(item_value, ScalarNode):
-                            declared[item_value.value] = item_value
-    return declared
+    return {name.value: name for name, _ in var_source_entries(root)}

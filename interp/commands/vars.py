@@ -1,7 +1,7 @@
 """`interp vars`: every ((var)) reference of some templates, where it stands and what kind it is.
 
 Offline by construction: it reads the files, scans them with the render's own
-scanner (`interp.engine.scan`) and prints names and places. It never looks a
+scanner (`interp.scan.scan`) and prints names and places. It never looks a
 value up and never imports the AWS SDK.
 """
 
@@ -72,7 +72,7 @@ def collect_references(files: Sequence[str]) -> list[ReferenceEntry]:
     entries. Locations follow the order of `files`, then line and column.
     """
     from interp.document import LoadError, read_source
-    from interp.engine import scan
+    from interp.scan import scan
     from interp.reference import Occurrence
 
     problems: list[Problem] = []

@@ -1,0 +1,41 @@
+"""Where values come from, and how strictly missing ones are treated."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from interp.sources.base import Found, Outcome
+from interp.sources.base import Source as ValueSource
+
+# A var source declared in the pipeline becomes a value source: (name, type, config) -> source,
+# or None for types interp leaves to Concourse (vault, ssm, idtoken).
+VarSourceFactory = Callable[[str, str, Mapping[str, Any]], ValueSource | None]
+
+
+@dataclass
+class Resolver:
+    """Where values come from and how strictly missing ones are treated."""
+
+    static: ValueSource | None = None
+    credentials: ValueSource | None = None  # the cluster-wide manager (Secrets Manager)
+    skip_missing: bool = False
+    resolve_var_sources: bool = False
+    var_source_factory: VarSourceFactory | None = None
+    redact: bool = False
+    missing_hint: str = ""  # appended to undefined-var messages, e.g. how to enable lookups
+
+
+def resolve_default(resolver: Resolver, paths: list[str], known: Mapping[str, Outcome]) -> dict[str, Outcome]:
+    """Static vars first, then the cluster-wide manager; `known` answers are not asked again."""
+    answered: dict[str, Outcome] = {p: known[p] for p in paths if p in known}
+    paths = [p for p in paths if p not in known]
+    if resolver.static is not None and paths:
+        answered.update(resolver.static.resolve(paths))
+    missing = [p for p in paths if not isinstance(answered.get(p), Found)]
+    if resolver.credentials is not None and missing:
+        answered.update(resolver.credentials.resolve(missing))
+    return answered
+
+

@@ -1,0 +1,76 @@
+"""Concourse's rules for a var's value once it is found: following its fields, and what
+may stand inside a longer string. The pipeline, var source configs and `interp explain`
+all apply them from here. Messages name fields and types, never values."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from interp.reference import Reference
+
+
+class ValueProblem(Exception):
+    def __init__(self, message: str, backend: bool = False, reference: Reference | None = None) -> None:
+        super().__init__(message)
+        self.backend = backend
+        self.reference = reference
+
+
+def type_name(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int):
+        return "int"
+    if isinstance(value, float):
+        return "float"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, Mapping):
+        return "map"
+    if isinstance(value, list | tuple):
+        return "list"
+    return type(value).__name__
+
+
+def traverse(value: Any, reference: Reference) -> Any:
+    """Follow the reference's fields into a found value; ValueProblem when one is not there."""
+    for field_name in reference.fields:
+        if not isinstance(value, Mapping):
+            raise ValueProblem(
+                f"cannot access field '{field_name}' of non-map value ('{type_name(value)}') "
+                f"from var: {reference.canonical}",
+                reference=reference,
+            )
+        if field_name not in value:
+            raise ValueProblem(f"missing field '{field_name}' in var: {reference.canonical}", reference=reference)
+        value = value[field_name]
+    return value
+
+
+def field_problem(value: Any, reference: Reference) -> str:
+    """'' when the reference's fields resolve in `value`, else the render's message."""
+    try:
+        traverse(value, reference)
+    except ValueProblem as problem:
+        return str(problem)
+    return ""
+
+
+def text_inside_string(value: Any, reference: Reference) -> str:
+    """A value's text where its reference is part of a longer string: strings and integers only."""
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise ValueProblem(
+            f"cannot interpolate non-primitive value ({type_name(value)}) from var: {reference.canonical}",
+            reference=reference,
+        )
+    try:
+        return str(value)
+    except ValueError:  # an integer past Python's digit limit for str()
+        raise ValueProblem(f"var {reference.canonical}: integer too large to write", reference=reference) from None
+
+
+def describe_tried(tried: Sequence[str]) -> str:
+    return f" (looked up: {', '.join(tried)})" if tried else ""
