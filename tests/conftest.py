@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from goyaml_reader import goyaml  # noqa: F401 - the go-yaml v2 reader fixture, for every test
 from moto_server import reset_moto, running_moto_server
 
 

@@ -194,14 +194,10 @@ def build_go_reader(out_dir: Path) -> Path:
     return binary
 
 
-_built: list[Path] = []  # the binary, once built: every test module imports the fixture
-
-
 @pytest.fixture(scope="session")
 def goyaml(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GoYaml]:
-    """go-yaml v2, the reader Concourse uses, as a batch reader (built once per session)."""
-    if not _built:
-        _built.append(build_go_reader(tmp_path_factory.mktemp("goyaml")))
-    reader = GoYaml(_built[0])
+    """go-yaml v2, the reader Concourse uses, as a batch reader (built once per session;
+    tests/conftest.py registers it for every test)."""
+    reader = GoYaml(build_go_reader(tmp_path_factory.mktemp("goyaml")))
     yield reader
     reader.close()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -52,7 +51,6 @@ def test_a_retry_interval_beyond_go_durations_is_a_configuration_error():
 
 @pytest.mark.parametrize("value", ["0", str(MAX_CONCURRENCY + 1), "10000000"])
 def test_max_concurrency_is_bounded(value):
-    started = time.monotonic()
     result = interp("render", "-", "--team", "t", "--max-concurrency", value, stdin=b"a: ((x))\n",
                     env={"AWS_REGION": "us-east-1"})  # fmt: skip
     assert result.code == 2, result.stderr

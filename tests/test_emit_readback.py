@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from goyaml_reader import GoYaml, canonical, goyaml, read_pyyaml, read_ruamel  # noqa: F401 - fixture
+from goyaml_reader import GoYaml, canonical, read_pyyaml, read_ruamel
 from interp import render_text
 from interp.errors import InterpError
 

@@ -27,7 +27,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from goyaml_reader import GoYaml, ReadError, goyaml  # noqa: F401 - fixture
+from goyaml_reader import GoYaml, ReadError
 from interp import render_text
 from interp.document import load_source
 from interp.engine import render_sources
