@@ -12,7 +12,6 @@ secret is fetched once per cache period — with the same rules as the CLI.
 
 from __future__ import annotations
 
-import copy
 import io
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -101,16 +100,21 @@ class Renderer:
         return SecretsManagerSource(self.team, self.pipeline, settings, client=client, session=session, cache=cache)
 
     def _credentials_for(self, pipeline: str | None) -> ValueSource | None:
-        """The shared source, re-scoped to another pipeline of the same team if asked."""
+        """The shared source, re-scoped to another pipeline of the same team if asked.
+
+        A source scoped by pipeline offers `for_pipeline(name)` (interp's own sources do); a
+        custom source without it cannot honour another pipeline, and saying so beats
+        silently looking up the wrong paths."""
         source = self._credentials
         if source is None or pipeline is None or pipeline == self.pipeline:
             return source
-        from interp.lookup import validate_scope
-
-        validate_scope(self.team or "", pipeline)
-        scoped = copy.copy(source)  # same client, transport and cache; another pipeline path
-        scoped.pipeline = pipeline  # type: ignore[attr-defined]
-        return scoped
+        scope = getattr(source, "for_pipeline", None)
+        if scope is None:
+            raise TypeError(
+                f"Renderer: the credentials source {type(source).__name__} has no for_pipeline(name) method, "
+                f"so it cannot look up pipeline {pipeline!r}'s secrets; add one, or use one Renderer per pipeline"
+            )
+        return scope(pipeline)  # type: ignore[no-any-return]
 
     def _resolve(self, sources: list[Source], pipeline: str | None, vars: Mapping[str, Any] | None) -> list[str]:
         merged = {**self.vars, **(vars or {})}

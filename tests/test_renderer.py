@@ -85,3 +85,37 @@ def test_scope_is_validated():
 
 def test_repr_shows_no_values():
     assert "hunter2" not in repr(Renderer(vars={"password": "hunter2"}))
+
+
+class _FixedSource:
+    """A custom credentials source that knows nothing of pipelines."""
+
+    def resolve(self, paths):
+        from interp.sources.base import Found
+
+        return {path: Found("v", origin="custom") for path in paths}
+
+
+def test_a_custom_source_without_pipeline_scoping_is_refused_for_another_pipeline_not_ignored():
+    renderer = Renderer(team="t", pipeline="p1", credentials=_FixedSource())
+    assert renderer.render_text("a: ((x))\n") == "a: v\n"
+    with pytest.raises(TypeError, match="has no for_pipeline"):
+        renderer.render_text("a: ((x))\n", pipeline="p2")
+
+
+def test_a_custom_source_with_for_pipeline_is_rescoped(tmp_path):
+    class Scoped(_FixedSource):
+        def __init__(self, pipeline=None):
+            self.pipeline = pipeline
+
+        def for_pipeline(self, pipeline):
+            return Scoped(pipeline)
+
+        def resolve(self, paths):
+            from interp.sources.base import Found
+
+            return {path: Found(f"{self.pipeline}-value", origin="custom") for path in paths}
+
+    renderer = Renderer(team="t", pipeline="p1", credentials=Scoped("p1"))
+    assert renderer.render_text("a: ((x))\n", pipeline="p2") == "a: p2-value\n"
+    assert renderer.render_text("a: ((x))\n") == "a: p1-value\n"

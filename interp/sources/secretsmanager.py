@@ -262,6 +262,13 @@ class TemplatedSource:
     def plan(self, path: str) -> LookupPlan:
         return plan_lookup(path, self.team, self.pipeline, self.templates, self.guard_templates)
 
+    def for_pipeline(self, pipeline: str | None) -> TemplatedSource:
+        """The same transport (client, batch mode, cache) scoped to another pipeline of the team."""
+        validate_scope(self.team, pipeline)
+        scoped = copy.copy(self)
+        scoped.pipeline = pipeline
+        return scoped
+
     def with_templates(self, templates: LookupTemplates) -> TemplatedSource:
         """The same transport (client, batch mode, cache) under other templates, as a pipeline's
         var_sources entry asks; the guard keeps protecting every namespace guarded so far."""
