@@ -12,6 +12,7 @@ them faster where it can do so exactly (see `compose_all`).
 from __future__ import annotations
 
 import bisect
+from collections.abc import Sequence
 import re
 import warnings
 from dataclasses import dataclass, field
@@ -20,7 +21,7 @@ from typing import Any
 
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from interp.errors import Location, Problem
+from interp.errors import InterpError, Location, Problem
 
 BOM = "\ufeff"
 
@@ -95,6 +96,27 @@ def load_source(text: str, filename: str = "<string>") -> Source:
     except ComposeError as error:
         raise LoadError(error.problem(filename)) from None
     return Source(filename, text, documents, bom, "\r\n" if "\r\n" in text else "\n")
+
+
+def load_text(text: str, filename: str) -> Source:
+    """A composed source, or InterpError for YAML that does not load."""
+    try:
+        return load_source(text, filename)
+    except LoadError as error:
+        raise InterpError([error.problem]) from None
+
+
+def load_files(paths: Sequence[str | Path]) -> list[Source]:
+    """Composed sources for every path, or one InterpError naming every file that failed."""
+    sources, problems = [], []
+    for path in paths:
+        try:
+            sources.append(read_source(path))
+        except LoadError as error:
+            problems.append(error.problem)
+    if problems:
+        raise InterpError(problems)
+    return sources
 
 
 class ComposeError(Exception):

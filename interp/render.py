@@ -6,54 +6,11 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from interp.document import LoadError, Source, load_source, read_source
-from interp.resolver import Resolver
-from interp.errors import InterpError
+# The loading and resolver helpers live below render and renderer, so that the
+# import graph has one direction (render -> renderer -> them); kept importable from here.
+from interp.document import load_files, load_text  # noqa: F401
+from interp.resolution import NO_TEAM_HINT, make_resolver  # noqa: F401
 from interp.sources.base import Source as ValueSource
-from interp.sources.var_sources import make_var_source_factory
-from interp.static_vars import StaticVars
-
-NO_TEAM_HINT = "; only static vars were consulted: give a team (--team, or team=) to look it up in AWS Secrets Manager"
-
-
-def make_resolver(
-    *,
-    vars: Mapping[str, Any] | None = None,
-    skip_missing: bool = False,
-    resolve_var_sources: bool = False,
-    redact: bool = False,
-    credentials: ValueSource | None = None,
-) -> Resolver:
-    return Resolver(
-        static=StaticVars(vars or {}),
-        credentials=credentials,
-        skip_missing=skip_missing,
-        resolve_var_sources=resolve_var_sources,
-        var_source_factory=make_var_source_factory(credentials),
-        redact=redact,
-        missing_hint="" if credentials is not None else NO_TEAM_HINT,
-    )
-
-
-def load_text(text: str, filename: str) -> Source:
-    """A composed source, or InterpError for YAML that does not load."""
-    try:
-        return load_source(text, filename)
-    except LoadError as error:
-        raise InterpError([error.problem]) from None
-
-
-def load_files(paths: Sequence[str | Path]) -> list[Source]:
-    """Composed sources for every path, or one InterpError naming every file that failed."""
-    sources, problems = [], []
-    for path in paths:
-        try:
-            sources.append(read_source(path))
-        except LoadError as error:
-            problems.append(error.problem)
-    if problems:
-        raise InterpError(problems)
-    return sources
 
 
 def render_text(

@@ -17,10 +17,10 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from interp.document import Source
+from interp.document import Source, load_files, load_text
 from interp.engine import render_sources
 from interp.errors import InterpError, Location, Problem
-from interp.render import load_files, load_text, make_resolver
+from interp.resolution import make_resolver
 from interp.sources.base import Source as ValueSource
 
 

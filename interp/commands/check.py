@@ -29,7 +29,7 @@ exit codes: 0 no errors (warnings pass unless --strict), 1 errors, 2 usage,
 
 
 def add_parser(commands: Any) -> None:
-    from interp.cli import add_lookup_arguments, add_static_var_arguments
+    from interp.commands.arguments import add_lookup_arguments, add_static_var_arguments
 
     parser = commands.add_parser(
         "check", help=HELP, description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -141,7 +141,7 @@ def _resolve(
     from interp.document import load_source
     from interp.engine import render_sources
     from interp.errors import InterpError
-    from interp.render import make_resolver
+    from interp.resolution import make_resolver
 
     resolver = make_resolver(vars=static_vars_from_args(args), credentials=credentials_from_args(args, environ))
     try:

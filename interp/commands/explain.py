@@ -41,7 +41,7 @@ reference a render would need (denied included, as in render).
 
 
 def add_parser(commands: Any) -> None:
-    from interp.cli import add_static_var_arguments
+    from interp.commands.arguments import add_static_var_arguments
     from interp.sources import aws_settings
 
     parser = commands.add_parser(

@@ -22,7 +22,7 @@ Nothing is written when anything fails.
 
 
 def add_parser(commands: Any) -> None:
-    from interp.cli import add_lookup_arguments, add_static_var_arguments
+    from interp.commands.arguments import add_lookup_arguments, add_static_var_arguments
 
     parser = commands.add_parser(
         "render", help=HELP, description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter

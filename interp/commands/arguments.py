@@ -1,0 +1,52 @@
+"""Argument groups several subcommands share.
+
+They live here, not in interp.cli, so that interp.cli imports the commands and
+no command imports interp.cli: the import graph has one direction.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+
+def add_static_var_arguments(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group(
+        "static vars (as fly takes them: -i beats -y beats -v whatever their order; all beat -l)"
+    )
+    group.add_argument(
+        "-v", "--var", action="append", default=[], metavar="NAME=STRING",
+        help="a string var; NAME may name a field: -v 'repo.branch=main'",
+    )  # fmt: skip
+    group.add_argument(
+        "-y", "--yaml-var", action="append", default=[], metavar="NAME=YAML",
+        help="a var whose value is read as YAML 1.1, as fly reads it: -y 'ports=[80, 443]' (0644 is 420, yes is true)",
+    )  # fmt: skip
+    group.add_argument(
+        "-i", "--instance-var", action="append", default=[], metavar="NAME=YAML",
+        help="an instance var of an instanced pipeline, used as a var as fly does (read like -y)",
+    )  # fmt: skip
+    group.add_argument(
+        "-l", "--load-vars-from", action="append", default=[], metavar="FILE",
+        help="a YAML file mapping var names to values (repeatable; later files win)",
+    )  # fmt: skip
+
+
+def add_lookup_arguments(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("secret lookup")
+    group.add_argument(
+        "--team", help="the Concourse team; enables AWS Secrets Manager lookups under its paths"
+    )
+    group.add_argument(
+        "--pipeline",
+        help="the pipeline name; adds the pipeline-scoped path (without it, as for a one-off "
+        "task, only team and shared paths are searched)",
+    )
+    group.add_argument(
+        "--secrets-file",
+        metavar="FILE",
+        help="a local YAML mapping of secret id to SecretString, looked up with exactly the "
+        "rules of AWS Secrets Manager (offline work, demos, tests); needs --team",
+    )
+    from interp.sources import aws_settings
+
+    aws_settings.add_arguments(parser)
