@@ -9,6 +9,7 @@ splice each changed scalar's new text into the original text (interp.splice)
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -29,6 +30,7 @@ from interp.values import ValueProblem, describe_tried, text_inside_string, trav
 from interp.var_source_configs import VarSourceBuilder
 
 REDACTED = "((redacted))"
+_PROPERTIES_START = re.compile(r"!\S*\s+&|&")  # an anchor, maybe after a tag
 
 # ------------------------------------------------------------------ plan & fetch
 
@@ -207,7 +209,13 @@ class _Applier:
 
 def _aliased_key_changes(applier: _Applier, sites: Sequence[Site]) -> dict[int, list[tuple[Site, Any, Node]]]:
     """Changed anchored scalars that an alias also uses as a key (`a: &k ((x))` then `*k : v`)."""
-    anchored = {id(site.node): site for site in sites if not site.is_key and getattr(site.node, "anchor", None)}
+    # Anchored nodes are told by their text (`&k ...`: a node's marks start at its properties),
+    # not by the node's `anchor` attribute, which not every composer sets.
+    anchored = {
+        id(site.node): site
+        for site in sites
+        if not site.is_key and _PROPERTIES_START.match(site.source.text, site.node.start_mark.index)
+    }
     found: dict[int, list[tuple[Site, Any, Node]]] = defaultdict(list)
     if not anchored:
         return found
