@@ -29,7 +29,9 @@ from interp.sources.var_sources import VarSourceError
 from interp.values import ValueProblem, describe_tried, text_inside_string, traverse, type_name
 from interp.var_source_configs import VarSourceBuilder
 
-REDACTED = "((redacted))"
+# Written for a secret-derived value under --redact. Deliberately an invalid var (an empty
+# field): fly refuses a redacted render set by mistake, where a valid name could resolve.
+REDACTED = "((redacted.))"
 _PROPERTIES_START = re.compile(r"!\S*\s+&|&")  # an anchor, maybe after a tag
 
 # ------------------------------------------------------------------ plan & fetch

@@ -243,7 +243,18 @@ def test_redact_applies_the_rules_to_the_real_values():
     with pytest.raises(InterpError, match=r"cannot interpolate non-primitive value \(map\)"):
         render_text("v: pre-((m))\n", credentials=source, redact=True)
     rendered = render_text("v: pre-((s))\n((a)): 1\n((b)): 2\n", credentials=source, redact=True)
-    assert rendered == "v: pre-((redacted))\n((redacted)): 1\n((redacted)): 2\n"
+    assert rendered == "v: pre-((redacted.))\n((redacted.)): 1\n((redacted.)): 2\n"
+
+
+def test_the_redaction_marker_can_never_resolve():
+    """Set by mistake, a redacted render must fail in fly, not look up a var named `redacted`."""
+    from interp.engine import REDACTED
+    from interp.reference import ReferenceSyntaxError, split_text
+
+    with pytest.raises(ReferenceSyntaxError, match="empty field"):
+        split_text(REDACTED)
+    with pytest.raises(InterpError, match="empty field"):
+        render_text(f"a: {REDACTED}\n", vars={"redacted": "x"}, skip_missing=True)
 
 
 def test_integers_too_large_to_write_are_an_error_not_a_crash():

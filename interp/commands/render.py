@@ -63,7 +63,7 @@ def add_parser(commands: Any) -> None:
     parser.add_argument(
         "--redact",
         action="store_true",
-        help="resolve everything but write ((redacted)) wherever a secret-derived value would go",
+        help="resolve everything but write ((redacted.)) wherever a secret-derived value would go",
     )
     add_static_var_arguments(parser)
     add_lookup_arguments(parser)
