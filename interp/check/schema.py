@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+import re
+from collections.abc import Callable, Iterator
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -31,6 +32,11 @@ def _validator() -> Draft202012Validator:
 
 def validate(doc: Document) -> list[Diagnostic]:
     """One diagnostic per problem, at the offending node (the key, for unknown fields)."""
+    try:
+        if is_valid(doc.data):
+            return []  # the common case, answered without jsonschema's per-node bookkeeping
+    except RecursionError:
+        pass  # jsonschema's walk below says where it is too deep
     found: dict[tuple[int, int, str], Diagnostic] = {}
     try:
         for error in _validator().iter_errors(doc.data):
@@ -40,6 +46,148 @@ def validate(doc: Document) -> list[Diagnostic]:
     except RecursionError:  # jsonschema recurses ~20 frames per nested step; say so where it is deepest
         return [nesting_diagnostic(doc.filename, doc.root)] if doc.root is not None else []
     return list(found.values())
+
+
+def is_valid(instance: Any) -> bool:
+    """Whether `instance` is valid against the pipeline schema: jsonschema's answer, faster.
+
+    The schema is compiled once into checks for just the keywords it uses; a step
+    is checked against the sub-schema its defining key (get, put, task, ...)
+    selects, as the schema's if/then chain does. Only when this says "invalid"
+    does jsonschema walk the document, for its exact errors.
+    """
+    return _compiled()(instance)
+
+
+Check = Callable[[Any], bool]
+
+# Keywords that only describe; they never change validity.
+_ANNOTATIONS = frozenset({"$schema", "$id", "$defs", "title", "description", "x-error", "examples"})
+
+
+@cache
+def _compiled() -> Check:
+    schema = pipeline_schema()
+    definitions: dict[str, Check] = {}
+
+    def reference(name: str) -> Check:
+        def check(instance: Any) -> bool:
+            return definitions[name](instance)
+
+        return check
+
+    for name, definition in schema["$defs"].items():
+        definitions[name] = _compile(definition, reference)
+    return _compile(schema, reference)
+
+
+def _compile(schema: Any, reference: Callable[[str], Check]) -> Check:
+    if schema is True:
+        return lambda instance: True
+    if schema is False:
+        return lambda instance: False
+    checks: list[Check] = []
+    for keyword, value in schema.items():
+        if keyword in _ANNOTATIONS or keyword in ("then", "else"):
+            continue
+        if keyword == "$ref":
+            if not value.startswith("#/$defs/"):
+                raise ValueError(f"unsupported $ref {value}")
+            checks.append(reference(value.removeprefix("#/$defs/")))
+        elif keyword == "type":
+            checks.append(_type_check([value] if isinstance(value, str) else value))
+        elif keyword == "properties":
+            properties = {key: _compile(sub, reference) for key, sub in value.items()}
+            checks.append(_properties_check(properties))
+        elif keyword == "additionalProperties":
+            known = frozenset(schema.get("properties", {}))
+            checks.append(_additional_check(known, _compile(value, reference)))
+        elif keyword == "required":
+            wanted = tuple(value)
+            checks.append(lambda i, wanted=wanted: not isinstance(i, dict) or all(k in i for k in wanted))
+        elif keyword == "items":
+            item = _compile(value, reference)
+            checks.append(lambda i, item=item: not isinstance(i, list) or all(item(x) for x in i))
+        elif keyword == "anyOf":
+            branches = [_compile(branch, reference) for branch in value]
+            checks.append(lambda i, branches=branches: any(b(i) for b in branches))
+        elif keyword == "not":
+            inner = _compile(value, reference)
+            checks.append(lambda i, inner=inner: not inner(i))
+        elif keyword == "enum":
+            choices = list(value)
+            checks.append(lambda i, choices=choices: any(_json_equal(i, c) for c in choices))
+        elif keyword == "pattern":
+            search = re.compile(value).search
+            checks.append(lambda i, search=search: not isinstance(i, str) or search(i) is not None)
+        elif keyword == "if":
+            condition = _compile(value, reference)
+            then = _compile(schema.get("then", True), reference)
+            otherwise = _compile(schema.get("else", True), reference)
+            checks.append(lambda i, c=condition, t=then, o=otherwise: t(i) if c(i) else o(i))
+        else:
+            raise ValueError(f"the schema uses {keyword!r}, which is_valid does not implement")
+    if len(checks) == 1:
+        return checks[0]
+    return lambda instance: all(check(instance) for check in checks)
+
+
+def _type_check(types: list[str]) -> Check:
+    def matches(instance: Any, kind: str) -> bool:
+        if kind == "object":
+            return isinstance(instance, dict)
+        if kind == "array":
+            return isinstance(instance, list)
+        if kind == "string":
+            return isinstance(instance, str)
+        if kind == "boolean":
+            return isinstance(instance, bool)
+        if kind == "null":
+            return instance is None
+        if isinstance(instance, bool):
+            return False
+        if kind == "integer":  # as jsonschema: 1.0 is an integer
+            return isinstance(instance, int) or (isinstance(instance, float) and instance.is_integer())
+        if kind == "number":
+            return isinstance(instance, (int, float))
+        raise ValueError(f"unknown type {kind}")
+
+    return lambda instance: any(matches(instance, kind) for kind in types)
+
+
+def _properties_check(properties: dict[str, Check]) -> Check:
+    def check(instance: Any) -> bool:
+        if not isinstance(instance, dict):
+            return True
+        for key, value in instance.items():
+            sub = properties.get(key)
+            if sub is not None and not sub(value):
+                return False
+        return True
+
+    return check
+
+
+def _additional_check(known: frozenset[str], extra: Check) -> Check:
+    def check(instance: Any) -> bool:
+        if not isinstance(instance, dict):
+            return True
+        return all(extra(value) for key, value in instance.items() if key not in known)
+
+    return check
+
+
+def _json_equal(one: Any, other: Any) -> bool:
+    """Equality as JSON Schema has it: true is not 1, lists and mappings compare by content."""
+    if isinstance(one, bool) or isinstance(other, bool):
+        return isinstance(one, bool) and isinstance(other, bool) and one == other
+    if isinstance(one, str) or isinstance(other, str):
+        return one == other
+    if isinstance(one, list) and isinstance(other, list):
+        return len(one) == len(other) and all(_json_equal(a, b) for a, b in zip(one, other))
+    if isinstance(one, dict) and isinstance(other, dict):
+        return one.keys() == other.keys() and all(_json_equal(one[k], other[k]) for k in one)
+    return one == other
 
 
 def _most_specific(error: ValidationError) -> list[ValidationError]:
