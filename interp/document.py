@@ -310,26 +310,60 @@ def _c_compose(text: str) -> list[Node | None] | None:
     composer_class = _c_composer()
     if not composer_class or _PURE_ONLY.search(text):
         return None
-    composer = composer_class(text)
-    documents: list[Node | None] = []
+    read, fresh_names = text, []
+    while True:
+        composer = composer_class(read)
+        documents: list[Node | None] = []
+        try:
+            while composer.check_node():
+                documents.append(composer.get_node())
+            break
+        except Exception as error:  # noqa: BLE001 - the pure parser reports it, in its own words
+            read = _rename_redefined_anchor(read, error, fresh_names)
+            if read is None:
+                return None
+        finally:
+            composer.dispose()
     try:
-        while composer.check_node():
-            documents.append(composer.get_node())
-    except Exception:  # noqa: BLE001 - the pure parser reports it, in its own words
-        return None
-    finally:
-        composer.dispose()
-    try:
-        _normalise(text, documents)
+        _normalise(text, documents, fresh_names)
     except _Inexact:
         return None
     return documents
 
 
-def _normalise(text: str, documents: list[Node | None]) -> None:
+_ANCHOR_NAME = re.compile(r"&([^\s,\[\]{}]+)")
+_MOST_RENAMES = 20
+
+
+def _rename_redefined_anchor(text: str, error: Exception, fresh_names: list[str]) -> str | None:
+    """`text` with a redefined anchor renamed, or None when `error` is about something else.
+
+    YAML lets an anchor be defined again (later aliases mean the latest node), and
+    ruamel does; libyaml refuses. So the redefinition and every `&name`/`*name`
+    after it get a fresh name of the same length, keeping every offset. Where a
+    renamed spot lay inside a scalar, the scalar holds the fresh name and
+    `_normalise` leaves the text to the pure parser.
+    """
+    mark = getattr(error, "problem_mark", None)
+    if getattr(error, "context", None) != "found duplicate anchor; first occurrence" or mark is None:
+        return None
+    match = _ANCHOR_NAME.match(text, mark.index)
+    if match is None or len(fresh_names) >= _MOST_RENAMES:
+        return None
+    name = match.group(1)
+    fresh = next((f for f in (f"Z{n}{'z' * len(name)}"[: len(name)] for n in range(100)) if f not in text), None)
+    if fresh is None or len(name) < 3:
+        return None
+    fresh_names.append(fresh)
+    tokens = re.compile(rf"([&*]){re.escape(name)}(?=[\s,\[\]{{}}]|$)")
+    return text[: mark.index] + tokens.sub(lambda m: m.group(1) + fresh, text[mark.index :])
+
+
+def _normalise(text: str, documents: list[Node | None], fresh_names: list[str]) -> None:
     """Make libyaml's nodes ruamel's: plain style None, and the pure parser's marks.
 
-    Nodes keep no anchor name (interp never reads it).
+    Nodes keep no anchor name (interp never reads it). A scalar holding a name
+    `_rename_redefined_anchor` made up was renamed where it was not an anchor.
     """
     from ruamel.yaml.error import StringMark
 
@@ -357,6 +391,8 @@ def _normalise(text: str, documents: list[Node | None]) -> None:
                 if node.end_mark.index == end_mark.index:
                     node.end_mark = end_mark
             if isinstance(node, ScalarNode):
+                if fresh_names and any(fresh in node.value for fresh in fresh_names):
+                    raise _Inexact
                 if node.style == "":
                     node.style = None
                     if not node.value and text.startswith(("&", "!"), node.start_mark.index):

@@ -144,6 +144,21 @@ def test_texts_only_the_pure_parser_reads_rightly_never_take_the_c_path(text: st
         document.compose_all(text)
 
 
+def test_a_redefined_anchor_is_composed_in_c_with_later_aliases_meaning_the_latest_node() -> None:
+    text = "a: &img {v: 1}\nb: *img\nc: &img {v: 2}\nd: *img\ne: [*img, &img x, *img]\n"
+    fast = document._c_compose(text)
+    assert fast is not None, "libyaml refuses redefined anchors; the C path renames them"
+    assert [node_shape(doc) for doc in fast] == composed(text, pure=True)
+    values = dict((k.value, v) for k, v in fast[0].value)
+    assert values["b"] is values["a"] and values["d"] is values["c"] and values["d"] is not values["a"]
+
+
+def test_a_renamed_alias_spelled_inside_a_scalar_leaves_the_text_to_the_pure_parser() -> None:
+    text = "a: &img 1\nb: &img 2\nc: |\n  ls *img\nd: *img\n"
+    assert document._c_compose(text) is None
+    assert composed(text, pure=False) == composed(text, pure=True)
+
+
 @pytest.mark.parametrize(
     "text",
     [
