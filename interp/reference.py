@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import importlib.resources
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Union
@@ -148,6 +149,16 @@ def parse_name_argument(text: str) -> Reference:
 
 @functools.lru_cache(maxsize=65536)
 def _parse_name_cached(name: str) -> Reference:
+    if '"' not in name:
+        source, segments = _split_name_without_quotes(name)
+    else:
+        source, segments = _split_name_with_grammar(name)
+    if any(not segment for segment in segments):
+        raise ReferenceSyntaxError(f"invalid var '{name}': empty field")
+    return Reference(source, segments[0], tuple(segments[1:]))
+
+
+def _split_name_with_grammar(name: str) -> tuple[str | None, list[str]]:
     tree = _parser().parse(name, start="name")
     head = tree.children[0].children
     if len(tree.children) == 1:  # no ":" outside quotes: the head is the whole name
@@ -157,10 +168,24 @@ def _parse_name_cached(name: str) -> Reference:
             raise ReferenceSyntaxError(f"invalid var '{name}': source must not be quoted")
         source = "".join(head) or None  # "((:x))" is plain x
         rest = tree.children[2].children
-    segments = _split_segments(rest)
-    if any(not segment for segment in segments):
-        raise ReferenceSyntaxError(f"invalid var '{name}': empty field")
-    return Reference(source, segments[0], tuple(segments[1:]))
+    return source, _split_segments(rest)
+
+
+# Start-up: most names have no double quote and most strings are ASCII. For those
+# the grammar's answer is this simple (tests compare the two on the corpus and on
+# generated strings), so the process never imports Lark for them.
+
+
+def _split_name_without_quotes(name: str) -> tuple[str | None, list[str]]:
+    """The `name` rule without QUOTED: the source is before the first ":", segments split on "."."""
+    source, colon, rest = name.partition(":")
+    if not colon:
+        source, rest = None, name
+    return source or None, [segment.strip(" ") for segment in rest.split(".")]
+
+
+# The REFERENCE terminal without NON_ASCII_LETTER, which cannot match an ASCII string.
+_ASCII_REFERENCE = re.compile(r'\(\((?:[-/.0-9A-Za-z_]+:)?[-/.:@"0-9A-Za-z_]+\)\)')
 
 
 def _split_segments(tokens: list) -> list[str]:
@@ -205,6 +230,12 @@ def reference_spans(text: str) -> list[tuple[str, int]]:
     """Each `((...))` the grammar finds, with its offset; names are not parsed yet."""
     if "((" not in text:
         return []
+    if text.isascii():  # the lexer's leftmost-first scan, with REFERENCE tried first at each "("
+        return [(match.group(0), match.start()) for match in _ASCII_REFERENCE.finditer(text)]
+    return _spans_with_grammar(text)
+
+
+def _spans_with_grammar(text: str) -> list[tuple[str, int]]:
     spans = []
     offset = 0
     for token in _parser().parse(text, start="text").children:
