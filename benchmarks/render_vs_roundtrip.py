@@ -3,7 +3,9 @@ same run, time ruamel.yaml's plain round trip (load + dump) of the same text.
 
     python benchmarks/render_vs_roundtrip.py [--repeat 7]
 
-Prints the median of each and their ratio; target ratio <= 1.0.
+Prints the median of each and their ratio, for interp with ruamel.yaml.clib's C
+composer and with the pure parser forced (INTERP_PURE_YAML=1); the two renders
+must be byte-identical. Target (issue 13): C path ratio <= 0.2.
 """
 
 from __future__ import annotations
@@ -94,16 +96,33 @@ def main() -> None:
         data = yaml.load(text)
         yaml.dump(data, io.StringIO())
 
-    def render() -> None:
-        render_text(text, vars=values)
+    import os
 
-    render()  # build the grammar once, as any process rendering more than one string does
+    from interp.document import PURE_ENVIRONMENT_VARIABLE, _c_composer
+
+    def render() -> str:
+        os.environ.pop(PURE_ENVIRONMENT_VARIABLE, None)
+        return render_text(text, vars=values)
+
+    def render_pure() -> str:
+        os.environ[PURE_ENVIRONMENT_VARIABLE] = "1"
+        try:
+            return render_text(text, vars=values)
+        finally:
+            del os.environ[PURE_ENVIRONMENT_VARIABLE]
+
+    if render() != render_pure():  # also builds the grammar once, as any process rendering more than one string does
+        raise SystemExit("the C and pure paths rendered different bytes")
     round_trip_s = median_seconds(round_trip, args.repeat)
     render_s = median_seconds(render, args.repeat)
-    print(f"pipeline: {text.count(chr(10))} lines, {references} references, {len(values)} vars")
+    pure_s = median_seconds(render_pure, args.repeat)
+    print(f"pipeline: {text.count(chr(10))} lines, {references} references, {len(values)} vars; "
+          f"ruamel.yaml.clib {'installed' if _c_composer() else 'NOT installed'}")
     print(f"ruamel.yaml round trip (load+dump): median {round_trip_s * 1000:.0f} ms over {args.repeat} runs")
-    print(f"interp render_text:                 median {render_s * 1000:.0f} ms over {args.repeat} runs")
-    print(f"ratio render / round trip: {render_s / round_trip_s:.2f} (target <= 1.0)")
+    print(f"interp render_text, C composer:     median {render_s * 1000:.0f} ms over {args.repeat} runs")
+    print(f"interp render_text, pure (forced):  median {pure_s * 1000:.0f} ms over {args.repeat} runs")
+    print(f"ratio render / round trip: C {render_s / round_trip_s:.2f} (target <= 0.2), pure {pure_s / round_trip_s:.2f}")
+    print("rendered bytes: identical on both paths")
 
 
 if __name__ == "__main__":

@@ -37,6 +37,22 @@ jobs:
   - task: unit
     file: repo/ci/unit.yml
 """
+# Two references and static vars: every real pipeline has references, and the
+# first `((` of a process needs the ((var)) parser.
+PIPELINE_WITH_REFERENCES = """\
+resources:
+- name: repo
+  type: git
+  source: {uri: ((repo_uri)), branch: main}
+jobs:
+- name: test
+  plan:
+  - get: repo
+    trigger: true
+  - task: unit
+    file: repo/ci/unit.yml
+    params: {TOKEN: ((token))}
+"""
 
 
 def seconds(command: list[str], env: dict[str, str]) -> float:
@@ -48,18 +64,29 @@ def seconds(command: list[str], env: dict[str, str]) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeat", type=int, default=15)
+    parser.add_argument("--python", help="time this interpreter's installed interp (e.g. a venv made from the wheel) "
+                        "instead of the checkout's")
+    parser.add_argument("--skip-per-file", action="store_true", help="skip the one-process-per-file corpus run")
     args = parser.parse_args()
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    python = sys.executable
+    if args.python:
+        env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+        os.chdir(tempfile.gettempdir())  # so that `-m interp` finds the installed package, not the checkout
+    else:
+        env = {**os.environ, "PYTHONPATH": str(REPO)}
+    python = args.python or sys.executable
     baseline = [python, "-c", "import ruamel.yaml"]
 
     with tempfile.TemporaryDirectory() as scratch:
         pipeline = Path(scratch) / "pipeline.yml"
         pipeline.write_text(PIPELINE)
+        with_references = Path(scratch) / "with-references.yml"
+        with_references.write_text(PIPELINE_WITH_REFERENCES)
         commands = {
             "python -c 'import ruamel.yaml'": baseline,
-            "interp check (no refs)": [python, "-m", "interp", "check", str(pipeline)],
-            "interp render (no refs)": [python, "-m", "interp", "render", str(pipeline)],
+            "interp check (no refs)": [python, "-m", "interp", "--no-config", "check", str(pipeline)],
+            "interp render (no refs)": [python, "-m", "interp", "--no-config", "render", str(pipeline)],
+            "interp render (2 refs, -v vars)": [python, "-m", "interp", "--no-config", "render", str(with_references),
+                                                "-v", "repo_uri=https://example.com/r.git", "-v", "token=t"],
         }
         times: dict[str, list[float]] = {name: [] for name in commands}
         for name, command in commands.items():
@@ -73,6 +100,8 @@ def main() -> None:
         median = statistics.median(measured)
         print(f"  {name:32} {median * 1000:7.0f} ms   ratio to import ruamel.yaml: {median / base:.2f}")
 
+    if args.skip_per_file:
+        return
     files = sorted(CORPUS.glob("*"))
     per_file = 0.0
     imports = 0.0

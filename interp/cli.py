@@ -119,12 +119,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _with_project_config(args: argparse.Namespace) -> tuple[argparse.Namespace, dict[str, str]]:
+    if args.no_config:
+        return args, dict(os.environ)
     from pathlib import Path
 
     from interp import project_config
 
-    if args.no_config:
-        return args, dict(os.environ)
     found = project_config.load(Path(args.config)) if args.config else project_config.find(Path.cwd())
     return project_config.apply(found, args, os.environ)
 
