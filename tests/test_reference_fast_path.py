@@ -69,3 +69,27 @@ def test_generated_strings_agree(text: str) -> None:
 def test_known_shapes_agree(text: str) -> None:
     check(text)
     check(text.strip("()"))
+
+
+def imported_modules(arguments: list[str]) -> set[str]:
+    import os
+    import subprocess
+    import sys
+
+    environment = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "INTERP_"))}
+    completed = subprocess.run([sys.executable, "-X", "importtime", "-m", "interp", "--no-config", *arguments],
+                               capture_output=True, text=True, env=environment, check=False)
+    assert completed.returncode == 0, completed.stderr[-2000:]
+    return {line.split("|")[-1].strip().split(".")[0] for line in completed.stderr.splitlines() if "|" in line}
+
+
+def test_a_render_with_ascii_references_never_imports_lark(tmp_path) -> None:
+    path = tmp_path / "p.yml"
+    path.write_text("a: ((x))\nb: ((s:y.z))\n")
+    assert "lark" not in imported_modules(["render", str(path), "-v", "x=1", "--skip-missing"])
+
+
+def test_a_string_with_non_ascii_letters_still_goes_through_the_grammar(tmp_path) -> None:
+    path = tmp_path / "p.yml"
+    path.write_text("a: ((é))\n", encoding="utf-8")
+    assert "lark" in imported_modules(["render", str(path), "-v", "é=1"])
