@@ -223,15 +223,20 @@ def walk(root: Node):
 _CORE_TAG_PREFIX = "tag:yaml.org,2002:"
 
 
+# Scalar tags go-yaml resolves to something else than a string (or fails on).
+_NON_STRING_SCALAR_TAGS = frozenset(
+    _CORE_TAG_PREFIX + name for name in ("int", "float", "bool", "null", "timestamp", "binary")
+)
+
+
 def is_string_scalar(node: Node) -> bool:
     """A scalar go-yaml reads as a string, so Concourse interpolates it.
 
-    That is every !!str scalar and every scalar with a custom tag (`!custom ((x))`):
-    go-yaml cannot resolve a tag it does not know and keeps the text.
+    That is every scalar but those tagged with a non-string scalar type (`!!int 5`):
+    !!str, a custom tag (`!custom ((x))`) and even `!!map ((x))` keep their text,
+    as go-yaml does not resolve a tag it does not know for a scalar.
     """
-    if not isinstance(node, ScalarNode):
-        return False
-    return node.tag == _CORE_TAG_PREFIX + "str" or not node.tag.startswith(_CORE_TAG_PREFIX)
+    return isinstance(node, ScalarNode) and node.tag not in _NON_STRING_SCALAR_TAGS
 
 
 # --- The C composer, made exact -------------------------------------------------

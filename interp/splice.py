@@ -15,7 +15,7 @@ from interp.scan import Site
 
 # A node's properties (anchor, tag), each with what separates it from the next
 # part: spaces, line breaks and comments (`&img # pinned`, then the value below).
-_PROPERTY = r"(&[^\s,\[\]{}]+|![^\s,\[\]{}]*)(\s+)((?:#[^\n]*\s*)*)"
+_PROPERTY = r"(&[^\s,\[\]{}]+|!<[^>]*>|![^\s,\[\]{}]*)(\s+)((?:#[^\n]*\s*)*)"
 _PROPERTIES = re.compile(f"(?:{_PROPERTY})*")
 _TAG_PROPERTY = re.compile(_PROPERTY)
 
