@@ -87,6 +87,18 @@ def _check_name(flag: str, kind: str, value: str) -> None:
         raise ConfigError(f"{flag}: the {kind} name {value!r} must not contain IAM wildcards (* or ?)")
 
 
+def _check_var_path(name: str) -> None:
+    """--shared names a var's path, as it stands inside ((...)) before any field."""
+    from interp.reference import ReferenceSyntaxError, parse_name_argument
+
+    try:
+        reference = parse_name_argument(name)
+    except ReferenceSyntaxError as error:
+        raise ConfigError(f"--shared: {error}") from None
+    if reference.source is not None or reference.fields or reference.path != name:
+        raise ConfigError(f"--shared: {name!r} is not a plain var path: give the name without a source or fields")
+
+
 def build_policy(
     templates: LookupTemplates,
     team: str,
@@ -121,6 +133,7 @@ def build_policy(
             patterns.append(team_wide)
     for name in shared_names:
         _check_name("--shared", "secret", name)
+        _check_var_path(name)
         if any(s.level == "shared" for s in plan_lookup(name, team, None, templates).skipped):
             raise ConfigError(
                 f"--shared {name}: the shared template gives an id another team's template gives too; "

@@ -161,3 +161,10 @@ def test_every_command_reads_the_lookup_templates_the_same_way(tmp_path):
     env = {"CONCOURSE_AWS_SECRETSMANAGER_TEAM_SECRET_TEMPLATE": "/env/{{.Team}}/{{.Secret}}"}
     assert "/env/t/*" in interp("policy", "--team", "t", env=env).stdout
     assert "/flag/t/*" in interp("policy", "--team", "t", empty, "/flag/{{.Team}}/{{.Secret}}", env=env).stdout
+
+
+@pytest.mark.parametrize("name", ["a{{b", "x.y", "src:x", "a b"])
+def test_policy_shared_takes_a_plain_var_path_only(name):
+    result = interp("policy", "--team", "t", "--shared", name)
+    assert (result.code, result.stdout) == (2, "")
+    assert result.stderr.startswith("interp: error: --shared")
