@@ -15,7 +15,6 @@ grammar stays the one definition.
 from __future__ import annotations
 
 import functools
-import importlib.resources
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -72,6 +71,8 @@ def _quote_segment(segment: str) -> str:
 
 
 def _grammar_path() -> Path:
+    import importlib.resources  # only when the grammar is needed: a few ms of every start-up otherwise
+
     try:
         return Path(str(importlib.resources.files("interp.grammar").joinpath("vars.lark")))
     except ModuleNotFoundError:  # running from a source checkout without installing
