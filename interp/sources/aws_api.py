@@ -9,13 +9,19 @@ is kept.
 
 Write calls (`interp import`): `describe_secret`, `create_secret`,
 `put_secret_value`, `tag_resource`.
+
+List calls (`interp audit`): `list_secrets`, always with a server-side `name`
+filter (a case-sensitive prefix match), paged to the end, scheduled deletions
+included; metadata only, never a value.
 """
 
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Literal
 
 _MAX_ERROR_TEXT = 300
@@ -163,3 +169,115 @@ def tag_resource(client: Any, secret_id: str, tags: Sequence[tuple[str, str]]) -
     except _aws_errors() as error:
         return _failure(error)
     return DONE
+
+
+# ---------------------------------------------------------------------------------- listing
+
+LIST_PAGE_SIZE = 100  # ListSecrets' largest MaxResults
+FILTER_VALUES_PER_CALL = 10  # ListSecrets takes at most 10 values per filter (ORed)
+_FILTER_VALUE_MAX = 512
+# ListSecrets' filter values, from botocore's model: `^\!?[a-zA-Z0-9 :_@\/\+\=\.\-\!]*$`.
+_FILTER_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 :_@/+=.-!")
+_MAX_PAGES = 100_000  # bounded: a misbehaving NextToken must not loop forever
+
+
+@dataclass(frozen=True)
+class ListedSecret:
+    """What ListSecrets says about one secret: its name and dates, never a value."""
+
+    name: str
+    arn: str = ""
+    created: datetime | None = None
+    last_accessed: datetime | None = None  # AWS keeps the day only; absent when never read
+    deleted: datetime | None = None  # set: scheduled for deletion (a lookup finds it "not found")
+
+
+def filter_prefix(prefix: str) -> str:
+    """The longest start of `prefix` that ListSecrets takes as a name filter value; "" when
+    none (a leading `!` would make the filter a negation). The caller filters the answer
+    client-side by the whole prefix, so a shortened filter only costs pages, never accuracy."""
+    allowed: list[str] = []
+    for char in prefix[:_FILTER_VALUE_MAX]:
+        if char not in _FILTER_CHARS:
+            break
+        allowed.append(char)
+    value = "".join(allowed)
+    return "" if value.startswith("!") else value
+
+
+def list_secrets(client: Any, name_filters: Sequence[str], *, page_size: int = LIST_PAGE_SIZE) -> list[ListedSecret] | AwsFailure:
+    """Every secret, scheduled deletions included, whose name starts with one of `name_filters`.
+
+    One paged ListSecrets walk per group of up to ten filter values. An empty or unusable
+    filter value is a ValueError (a bug in the caller): an unfiltered listing names every
+    team's secrets.
+    """
+    values = list(dict.fromkeys(name_filters))
+    if any(value == "" or filter_prefix(value) != value for value in values):
+        raise ValueError("ListSecrets name filters must be non-empty and hold only the characters AWS allows")
+    listed: dict[str, ListedSecret] = {}
+    for start in range(0, len(values), FILTER_VALUES_PER_CALL):
+        request: dict[str, Any] = {
+            "Filters": [{"Key": "name", "Values": values[start : start + FILTER_VALUES_PER_CALL]}],
+            "IncludePlannedDeletion": True,
+            "MaxResults": page_size,
+        }
+        seen_tokens: set[str] = set()
+        for _page in range(_MAX_PAGES):
+            try:
+                response = client.list_secrets(**request)
+            except _aws_errors() as error:
+                return _failure(error)
+            if not isinstance(response, Mapping) or not isinstance(response.get("SecretList", []), list):
+                return AwsFailure("InvalidResponse", "the response was not a ListSecrets answer")
+            for entry in response.get("SecretList") or ():
+                secret = _listed(entry)
+                if secret is not None:
+                    listed[secret.name] = secret
+            token = response.get("NextToken")
+            if not token:
+                break
+            if token in seen_tokens:
+                return AwsFailure("InvalidResponse", "ListSecrets sent the same NextToken twice")
+            seen_tokens.add(token)
+            request["NextToken"] = token
+        else:
+            return AwsFailure("InvalidResponse", f"ListSecrets gave more than {_MAX_PAGES} pages")
+    return list(listed.values())
+
+
+def _listed(entry: Any) -> ListedSecret | None:
+    if not isinstance(entry, Mapping) or not isinstance(entry.get("Name"), str):
+        return None
+
+    def date(key: str) -> datetime | None:
+        value = entry.get(key)
+        return value if isinstance(value, datetime) else None
+
+    return ListedSecret(
+        name=entry["Name"],
+        arn=str(entry.get("ARN") or ""),
+        created=date("CreatedDate"),
+        last_accessed=date("LastAccessedDate"),
+        deleted=date("DeletedDate"),
+    )
+
+
+class RequestCounter:
+    """Counts the HTTP requests a client sends, per API action, botocore's retries included."""
+
+    def __init__(self) -> None:
+        self.counts: Counter[str] = Counter()
+
+    def attach(self, client: Any) -> None:
+        client.meta.events.register("before-send.secrets-manager", self._count)
+
+    def _count(self, request: Any = None, **_: Any) -> None:
+        target = getattr(request, "headers", {}).get("X-Amz-Target") or ""
+        if isinstance(target, bytes):
+            target = target.decode("ascii", "replace")
+        self.counts[str(target).rpartition(".")[2] or "unknown"] += 1
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
