@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,7 +25,7 @@ from interp.errors import InterpError, Location, Problem
 from interp.reference import Occurrence, Reference
 from interp.resolver import Resolver, resolve_default
 from interp.scan import DeclaredVarSource, Site, key_identity, scan
-from interp.sources.base import Failed, NotFound, Outcome
+from interp.sources.base import Failed, Found, NotFound, Outcome
 from interp.splice import Replacement, replacement_for, splice
 from interp.sources.var_sources import VarSourceError
 from interp.values import ValueProblem, describe_tried, text_inside_string, traverse, type_name
@@ -33,6 +35,37 @@ from interp.var_source_configs import VarSourceBuilder
 # field): fly refuses a redacted render set by mistake, where a valid name could resolve.
 REDACTED = "((redacted.))"
 _PROPERTIES_START = re.compile(r"!\S*\s+&|&")  # an anchor, maybe after a tag
+
+# ------------------------------------------------------------------ what a caller may ask to hear
+
+
+@dataclass
+class RenderReport:
+    """Filled by the renders run inside `reporting()`: what a CLI says beside the output."""
+
+    command_line: bool = False  # hints name flags (--team) rather than library arguments (team=)
+    left: list[tuple[Location, str]] = field(default_factory=list)  # --skip-missing: (place, name)
+
+
+_REPORT: ContextVar[RenderReport | None] = ContextVar("interp_render_report", default=None)
+
+
+@contextmanager
+def reporting(*, command_line: bool = False) -> Iterator[RenderReport]:
+    """Collect, for the renders inside the block, the references --skip-missing left as written."""
+    report = RenderReport(command_line=command_line)
+    token = _REPORT.set(report)
+    try:
+        yield report
+    finally:
+        _REPORT.reset(token)
+
+
+_NO_TEAM_HINTS = {
+    False: "only static vars were consulted: pass team= (and pipeline=) to look {what} up in AWS Secrets Manager",
+    True: "only static vars were consulted: add --team TEAM (and --pipeline NAME) to look {what} up in AWS Secrets Manager",
+}
+_MAX_LISTED = 10  # keys or names listed in one message
 
 # ------------------------------------------------------------------ plan & fetch
 
@@ -105,6 +138,9 @@ class _Applier:
         self.reported: set[tuple[Reference, str]] = set()
         # AWS error code -> the references it failed, each with its first place
         self.backend_failures: dict[str, dict[Reference, tuple[Location, Failed]]] = {}
+        self.names_by_file: dict[str, set[str]] = {}  # default-source paths used in each file
+        self.left: dict[tuple[Location, str], None] = {}  # --skip-missing: references left as written
+        self.environment_codes: set[str] = set()  # codes the environment problem already explains
 
     def value_of(self, site: Site, occurrence: Occurrence) -> tuple[Any, bool]:
         """(value, secret-derived) for an occurrence, or (_LEAVE, False); problems are recorded."""
@@ -115,13 +151,17 @@ class _Applier:
         if key == "undeclared":
             if not self.resolver.skip_missing:
                 self._report(site, occurrence, f"missing source '{reference.source}' in var: {reference.canonical}")
+            else:
+                self.left[(site.locate(occurrence), reference.canonical)] = None
             return _LEAVE, False
         answers = self.outcomes.get(key)  # type: ignore[arg-type]
         if answers is None:
             return _LEAVE, False
         outcome = answers.get(reference.path, NotFound())
         if isinstance(outcome, NotFound):
-            if not self.resolver.skip_missing and reference not in self.undefined:
+            if self.resolver.skip_missing:
+                self.left[(site.locate(occurrence), reference.canonical)] = None
+            elif reference not in self.undefined:
                 self.undefined[reference] = (site.locate(occurrence), outcome)
             return _LEAVE, False
         if isinstance(outcome, Failed):
@@ -133,8 +173,35 @@ class _Applier:
         try:
             return traverse(outcome.value, reference), outcome.secret
         except ValueProblem as problem:
-            self._report(site, occurrence, str(problem))
+            self._report(site, occurrence, str(problem) + self._field_context(problem, outcome))
             return _LEAVE, False
+
+    def _field_context(self, problem: ValueProblem, found: Found) -> str:
+        """Which secret answered and the keys it has (names only), and where to look next.
+
+        Static vars are the user's own and are left with Concourse's message alone."""
+        if not found.secret:
+            return ""
+        reference = problem.reference
+        context = f"; found at {found.origin}"
+        if problem.keys is not None:
+            where = "" if problem.depth == 0 else f" at {'.'.join(reference.fields[: problem.depth])}" if reference else ""
+            context += f", keys{where}: {_listed(problem.keys) or '(none)'}"
+        elif problem.depth == 0:
+            context += ", not a JSON object"
+        if reference is not None and reference.source is None:
+            context += f"; see `{self._explain_command(reference)}`"
+        return context
+
+    def _explain_command(self, reference: Reference) -> str:
+        import shlex  # here, not at the top: only a failing render pays for it
+
+        credentials = self.resolver.credentials
+        words = ["interp", "explain"]
+        for flag, value in (("--team", getattr(credentials, "team", None)), ("--pipeline", getattr(credentials, "pipeline", None))):
+            if isinstance(value, str):
+                words += [flag, shlex.quote(value)]
+        return " ".join([*words, "--name", shlex.quote(reference.canonical)])
 
     def _report(self, site: Site, occurrence: Occurrence, message: str, backend: bool = False) -> None:
         if (occurrence.reference, message) in self.reported:
@@ -178,10 +245,41 @@ class _Applier:
             changed = True
         return _NewValue("".join(real), "".join(shown)) if changed else None
 
+    def environment_problems(self) -> list[Problem]:
+        """The one line about the machine (credentials, region, endpoint, denied everywhere), when
+        the failures come from it; and the note when every lookup missed. Said once, first."""
+        facts_of = getattr(self.resolver.credentials, "environment_facts", None)
+        if facts_of is None or not self.outcomes.get(None):
+            return []
+        from interp.environment import DENIED_CODES, diagnose, is_environment_code, none_found
+
+        answered = [o for o in self.outcomes[None].values() if not (isinstance(o, Found) and not o.secret)]
+        answered = [o for o in answered if not (isinstance(o, NotFound) and not o.tried)]  # static-only misses
+        codes = list(self.backend_failures)
+        if codes:
+            denied_everywhere = all(isinstance(o, Failed) and o.code in DENIED_CODES for o in answered)
+            if not denied_everywhere and not any(is_environment_code(code) for code in codes):
+                return []
+            no_credentials = any(code in ("NoCredentialsError", "PartialCredentialsError") for code in codes)
+            problem = diagnose(codes, facts_of(resolve_credentials=not no_credentials), denied_everywhere=denied_everywhere)
+            if problem is not None:
+                self.environment_codes = set(codes) if denied_everywhere else {c for c in codes if is_environment_code(c)}
+            return [problem] if problem is not None else []
+        if answered and all(isinstance(o, NotFound) for o in answered) and self.undefined:
+            return [none_found(len(answered), facts_of())]
+        return []
+
     def backend_problems(self) -> list[Problem]:
-        """One line per backend error code: an outage reads as one problem, not one per var."""
+        """One line per backend error code: an outage reads as one problem, not one per var.
+
+        Codes the environment problem explains get a short line per var instead."""
         problems = []
         for code, failures in self.backend_failures.items():
+            if code in self.environment_codes:
+                for reference, (location, _) in failures.items():
+                    message = f"var {reference.canonical}: not resolved ({code or 'an error'}: see the first line)"
+                    problems.append(Problem(location, message, backend=True))
+                continue
             (location, first), *others = failures.values()
             names = ", ".join(sorted(reference.canonical for reference in failures))
             if not others:
@@ -196,14 +294,56 @@ class _Applier:
         return problems
 
     def undefined_problems(self) -> list[Problem]:
-        hint = self.resolver.missing_hint
+        known = self._known_names() if self.undefined else {}
         problems = []
         for reference, (location, outcome) in self.undefined.items():
             # The guard's reasons, when it skipped a candidate (interp.lookup.SkippedCandidate).
             guarded = "".join(f"; {s.reason}" for s in getattr(outcome, "skipped", ()))
-            message = f"undefined var: {reference.canonical}{describe_tried(outcome.tried)}{guarded}{hint}"
+            message = f"undefined var: {reference.canonical}{describe_tried(outcome.tried)}{guarded}"
+            message += _did_you_mean(reference, known.get(location.file, ()))
             problems.append(Problem(location, message))
         return problems
+
+    def _known_names(self) -> dict[str, list[str]]:
+        """Per file, the names an undefined var may have meant: the file's other references,
+        the static vars and, when the store may list them, the team's and pipeline's secrets."""
+        undefined = {reference.path for reference in self.undefined}
+        shared: dict[str, None] = dict.fromkeys(getattr(self.resolver.static, "values", None) or ())
+        lister = getattr(self.resolver.credentials, "known_names", None)
+        if lister is not None and not self.environment_codes:
+            shared.update(dict.fromkeys(lister() or ()))
+        return {
+            file: [name for name in dict.fromkeys([*sorted(names), *shared]) if name not in undefined]
+            for file, names in self.names_by_file.items()
+        }
+
+    def hint_problems(self) -> list[Problem]:
+        """Said once: only static vars answered, and how to let AWS Secrets Manager answer too."""
+        hint = self.resolver.missing_hint
+        if not hint or not self.undefined:
+            return []
+        from interp.resolution import NO_TEAM_HINT
+
+        if hint == NO_TEAM_HINT:
+            report = _REPORT.get()
+            what = "the undefined var" if len(self.undefined) == 1 else f"the {len(self.undefined)} undefined vars"
+            hint = _NO_TEAM_HINTS[bool(report and report.command_line)].format(what=what)
+        return [Problem(Location("interp"), hint.removeprefix("; "))]
+
+
+def _listed(names: Sequence[str]) -> str:
+    shown = ", ".join(names[:_MAX_LISTED])
+    return shown + (f" and {len(names) - _MAX_LISTED} more" if len(names) > _MAX_LISTED else "")
+
+
+def _did_you_mean(reference: Reference, known: Sequence[str]) -> str:
+    from difflib import get_close_matches  # here, not at the top: only a failing render pays for it
+
+    close = get_close_matches(reference.path, known, n=3, cutoff=0.8)
+    if not close:
+        return ""
+    names = [Reference(None, name, reference.fields).canonical for name in close]
+    return f"; did you mean {' or '.join(names)}?"
 
 
 # ------------------------------------------------------------------ the render
@@ -308,6 +448,9 @@ def render_sources(sources: Sequence[Source], resolver: Resolver) -> list[str]:
         raise InterpError(sorted(problems, key=lambda p: p.location))
 
     applier = _Applier(resolver, _fetch(resolver, plan))
+    for site in sites:
+        used = applier.names_by_file.setdefault(site.source.filename, set())
+        used.update(p.reference.path for p in site.pieces if isinstance(p, Occurrence) and p.reference.source is None)
     replacements: dict[int, list[Replacement]] = defaultdict(list)
     changed_keys: dict[int, list[tuple[Site, Any]]] = defaultdict(list)
     for site in sites:
@@ -328,9 +471,13 @@ def render_sources(sources: Sequence[Source], resolver: Resolver) -> list[str]:
             applier.problems.append(Problem(where, "a substituted integer is too large to write"))
     _check_keys(applier, changed_keys, sites)
 
+    first = applier.environment_problems()
     problems = applier.problems + applier.backend_problems() + applier.undefined_problems()
+    report = _REPORT.get()
+    if report is not None:
+        report.left += list(applier.left)
     if problems:
-        raise InterpError(sorted(problems, key=lambda p: p.location))
+        raise InterpError(first + sorted(problems, key=lambda p: p.location) + applier.hint_problems())
     return [
         ("\ufeff" if source.bom else "") + splice(source.text, replacements.get(id(source), ()))
         for source in sources

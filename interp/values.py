@@ -11,10 +11,20 @@ from interp.reference import Reference
 
 
 class ValueProblem(Exception):
-    def __init__(self, message: str, backend: bool = False, reference: Reference | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        backend: bool = False,
+        reference: Reference | None = None,
+        *,
+        depth: int = 0,
+        keys: tuple[str, ...] | None = None,
+    ) -> None:
         super().__init__(message)
         self.backend = backend
         self.reference = reference
+        self.depth = depth  # how many fields were followed before the one that failed
+        self.keys = keys  # the keys of the map where a field was missing (names, never values)
 
 
 def type_name(value: Any) -> str:
@@ -37,15 +47,21 @@ def type_name(value: Any) -> str:
 
 def traverse(value: Any, reference: Reference) -> Any:
     """Follow the reference's fields into a found value; ValueProblem when one is not there."""
-    for field_name in reference.fields:
+    for depth, field_name in enumerate(reference.fields):
         if not isinstance(value, Mapping):
             raise ValueProblem(
                 f"cannot access field '{field_name}' of non-map value ('{type_name(value)}') "
                 f"from var: {reference.canonical}",
                 reference=reference,
+                depth=depth,
             )
         if field_name not in value:
-            raise ValueProblem(f"missing field '{field_name}' in var: {reference.canonical}", reference=reference)
+            raise ValueProblem(
+                f"missing field '{field_name}' in var: {reference.canonical}",
+                reference=reference,
+                depth=depth,
+                keys=tuple(sorted(str(key) for key in value)),
+            )
         value = value[field_name]
     return value
 

@@ -154,7 +154,7 @@ def assert_clear_error(stderr: str, exit_code: int) -> None:
     assert stderr, "a failure must say why"
     assert "Traceback" not in stderr and "internal error" not in stderr, stderr
     for line in stderr.splitlines():  # each line a complete message with its place or its setting
-        assert line.startswith(("/", "<stdin>", "interp: error:")), stderr
+        assert line.startswith(("/", "<stdin>", "interp: ")), stderr
     if exit_code == 2:
         assert len(stderr.splitlines()) == 1
 

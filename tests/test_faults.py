@@ -121,8 +121,13 @@ def test_fault_matrix(proxy: FaultProxy, tmp_path: Path, case: Case) -> None:
             assert proxy.count(faulted=True) == case.times  # the fault really happened ...
             assert proxy.count(faulted=False) >= 1  # ... and a retry got through
     else:
-        assert_clean_failure(result.stderr, f"{template}:2:11:", repr(FAILING_ID), case.code)
-        assert all(repr(later) in result.stderr for later in LATER_IDS)  # "not trying ...": no fall-through
+        if case.fault == "refused":  # nothing answered: one line about the endpoint, then the var's
+            environment, var_line = result.stderr.splitlines()
+            assert environment.startswith("interp: AWS Secrets Manager: cannot reach http://127.0.0.1:"), environment
+            assert_clean_failure(var_line, f"{template}:2:11:", case.code)
+        else:
+            assert_clean_failure(result.stderr, f"{template}:2:11:", repr(FAILING_ID), case.code)
+            assert all(repr(later) in result.stderr for later in LATER_IDS)  # "not trying ...": no fall-through
         assert not out.exists()
         assert sorted(p.name for p in tmp_path.iterdir()) == ["pipeline.yml"]  # no temporary left behind
         assert elapsed < ATTEMPTS * 1.0 + 10  # bounded by read timeout x attempts, plus start-up

@@ -55,6 +55,12 @@ def add_parser(commands: Any) -> None:
         help="leave references nothing can resolve exactly as written (what fly set-pipeline does)",
     )
     parser.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        help="do not print the --skip-missing summary line (errors are still printed)",
+    )
+    parser.add_argument(
         "--resolve-var-sources",
         action="store_true",
         help="also resolve ((source:name)) for the pipeline's own var_sources that interp can reach "
@@ -90,8 +96,10 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     targets = _targets(inputs, args.out_dir)
     renderer = renderer_from_args(args, environ)
 
+    from interp.engine import reporting
+
     rendered: dict[str, str] = {}
-    with _Progress(len(files)) as progress:
+    with _Progress(len(files)) as progress, reporting(command_line=True) as report:
         for pipeline, group in _groups(files, args.pipeline_from_filename):
             for name, text in zip(group, renderer.render_files(group, pipeline=pipeline), strict=True):
                 rendered[name] = text
@@ -109,7 +117,17 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     else:
         sys.stdout.buffer.write(encoded[0])
         sys.stdout.buffer.flush()
+    if report.left and not args.quiet:
+        print(skip_missing_summary(report.left), file=sys.stderr)
     return ExitCode.OK
+
+
+def skip_missing_summary(left: list[tuple[Location, str]]) -> str:
+    """One line: how many references --skip-missing left as written, and their names."""
+    names = sorted(set(name for _, name in left))
+    shown = ", ".join(names[:20]) + (f" and {len(names) - 20} more" if len(names) > 20 else "")
+    count = f"{len(left)} reference{'s' if len(left) != 1 else ''}"
+    return f"interp: --skip-missing left {count} unresolved, as written: {shown}"
 
 
 def _groups(files: list[str], pipeline_from_filename: bool) -> list[tuple[str | None, list[str]]]:

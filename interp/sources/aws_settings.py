@@ -73,6 +73,8 @@ class SecretsManagerSettings:
     connect_timeout: float = 5.0
     read_timeout: float = 10.0
     batch_enabled: bool = True
+    # Where the static keys came from (a flag or an environment variable), for error messages.
+    credential_origin: str | None = field(default=None, compare=False)
 
     def templates(self) -> LookupTemplates:
         return LookupTemplates.from_strings(
@@ -249,7 +251,14 @@ def settings_from(args: argparse.Namespace, environ: Mapping[str, str] | None = 
     retry_mode = env.get("AWS_RETRY_MODE", "standard")
     retry_attempts = integer("secret_retry_attempts", "--secret-retry-attempts", ENV_RETRY_ATTEMPTS)
     templates = template_strings(args, env)
+    if getattr(args, "aws_secretsmanager_access_key", None) is not None:
+        credential_origin: str | None = "--aws-secretsmanager-access-key"
+    elif env.get(ENV_ACCESS_KEY, "") != "":
+        credential_origin = ENV_ACCESS_KEY
+    else:
+        credential_origin = None
     settings = SecretsManagerSettings(
+        credential_origin=credential_origin,
         access_key=pick("aws_secretsmanager_access_key", ENV_ACCESS_KEY),
         secret_key=pick("aws_secretsmanager_secret_key", ENV_SECRET_KEY),
         session_token=pick("aws_secretsmanager_session_token", ENV_SESSION_TOKEN),

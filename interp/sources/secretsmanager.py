@@ -37,6 +37,7 @@ from dataclasses import dataclass, replace
 from enum import Enum
 from typing import Any, Literal, Protocol, TypeVar
 
+from interp.environment import EnvironmentFacts
 from interp.errors import ConfigError
 from interp.lookup import (
     LookupPlan,
@@ -280,6 +281,36 @@ class TemplatedSource:
     def transport(self) -> Transport:
         raise NotImplementedError
 
+    def known_names(self) -> list[str] | None:
+        """Var names that exist in the team's and pipeline's namespaces, for "did you mean";
+        None when the store cannot list (ListSecrets denied). Names only, and only those a
+        lookup here could reach: a name the cross-team guard would skip is never offered."""
+        lister = getattr(self.transport(), "list_ids", None)
+        if lister is None:
+            return None
+        names: dict[str, None] = {}
+        for prefix in self._namespace_prefixes():
+            listed = lister(prefix)
+            if listed is None:
+                return None
+            for secret_id in listed:
+                name = secret_id[len(prefix) :]
+                if name and secret_id.startswith(prefix) and secret_id in self.plan(name).ids:
+                    names[name] = None
+        return list(names)
+
+    def _namespace_prefixes(self) -> list[str]:
+        """The pipeline's and team's ids up to the var name (templates ending in {{.Secret}})."""
+        prefixes = []
+        for level, template in self.templates.ordered():
+            if level == "shared" or (template.uses_pipeline and self.pipeline is None):
+                continue
+            marker = "\x00"
+            expanded = template.expand(team=self.team, pipeline=self.pipeline, secret=marker)
+            if expanded.count(marker) == 1 and expanded.endswith(marker):
+                prefixes.append(expanded[: -len(marker)])
+        return prefixes
+
     def resolve(self, paths: Sequence[str]) -> dict[str, Outcome]:
         plans = {path: self.plan(path) for path in dict.fromkeys(paths)}
         if not plans:
@@ -500,6 +531,23 @@ class AwsTransport:
             return FetchError(type(error).__name__, _short(str(error)))
         return _get_answer(response)
 
+    def list_ids(self, prefix: str, *, max_pages: int = 10) -> list[str] | None:
+        """Secret names starting with `prefix` (ListSecrets, bounded); None when not allowed."""
+        client_error, botocore_error = _aws_errors()
+        names: list[str] = []
+        request: dict[str, Any] = {"Filters": [{"Key": "name", "Values": [prefix]}], "MaxResults": 100}
+        try:
+            for _page in range(max_pages):
+                response = self.client.list_secrets(**request)
+                names += [str(e["Name"]) for e in response.get("SecretList") or () if str(e.get("Name", "")).startswith(prefix)]
+                token = response.get("NextToken")
+                if not token:
+                    break
+                request["NextToken"] = token
+        except (client_error, botocore_error):
+            return None
+        return names
+
     def _map(self, function: Callable[[_T], _R], items: list[_T]) -> list[_R]:
         if len(items) == 1:
             return [function(items[0])]
@@ -621,6 +669,13 @@ def create_client(
     The endpoint honours AWS_ENDPOINT_URL_SECRETS_MANAGER / AWS_ENDPOINT_URL
     (botocore does this itself).
     """
+    return _create_client_and_session(settings, session=session, environ=environ)[0]
+
+
+def _create_client_and_session(
+    settings: SecretsManagerSettings, *, session: Any = None, environ: Mapping[str, str] | None = None
+) -> tuple[Any, Any]:
+    """create_client's work; also hands back the boto3 session, which knows where credentials came from."""
     import boto3
     from botocore.config import Config
     from botocore.exceptions import ProfileNotFound
@@ -648,7 +703,95 @@ def create_client(
     )
     client = session.client("secretsmanager", region_name=region, config=config)
     use_retry_interval(client, settings.retry_attempts, settings.retry_interval)
-    return client
+    return client, session
+
+
+# ---------------------------------------------------------------------------
+# Where the client looks: region, endpoint, credentials, identity
+# ---------------------------------------------------------------------------
+
+# botocore's names for where credentials came from, as a user would say it.
+_CREDENTIAL_METHODS = {
+    "explicit": "keys given to interp",
+    "env": "the environment (AWS_ACCESS_KEY_ID)",
+    "shared-credentials-file": "the shared credentials file",
+    "config-file": "the AWS config file",
+    "sso": "SSO",
+    "assume-role": "an assumed role",
+    "assume-role-with-web-identity": "a web identity role",
+    "custom-process": "a credential_process",
+    "iam-role": "the instance role",
+    "container-role": "the container role",
+    "boto-config": "the boto config file",
+}
+
+
+def _endpoint_overridden(endpoint: str | None) -> bool:
+    from urllib.parse import urlsplit
+
+    host = urlsplit(endpoint or "").hostname or ""
+    return bool(endpoint) and not host.endswith((".amazonaws.com", ".amazonaws.com.cn", ".api.aws"))
+
+
+def _sts_allowed(endpoint_overridden: bool) -> bool:
+    """STS is asked only where it is the same world as the secrets: real AWS, or an STS
+    endpoint the user pointed at too. A local Secrets Manager must not send interp to AWS."""
+    if os.environ.get("AWS_ENDPOINT_URL_STS") or os.environ.get("AWS_ENDPOINT_URL"):
+        return True
+    return not endpoint_overridden
+
+
+def _region_known(region: str | None) -> bool:
+    if not region:
+        return False
+    try:
+        import botocore.session
+
+        session = botocore.session.get_session()
+        return any(
+            region in session.get_available_regions("secretsmanager", partition)
+            for partition in session.get_available_partitions()
+        )
+    except Exception:  # noqa: BLE001 - botocore's data is a hint here; never fail on it
+        return True
+
+
+def describe_credentials(settings: SecretsManagerSettings, session: Any, *, resolve: bool = True) -> str:
+    """Where the credentials came from (never the credentials)."""
+    if settings.has_static_credentials:
+        return settings.credential_origin or "--aws-secretsmanager-access-key"
+    if session is None:
+        return "the caller's own client"
+    profile = f"profile {session.profile_name}" if getattr(session, "profile_name", None) not in (None, "default") else ""
+    if not resolve:
+        return profile or "the standard AWS chain"
+    try:
+        credentials = session.get_credentials()
+    except Exception:  # noqa: BLE001 - a chain that fails here already failed the lookups
+        credentials = None
+    if credentials is None:
+        return "none found"
+    method = getattr(credentials, "method", "") or ""
+    described = _CREDENTIAL_METHODS.get(method, method or "the standard AWS chain")
+    return f"{profile} ({described})" if profile else described
+
+
+def caller_identity(client: Any, session: Any) -> tuple[str, str] | None:
+    """(ARN, account) from STS GetCallerIdentity, when allowed and answered; else None, never an error."""
+    if session is None:
+        return None
+    meta = getattr(client, "meta", None)
+    if not _sts_allowed(_endpoint_overridden(getattr(meta, "endpoint_url", None))):
+        return None
+    try:
+        from botocore.config import Config
+
+        config = Config(connect_timeout=2, read_timeout=3, retries={"total_max_attempts": 1})
+        sts = session.client("sts", region_name=getattr(meta, "region_name", None), config=config)
+        answer = sts.get_caller_identity()
+        return str(answer.get("Arn", "")), str(answer.get("Account", ""))
+    except Exception:  # noqa: BLE001 - the identity is extra information: never fail because of it
+        return None
 
 
 def use_retry_interval(client: Any, attempts: int, interval: float) -> bool:
@@ -707,6 +850,7 @@ class _Connection:
         self.session = session
         self.aws: AwsTransport | None = None
         self.lock = threading.Lock()
+        self.identity: tuple[str, str] | None | Literal[False] = False  # False: not asked yet
 
 
 class SecretsManagerSource(TemplatedSource):
@@ -745,7 +889,9 @@ class SecretsManagerSource(TemplatedSource):
         connection = self._connection
         with connection.lock:
             if connection.client is None:
-                connection.client = create_client(self.settings, session=connection.session)
+                connection.client, connection.session = _create_client_and_session(
+                    self.settings, session=connection.session
+                )
             return connection.client
 
     @property
@@ -765,12 +911,57 @@ class SecretsManagerSource(TemplatedSource):
         return CachingTransport(self.aws_transport, self.cache)
 
     def health_check(self) -> HealthReport:
-        return _health_report(self.client, self.settings)
+        return _health_report(
+            self.client, self.settings, session=self._connection.session, team=self.team, pipeline=self.pipeline
+        )
+
+    def caller_identity(self) -> tuple[str, str] | None:
+        """(ARN, account) from STS, asked at most once per client; None when not allowed."""
+        client = self.client
+        connection = self._connection
+        with connection.lock:
+            if connection.identity is False:
+                connection.identity = caller_identity(client, connection.session)
+            return connection.identity
+
+    def environment_facts(self, *, resolve_credentials: bool = True) -> EnvironmentFacts:
+        """Region, endpoint and credential source, for an error about the environment.
+
+        `resolve_credentials=False` when the chain already found nothing: walking it again
+        could wait on an instance-metadata timeout for no new answer."""
+        from interp.environment import EnvironmentFacts
+
+        client = self.client
+        meta = getattr(client, "meta", None)
+        region = getattr(meta, "region_name", None) or self.settings.region
+        endpoint = getattr(meta, "endpoint_url", None)
+        session = self._connection.session
+        profile = getattr(session, "profile_name", None) if session is not None else self.settings.profile
+        return EnvironmentFacts(
+            region=region,
+            endpoint=endpoint if _endpoint_overridden(endpoint) else None,
+            credentials=describe_credentials(self.settings, session, resolve=resolve_credentials),
+            profile=profile if profile not in (None, "default") else None,
+            region_known=_region_known(region),
+            team=self.team,
+            pipeline=self.pipeline,
+            account=lambda: (self.caller_identity() or ("", None))[1] or None,
+        )
+
+
+@dataclass(frozen=True)
+class PathCheck:
+    """Whether one level of the team's lookup paths is readable: found or not found is fine."""
+
+    level: str
+    id: str
+    readable: bool
+    answer: str  # "found", "not found", or the AWS error code
 
 
 @dataclass(frozen=True)
 class HealthReport:
-    """What `/api/v1/info/creds` reports for this backend; never a value."""
+    """What `/api/v1/info/creds` reports for this backend, and who asked; never a value."""
 
     region: str | None
     pipeline_secret_template: str
@@ -779,15 +970,64 @@ class HealthReport:
     method: str = "GetSecretValue"
     status: Literal["UP", "DOWN"] = "UP"
     error: str | None = None
+    endpoint: str | None = None
+    credentials: str = ""  # where the credentials came from, never the credentials
+    identity: str | None = None  # the caller's ARN (STS GetCallerIdentity), when allowed
+    account: str | None = None
+    paths: tuple[PathCheck, ...] = ()  # --team [--pipeline]: each level's readability
+
+    @property
+    def healthy(self) -> bool:
+        return self.status == "UP" and all(check.readable for check in self.paths)
 
 
-def _health_report(client: Any, settings: SecretsManagerSettings) -> HealthReport:
-    result = AwsTransport(client, batch_enabled=False).get_one(HEALTH_CHECK_SECRET_ID)
+def _describe_answer(result: FetchResult) -> tuple[bool, str]:
+    if result is NOT_FOUND:
+        return True, "not found"
+    if isinstance(result, FetchError):
+        return False, result.code
+    return True, "found"
+
+
+def _path_checks(transport: AwsTransport, settings: SecretsManagerSettings, team: str, pipeline: str | None) -> tuple[PathCheck, ...]:
+    """GetSecretValue of the health-check name under the team's (and pipeline's) path: the same
+    permission a render needs there, asked of a name that is not a secret anyone reads."""
+    validate_scope(team, pipeline)
+    checks = []
+    for level, template in settings.templates().ordered():
+        if level == "shared" or (template.uses_pipeline and pipeline is None):
+            continue
+        secret_id = template.expand(team=team, pipeline=pipeline, secret=HEALTH_CHECK_SECRET_ID)
+        readable, answer = _describe_answer(transport.get_one(secret_id))
+        checks.append(PathCheck(level, secret_id, readable, answer))
+    return tuple(checks)
+
+
+def _health_report(
+    client: Any,
+    settings: SecretsManagerSettings,
+    *,
+    session: Any = None,
+    team: str | None = None,
+    pipeline: str | None = None,
+) -> HealthReport:
+    transport = AwsTransport(client, batch_enabled=False)
+    result = transport.get_one(HEALTH_CHECK_SECRET_ID)
+    meta = getattr(client, "meta", None)
+    endpoint = getattr(meta, "endpoint_url", None)
+    failed = isinstance(result, FetchError)
+    no_credentials = failed and result.code in ("NoCredentialsError", "PartialCredentialsError")  # type: ignore[union-attr]
+    identity = None if failed else caller_identity(client, session)
     report = HealthReport(
-        region=getattr(getattr(client, "meta", None), "region_name", None) or settings.region,
+        region=getattr(meta, "region_name", None) or settings.region,
         pipeline_secret_template=settings.pipeline_secret_template,
         team_secret_template=settings.team_secret_template,
         shared_secret_template=settings.shared_secret_template,
+        endpoint=endpoint,
+        credentials=describe_credentials(settings, session, resolve=not no_credentials),
+        identity=identity[0] if identity else None,
+        account=identity[1] if identity else None,
+        paths=_path_checks(transport, settings, team, pipeline) if team is not None and not failed else (),
     )
     if isinstance(result, FetchError):
         detail = f"{result.code}: {result.message}" if result.message else result.code
@@ -800,13 +1040,20 @@ def health_check(
     *,
     client: Any = None,
     session: Any = None,
+    team: str | None = None,
+    pipeline: str | None = None,
 ) -> HealthReport:
-    """GetSecretValue of `__concourse-health-check`: found or not found is UP, anything else DOWN."""
+    """GetSecretValue of `__concourse-health-check`: found or not found is UP, anything else DOWN.
+
+    With a `team` (and `pipeline`), also asks under each of their lookup paths, so an IAM
+    policy can be tested before a render needs it: not found is fine, denied is not."""
     settings = settings or SecretsManagerSettings()
     settings.validate()
+    if team is not None:
+        validate_scope(team, pipeline)
     if client is None:
-        client = create_client(settings, session=session)
-    return _health_report(client, settings)
+        client, session = _create_client_and_session(settings, session=session)
+    return _health_report(client, settings, session=session, team=team, pipeline=pipeline)
 
 
 __all__ = [
@@ -818,6 +1065,7 @@ __all__ = [
     "FetchError",
     "FetchResult",
     "HealthReport",
+    "PathCheck",
     "SecretCache",
     "SecretNotFound",
     "SecretValue",

@@ -1,0 +1,125 @@
+"""When a render fails because of the machine, not a var: say so once, with the next step.
+
+Missing or refused credentials, an unknown region, an unreachable endpoint, access denied
+on every secret: each makes every lookup fail the same way, and a line per var would bury
+the cause. `diagnose` turns the failing error codes (and the facts a source knows about
+its region, endpoint and credentials) into one short problem; `none_found` says when every
+lookup missed, which usually means the wrong region or account.
+
+Nothing here imports boto3: a source that talks to AWS supplies the facts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, field
+
+from interp.errors import Location, Problem
+
+# Where problems about the environment stand: they belong to no file, so interp says them itself.
+ENVIRONMENT_LOCATION = Location("interp")
+_STORE = "AWS Secrets Manager: "
+
+NO_CREDENTIALS_CODES = frozenset(
+    {"NoCredentialsError", "PartialCredentialsError", "CredentialRetrievalError", "NoAuthTokenError"}
+)
+SSO_CODES = frozenset({"SSOTokenLoadError", "UnauthorizedSSOTokenError", "TokenRetrievalError", "SSOError"})
+REFUSED_CREDENTIAL_CODES = frozenset(
+    {
+        "ExpiredTokenException",
+        "ExpiredToken",
+        "UnrecognizedClientException",
+        "InvalidClientTokenId",
+        "InvalidSignatureException",
+        "SignatureDoesNotMatch",
+        "IncompleteSignature",
+        "MissingAuthenticationTokenException",
+        "MissingAuthenticationToken",
+        "AuthFailure",
+    }
+)
+# Nothing answered at all. A connection closed mid-request or a read timeout is left out: a
+# server did answer once, and those are reported per code like throttling.
+UNREACHABLE_CODES = frozenset({"EndpointConnectionError", "ConnectTimeoutError", "SSLError", "ProxyConnectionError"})
+DENIED_CODES = frozenset({"AccessDeniedException", "AccessDenied", "UnauthorizedOperation"})
+
+ENVIRONMENT_CODES = NO_CREDENTIALS_CODES | SSO_CODES | REFUSED_CREDENTIAL_CODES | UNREACHABLE_CODES
+
+
+@dataclass(frozen=True)
+class EnvironmentFacts:
+    """What a source knows about where it looks: never a credential, only where it came from."""
+
+    region: str | None
+    endpoint: str | None = None  # only when overridden
+    credentials: str = "the standard AWS chain"  # where the credentials came from
+    profile: str | None = None
+    region_known: bool = True  # False: botocore knows no such region
+    team: str | None = None
+    pipeline: str | None = None
+    account: Callable[[], str | None] = field(default=lambda: None, repr=False, compare=False)
+
+    def policy_command(self) -> str:
+        scope = f" --team {self.team}" if self.team else ""
+        if self.pipeline:
+            scope += f" --pipeline {self.pipeline}"
+        return f"interp policy{scope}"
+
+
+def is_environment_code(code: str) -> bool:
+    return code in ENVIRONMENT_CODES
+
+
+def _region(facts: EnvironmentFacts) -> str:
+    return facts.region or "no region"
+
+
+def diagnose(codes: Collection[str], facts: EnvironmentFacts, *, denied_everywhere: bool = False) -> Problem | None:
+    """One problem naming the environment's fault and the next step, or None if it is not one."""
+    code = next((c for c in codes if c in ENVIRONMENT_CODES), None)
+    if code is None and denied_everywhere:
+        denied = next(iter(codes), "AccessDeniedException")
+        message = (
+            f"access denied to every secret ({denied}; region {_region(facts)}; credentials: {facts.credentials}); "
+            f"next: grant the IAM policy `{facts.policy_command()}` prints"
+        )
+        return Problem(ENVIRONMENT_LOCATION, _STORE + message, backend=True)
+    if code is None:
+        return None
+    profile = f" --profile {facts.profile}" if facts.profile else ""
+    if code in NO_CREDENTIALS_CODES:
+        if facts.profile:
+            where = f"profile {facts.profile} has none"
+            step = f"`aws sso login{profile}` or `aws configure{profile}`"
+        else:
+            where = "none in the environment, the default profile or an instance role"
+            step = "set AWS_PROFILE=NAME, run `aws sso login`, or give --aws-secretsmanager-access-key"
+        message = f"no AWS credentials ({where}; region {_region(facts)}); next: {step}"
+    elif code in SSO_CODES:
+        message = f"the SSO session has expired or is missing ({code}); next: `aws sso login{profile}`"
+    elif code in REFUSED_CREDENTIAL_CODES:
+        message = (
+            f"the AWS credentials were refused ({code}; from {facts.credentials}; region {_region(facts)}); "
+            f"next: refresh them (`aws sso login{profile}`) or use other keys"
+        )
+    elif not facts.region_known:
+        message = f"unknown region {facts.region!r} ({code}); next: give a real one with --aws-secretsmanager-region"
+    else:
+        where = facts.endpoint or f"the {_region(facts)} endpoint"
+        step = (
+            "check AWS_ENDPOINT_URL_SECRETS_MANAGER or AWS_ENDPOINT_URL"
+            if facts.endpoint
+            else "check the network, or --aws-secretsmanager-region"
+        )
+        message = f"cannot reach {where} ({code}; region {_region(facts)}); next: {step}"
+    return Problem(ENVIRONMENT_LOCATION, _STORE + message, backend=True)
+
+
+def none_found(count: int, facts: EnvironmentFacts) -> Problem:
+    """Every lookup missed: most often the wrong region or account, so name both."""
+    account = facts.account()
+    where = f"{_region(facts)} (account {account})" if account else _region(facts)
+    if facts.endpoint:
+        where += f" at {facts.endpoint}"
+    what = f"none of the {count} secrets was found" if count != 1 else "the one secret looked up was not found"
+    return Problem(ENVIRONMENT_LOCATION, f"{_STORE}{what} in {where}: wrong region or account?")
