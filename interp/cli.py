@@ -61,6 +61,10 @@ def build_parser() -> argparse.ArgumentParser:
     vars_command.add_parser(commands)
     explain.add_parser(commands)
     policy.add_parser(commands)
+    from interp.commands import completion, get
+
+    get.add_parser(commands)
+    completion.add_parser(commands)
     return parser
 
 

@@ -482,3 +482,32 @@ def render_sources(sources: Sequence[Source], resolver: Resolver) -> list[str]:
         ("\ufeff" if source.bom else "") + splice(source.text, replacements.get(id(source), ()))
         for source in sources
     ]
+
+
+# ------------------------------------------------------------------ one var, for `interp get`
+
+
+@dataclass(frozen=True)
+class _NamedSite:
+    """A place for a var named on the command line: errors stand there, not in a file."""
+
+    where: Location
+    var_sources: Mapping[str, DeclaredVarSource] = field(default_factory=dict)
+
+    def locate(self, occurrence: Occurrence) -> Location:
+        return self.where
+
+
+def resolve_reference(reference: Reference, resolver: Resolver, where: Location) -> Any:
+    """One default-source var's value, resolved and checked exactly as a render would;
+    InterpError with the render's messages when it does not resolve."""
+    outcomes: dict[_SourceKey, dict[str, Outcome]] = {None: resolve_default(resolver, [reference.path], {})}
+    applier = _Applier(resolver, outcomes)
+    applier.names_by_file[where.file] = set()
+    occurrence = Occurrence(reference, f"(({reference.canonical}))", 0)
+    value, _ = applier.value_of(_NamedSite(where), occurrence)  # type: ignore[arg-type]
+    first = applier.environment_problems()
+    problems = applier.problems + applier.backend_problems() + applier.undefined_problems()
+    if problems:
+        raise InterpError(first + problems + applier.hint_problems())
+    return value

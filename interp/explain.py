@@ -165,6 +165,13 @@ class Explanation:
     pipeline: str | None
     store: str
     references: list[ReferenceReport]
+    hidden_resolving: int = 0  # references that resolve, left out by `explain --failing`
+
+    def only_failing(self) -> None:
+        """Keep only the references that do not resolve; the summary still counts them all."""
+        kept = [r for r in self.references if r.status != "resolves"]
+        self.hidden_resolving += len(self.references) - len(kept)
+        self.references = kept
 
     @property
     def exit_code(self) -> ExitCode:
@@ -177,12 +184,13 @@ class Explanation:
 
     def as_json(self) -> dict[str, Any]:
         counts = {status: sum(r.status == status for r in self.references) for status in ("resolves", "unresolved", "failed")}
+        counts["resolves"] += self.hidden_resolving
         return {
             "team": self.team,
             "pipeline": self.pipeline,
             "store": self.store,
             "references": [r.as_json() for r in self.references],
-            "summary": {"references": len(self.references), **counts},
+            "summary": {"references": len(self.references) + self.hidden_resolving, **counts},
         }
 
 
@@ -342,7 +350,8 @@ def format_text(explanation: Explanation) -> str:
         lines.append("")
     summary = explanation.as_json()["summary"]
     lines.append(
-        f"{summary['references']} reference(s): {summary['resolves']} resolve, "
+        f"{summary['references']} reference(s): {summary['resolves']} resolve"
+        f"{' (not shown: --failing)' if explanation.hidden_resolving else ''}, "
         f"{summary['unresolved']} do not, {summary['failed']} failed in the backend"
     )
     return "\n".join(lines) + "\n"

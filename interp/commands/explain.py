@@ -58,6 +58,9 @@ def add_parser(commands: Any) -> None:
         help="explain this var name (as inside ((...)), e.g. db.password) without a file; repeatable",
     )
     parser.add_argument("--json", action="store_true", help="print the explanation as JSON")
+    parser.add_argument(
+        "--failing", action="store_true", help="show only the references that do not resolve (exit code unchanged)"
+    )
     group = parser.add_argument_group("secret lookup")
     group.add_argument("--team", required=True, help="the Concourse team whose lookup paths are explained")
     group.add_argument(
@@ -115,6 +118,9 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
 
     explanation = explain_references(list(references.items()), static=static, source=source, store=store)
     undeclared = [e for e in others if e.kind == "undeclared_source"]
+    if args.failing:
+        explanation.only_failing()
+        others = undeclared
     if args.json:
         data = explanation.as_json()
         data["not_explained"] = [{"name": e.name, "kind": e.kind} for e in others]

@@ -1,0 +1,59 @@
+"""`interp get NAME --team T`: one var's resolved value, as `vals get` and `credhub get` print it.
+
+It prints a secret value on purpose (for scripts and debugging); every error is a render's,
+and, like a render's, never holds a value.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Mapping
+from typing import Any
+
+from interp.errors import ConfigError, ExitCode, Location
+
+HELP = "print one var's resolved value (a secret, in clear: for scripts and debugging)"
+DESCRIPTION = """\
+Resolve one var exactly as a render would (static vars first, then the
+pipeline, team and shared paths in AWS Secrets Manager, with the cross-team
+guard) and print its value: a string as it is, anything else (a map, list,
+number, bool, null) as JSON. Fields work: interp get db.password --team main.
+
+This PRINTS THE SECRET. Errors are the render's, with no value in them.
+Exit codes as for render: 1 unresolvable, 2 usage, 3 the backend failed.
+"""
+
+
+def add_parser(commands: Any) -> None:
+    from interp.commands.arguments import add_lookup_arguments, add_static_var_arguments
+
+    parser = commands.add_parser(
+        "get", help=HELP, description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("name", metavar="NAME", help="the var as written inside ((...)), e.g. db.password")
+    add_static_var_arguments(parser)
+    add_lookup_arguments(parser)
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
+    from interp.commands.common import credentials_from_args, static_vars_from_args
+    from interp.engine import reporting, resolve_reference
+    from interp.reference import ReferenceSyntaxError, parse_name_argument
+    from interp.resolution import make_resolver
+
+    try:
+        reference = parse_name_argument(args.name)
+    except ReferenceSyntaxError as error:
+        raise ConfigError(f"NAME {args.name}: {error}") from None
+    if reference.source is not None:
+        raise ConfigError(f"NAME {args.name}: get reads vars without a source (((source:name)) is the pipeline's)")
+    resolver = make_resolver(vars=static_vars_from_args(args), credentials=credentials_from_args(args, environ))
+    with reporting(command_line=True):
+        value = resolve_reference(reference, resolver, Location("interp get"))
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+    sys.stdout.write(text + "\n")
+    sys.stdout.flush()
+    return ExitCode.OK
