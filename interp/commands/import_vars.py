@@ -1,0 +1,200 @@
+"""`interp import`: move a fly vars file into Secrets Manager, where render will find it.
+
+(`import` is a Python keyword, hence the module's name.) The work is in interp.importer;
+this module turns flags into its inputs and its results into lines and an exit code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from interp.errors import ConfigError, ExitCode, InterpError, Location, Problem
+
+HELP = "move a fly vars file (-l credentials.yml) into Secrets Manager, where render finds it"
+DESCRIPTION = """\
+Put every var of the vars files (read exactly as `fly -l` reads them) into
+AWS Secrets Manager under the id render reads first at the chosen level:
+the pipeline level with --pipeline, the team level without (--level makes it
+explicit; --level shared writes ids every team can read). A string is stored
+as plain text, a map as a JSON object, so ((var.field)) works and nested
+values keep their types; any other whole value (number, bool, list, null)
+would come back from the lookup as a string and is refused unless
+--stringify.
+
+A dry run by default: one line per secret id, create, update, unchanged or
+conflict (the var exists at another level, the target is scheduled for
+deletion, or the cross-team guard refuses the id), never a value. With
+--apply it is carried out (CreateSecret, PutSecretValue), every written id is
+read back, and a secret holding a different value is replaced only with
+--overwrite. Any problem (a name no ((...)) can reach, an id Secrets Manager
+refuses, a value over 64 KiB, a refused type, a conflict) is reported, all at
+once, and nothing is written. A failure part-way lists what was and was not
+written (exit 3); running the same command again picks up where it stopped.
+"""
+EPILOG = """\
+exit codes: 0 ok (a dry run: the plan can be applied), 1 a problem in the vars
+or a conflict (nothing written) or --verify found a difference, 2 usage,
+3 Secrets Manager failed (what was written is listed).
+"""
+
+
+def add_parser(commands: Any) -> None:
+    from interp.sources import aws_settings
+
+    parser = commands.add_parser(
+        "import", help=HELP, description=DESCRIPTION, epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("vars_files", nargs="+", metavar="VARS_FILE", help="a fly vars file (YAML mapping); later files win")
+    scope = parser.add_argument_group("where the secrets go")
+    scope.add_argument("--team", help="the Concourse team (required; may come from the project settings)")
+    scope.add_argument("--pipeline", help="the pipeline; without --level, its pipeline-level ids are written")
+    scope.add_argument(
+        "--level",
+        choices=("team", "pipeline", "shared"),
+        help="the level of every id: pipeline (default with --pipeline), team (default without), "
+        "or shared (every team can read it)",
+    )
+    writing = parser.add_argument_group("writing")
+    writing.add_argument("--apply", action="store_true", help="write (default: a dry run that only shows the plan)")
+    writing.add_argument(
+        "--overwrite", action="store_true", help="with --apply, replace secrets that hold a different value"
+    )
+    writing.add_argument(
+        "--stringify",
+        action="store_true",
+        help="store numbers, bools, lists and null as their JSON text: the lookup will give a string",
+    )
+    writing.add_argument("--kms-key-id", metavar="KEY", help="KMS key for secrets created (default: aws/secretsmanager)")
+    writing.add_argument(
+        "--tag", action="append", default=[], metavar="KEY=VALUE", help="tag secrets created or updated (repeatable)"
+    )
+    writing.add_argument("--description", metavar="TEXT", help="description of secrets created")
+    writing.add_argument(
+        "--verify",
+        nargs="+",
+        default=[],
+        metavar="PIPELINE",
+        help="render these pipeline files from the vars files and from Secrets Manager: the outputs must be identical",
+    )
+    aws_settings.add_arguments(parser)
+    parser.set_defaults(run=run)
+
+
+def _read_entries(paths: Sequence[str]) -> Any:
+    from interp.importer import read_vars_files
+
+    try:
+        return read_vars_files(paths)
+    except ConfigError as error:
+        # static_vars words it as for -l; here the file is the argument itself.
+        message = str(error).removeprefix("-l ")
+        path, _, reason = message.partition(": ")
+        raise InterpError([Problem(Location(path), reason or message)]) from None
+
+
+def _print_problems(problems: Sequence[Problem]) -> None:
+    for problem in sorted(problems, key=lambda p: (p.location.file, p.location.line, p.location.column)):
+        print(problem, file=sys.stderr)
+
+
+def _plan_line(status: str, item: Any, note: str = "") -> str:
+    line = f"  {status:<14} {item.secret_id}  (var {item.name})"
+    return f"{line}: {note}" if note else line
+
+
+def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
+    from interp import importer
+    from interp.sources import aws_settings
+    from interp.sources.secretsmanager import create_client
+
+    if args.team is None:
+        raise ConfigError("--team is required: the team whose secrets these are")
+    if args.overwrite and not args.apply:
+        print("interp: note: --overwrite only matters with --apply; this is a dry run", file=sys.stderr)
+    settings = aws_settings.settings_from(args, environ)
+    scope = importer.Scope.choose(args.team, args.pipeline, args.level, settings.templates())
+    options = importer.WriteOptions(
+        overwrite=args.overwrite,
+        kms_key_id=args.kms_key_id,
+        description=args.description,
+        tags=importer.parse_tags(args.tag),
+    )
+    importer.check_options(options)
+    entries = _read_entries(args.vars_files)
+    items, problems = importer.prepare(entries, scope, stringify=args.stringify)
+
+    where = f"team {scope.team!r}" + (f", pipeline {scope.pipeline!r}" if scope.pipeline else "")
+    print(f"import into {where}, {scope.level} level: {len(entries)} var(s) from {', '.join(args.vars_files)}")
+    if scope.level == "shared":
+        print(
+            "interp: warning: --level shared: every team's pipelines can read secrets at the shared level",
+            file=sys.stderr,
+        )
+    api = importer.SecretsApi(create_client(settings))
+    items, backend_problems = importer.classify(items, api)
+    needs_overwrite = [i for i in items if i.status == "update"] if not args.overwrite else []
+    conflicts = [i for i in items if i.status == "conflict"]
+    blocked = problems or conflicts or backend_problems or (args.apply and needs_overwrite)
+    if not args.apply or blocked:  # with --apply, each id's line says what was done instead
+        for item in sorted(items, key=lambda i: i.secret_id):
+            note = item.reason
+            if item.status == "update" and not args.overwrite:
+                note = "holds a different value; --apply replaces it only with --overwrite"
+            print(_plan_line(str(item.status), item, note))
+    sys.stdout.flush()
+    if problems or backend_problems:
+        _print_problems([*problems, *backend_problems])
+    if backend_problems:
+        print(f"interp: nothing written: Secrets Manager could not be read for {len(backend_problems)} var(s)", file=sys.stderr)
+        return ExitCode.BACKEND
+    if problems or conflicts:
+        print(
+            f"interp: nothing written: {len(problems)} problem(s) in the vars, {len(conflicts)} conflict(s)",
+            file=sys.stderr,
+        )
+        return ExitCode.BAD_INPUT
+    if not args.apply:
+        counts = importer.summary_counts(i.status for i in sorted(items, key=lambda i: i.secret_id) if i.status)
+        print(f"dry run: nothing written ({counts}); run again with --apply to write")
+        return _verify(args, entries, scope, settings, ExitCode.OK)
+    if needs_overwrite:
+        print(
+            f"interp: nothing written: {len(needs_overwrite)} secret(s) hold a different value; "
+            "give --overwrite to replace them",
+            file=sys.stderr,
+        )
+        return ExitCode.BAD_INPUT
+    report = importer.apply(items, api, options)
+    for written in report:
+        print(_plan_line(written.outcome, written.item, written.detail))
+    done = [w for w in report if w.outcome in importer.WRITTEN]
+    unchanged = [w for w in report if w.outcome == "unchanged"]
+    not_done = [w for w in report if w.outcome not in importer.WRITTEN and w.outcome != "unchanged"]
+    print(f"written: {len(done)}; unchanged: {len(unchanged)}; not written: {len(not_done)}")
+    sys.stdout.flush()
+    if not_done:
+        print(
+            f"interp: {len(not_done)} secret id(s) not written or not confirmed "
+            f"({importer.summary_counts(w.outcome for w in not_done)}); {len(done)} written; "
+            "run the same command again to finish",
+            file=sys.stderr,
+        )
+        return ExitCode.BACKEND
+    return _verify(args, entries, scope, settings, ExitCode.OK)
+
+
+def _verify(args: argparse.Namespace, entries: Any, scope: Any, settings: Any, code: int) -> int:
+    if not args.verify:
+        return code
+    from interp import importer
+
+    problems = importer.verify(args.verify, entries, team=scope.team, pipeline=scope.pipeline, settings=settings)
+    for path in importer.verified_pipelines(args.verify, problems):
+        print(f"verify: {path}: identical from the vars files and from Secrets Manager")
+    if problems:
+        _print_problems(problems)
+        return ExitCode.BACKEND if any(p.backend for p in problems) else ExitCode.BAD_INPUT
+    return code
