@@ -61,6 +61,9 @@ def build_parser() -> argparse.ArgumentParser:
     vars_command.add_parser(commands)
     explain.add_parser(commands)
     policy.add_parser(commands)
+    from interp.commands import audit
+
+    audit.add_parser(commands)
     from interp.commands import import_vars
 
     import_vars.add_parser(commands)

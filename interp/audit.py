@@ -1,0 +1,698 @@
+"""What a team's Secrets Manager namespace holds against what its pipelines use.
+
+`audit` compares two lists:
+
+- the inventory: every secret whose name starts with the prefix the configured
+  team template gives for the team (and the pipeline template for each given
+  pipeline), from ListSecrets with a name filter. The prefix is derived from the
+  templates, never assumed. A listed secret counts as the team's only when one
+  of the team's own templates produces it and the cross-team guard agrees that
+  no other team's expansion could (so another team's secret under a shared
+  prefix is never reported as this team's). Shared-template secrets belong to
+  no single team: they are looked up by exact name, only where a reference's
+  lookup plan reaches them.
+- the references of the given pipelines, each resolved on paper with the
+  render's own lookup plan (`interp.lookup.plan_lookup`: order, guard): the
+  first candidate that exists and is not scheduled for deletion wins (a
+  render gets InvalidRequestException for a deleted one, which counts as not
+  found).
+
+Findings, each naming secret ids and `file:line:col` places, never a value:
+missing, missing-field (only with `fields=True`, which reads the winners of
+references with fields and reports key names), pending-deletion, unused (with
+its monthly cost), shadowed, stale.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from decimal import Decimal
+from typing import Any, Literal, Protocol
+
+from interp.errors import ConfigError, ExitCode, Location
+from interp.lookup import LookupPlan, LookupTemplate, LookupTemplates, guard_verdict, plan_lookup, secret_names, validate_scope
+from interp.reference import Reference
+from interp.sources.aws_api import ListedSecret
+
+FindingKind = Literal["missing", "missing-field", "pending-deletion", "unused", "shadowed", "stale"]
+FINDING_KINDS: tuple[FindingKind, ...] = ("missing", "missing-field", "pending-deletion", "unused", "shadowed", "stale")
+FAILING_KINDS = frozenset({"missing", "missing-field", "pending-deletion"})
+STRICT_FAILING_KINDS = frozenset({"unused", "shadowed"})
+DEFAULT_PRICE = Decimal("0.40")  # Secrets Manager's list price per secret and month, in USD
+DEFAULT_STALE_DAYS = 90
+
+HEADINGS: dict[str, str] = {
+    "missing": "references that resolve nowhere",
+    "missing-field": "references whose secret lacks the field",
+    "pending-deletion": "referenced secrets scheduled for deletion",
+    "unused": "secrets no reference of the given pipelines reaches",
+    "shadowed": "team secrets hidden by a pipeline secret of the same name",
+    "stale": "secrets not read for a long time",
+}
+
+
+class BackendFailure(Exception):
+    """The secret store failed (after retries); the message names ids and AWS codes, never values."""
+
+
+class SecretStore(Protocol):
+    """Where the inventory comes from: AWS (ListSecrets) or a secrets file."""
+
+    description: str
+
+    def list_prefixes(self, prefixes: Sequence[str]) -> list[ListedSecret]:
+        """Every secret whose name starts with one of `prefixes` (exactly)."""
+        ...
+
+    def find_names(self, names: Sequence[str]) -> list[ListedSecret]:
+        """The secrets with exactly these names."""
+        ...
+
+    def read_values(self, ids: Sequence[str]) -> Mapping[str, Any]:
+        """FetchResult per id (GetSecretValue): only for --fields."""
+        ...
+
+    def request_counts(self) -> dict[str, int]:
+        """AWS requests sent so far, per API action."""
+        ...
+
+
+@dataclass(frozen=True)
+class AuditOptions:
+    now: datetime
+    stale_days: int = DEFAULT_STALE_DAYS
+    price: Decimal = DEFAULT_PRICE
+    fields: bool = False
+
+
+@dataclass(frozen=True)
+class ReferenceUse:
+    """One reference (canonical name) in one pipeline, and every place it stands."""
+
+    name: str
+    pipeline: str | None
+    locations: tuple[Location, ...]
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "pipeline": self.pipeline,
+            "locations": [{"file": loc.file, "line": loc.line, "column": loc.column} for loc in self.locations],
+        }
+
+
+@dataclass
+class Finding:
+    kind: FindingKind
+    secret: str | None  # the secret id the finding is about (None: a reference that resolves nowhere)
+    level: str | None = None  # pipeline, team or shared
+    pipeline: str | None = None
+    message: str = ""
+    references: list[ReferenceUse] = field(default_factory=list)
+    details: dict[str, Any] = field(default_factory=dict)  # names, ids, dates and counts only
+
+    def sort_key(self) -> tuple[Any, ...]:
+        first = self.references[0].name if self.references else ""
+        return (FINDING_KINDS.index(self.kind), self.secret or "", self.pipeline or "", first)
+
+    def as_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"kind": self.kind, "secret": self.secret, "level": self.level, "pipeline": self.pipeline}
+        data["message"] = self.message
+        data.update(self.details)
+        data["references"] = [use.as_json() for use in self.references]
+        return data
+
+
+@dataclass
+class AuditReport:
+    team: str
+    pipelines: list[str | None]
+    store: str
+    prefixes: list[str]
+    inventory_size: int
+    scheduled_for_deletion: int
+    not_attributed: int  # listed under the prefix, but not (only) this team's: never reported
+    shared_referenced: int
+    references: int
+    answered_by_static_vars: int
+    findings: list[Finding]
+    price: Decimal
+    stale_days: int
+    fields_checked: bool
+    requests: dict[str, int]
+
+    def counts(self) -> dict[str, int]:
+        return {kind: sum(f.kind == kind for f in self.findings) for kind in FINDING_KINDS}
+
+    @property
+    def unused_cost(self) -> Decimal:
+        return self.price * self.counts()["unused"]
+
+    def exit_code(self, strict: bool = False) -> ExitCode:
+        failing = FAILING_KINDS | (STRICT_FAILING_KINDS if strict else frozenset())
+        return ExitCode.BAD_INPUT if any(f.kind in failing for f in self.findings) else ExitCode.OK
+
+    def as_json(self, strict: bool = False) -> dict[str, Any]:
+        return {
+            "team": self.team,
+            "pipelines": self.pipelines,
+            "store": self.store,
+            "inventory": {
+                "prefixes": self.prefixes,
+                "secrets": self.inventory_size,
+                "scheduled_for_deletion": self.scheduled_for_deletion,
+                "not_attributed": self.not_attributed,
+                "shared_referenced": self.shared_referenced,
+            },
+            "references": self.references,
+            "answered_by_static_vars": self.answered_by_static_vars,
+            "counts": self.counts(),
+            "unused_monthly_cost": {
+                "currency": "USD",
+                "per_secret": str(self.price),
+                "total": str(self.unused_cost),
+            },
+            "unused_note": unused_caveat(self.team),
+            "stale_days": self.stale_days,
+            "fields_checked": self.fields_checked,
+            "findings": [f.as_json() for f in self.findings],
+            "aws_requests": dict(self.requests),
+            "exit_code": int(self.exit_code(strict)),
+        }
+
+
+def unused_caveat(team: str) -> str:
+    return f"unused is only true if every pipeline of team {team} was given"
+
+
+# --------------------------------------------------------------------------- templates
+
+
+def namespace_prefixes(team: str, pipelines: Sequence[str | None], templates: LookupTemplates) -> list[str]:
+    """The name prefixes of the team's namespace and each given pipeline's, from the templates.
+
+    Each is the template's text up to `{{.Secret}}`, with the team (and pipeline) filled in.
+    It must hold the team's name: a prefix before it (`/concourse/{{.Secret}}@{{.Team}}`)
+    is every team's, and listing it would name other teams' secrets.
+    """
+    from interp.sources.aws_api import filter_prefix
+
+    found: list[str] = []
+    for level, template in (("team", templates.team), ("pipeline", templates.pipeline)):
+        for pipeline in pipelines if template.uses_pipeline else [None]:
+            if template.uses_pipeline and pipeline is None:
+                continue  # a one-off task: plan_lookup skips this template too
+            prefix, team_end = _prefix(template, team, pipeline)
+            if team_end is None:
+                raise ConfigError(
+                    f"{template.setting}: {template.text!r} puts {{{{.Secret}}}} before {{{{.Team}}}}, so its "
+                    "secrets share no name prefix that is the team's own; audit lists a team's secrets by that prefix"
+                )
+            if len(filter_prefix(prefix)) < team_end:
+                raise ConfigError(
+                    f"{template.setting}: the {level} prefix {prefix!r} holds characters a ListSecrets name "
+                    "filter cannot (only letters, digits, space and : _ @ / + = . - are allowed)"
+                )
+            found.append(prefix)
+    kept: list[str] = []
+    for prefix in sorted(dict.fromkeys(found), key=len):
+        if not any(prefix.startswith(shorter) for shorter in kept):
+            kept.append(prefix)
+    return kept
+
+
+def _prefix(template: LookupTemplate, team: str, pipeline: str | None) -> tuple[str, int | None]:
+    """The template's text before the first {{.Secret}}, and where the team's name ends in it."""
+    pieces: list[str] = []
+    team_end: int | None = None
+    for part in template.parts:
+        if isinstance(part, str):
+            pieces.append(part)
+        elif part.name == "Secret":
+            break
+        elif part.name == "Team":
+            pieces.append(team)
+            team_end = len("".join(pieces))
+        else:
+            pieces.append(pipeline or "")
+    return "".join(pieces), team_end
+
+
+def _template_regex(template: LookupTemplate, team: str, pipeline: str | None) -> re.Pattern[str]:
+    """A regex matching the template's expansions for this team (and pipeline, when given)."""
+    pattern: list[str] = []
+    seen: set[str] = set()
+    for part in template.parts:
+        if isinstance(part, str):
+            pattern.append(re.escape(part))
+            continue
+        if part.name == "Team":
+            pattern.append(re.escape(team))
+        elif part.name == "Pipeline" and pipeline is not None:
+            pattern.append(re.escape(pipeline))
+        else:
+            group = part.name.lower()
+            if group in seen:
+                pattern.append(f"(?P={group})")
+            else:
+                seen.add(group)
+                pattern.append(f"(?P<{group}>[^/:]+)" if group == "pipeline" else f"(?P<{group}>.+)")
+    return re.compile("".join(pattern), re.S)
+
+
+@dataclass(frozen=True)
+class Owner:
+    """Where a listed secret sits in the team's namespace."""
+
+    level: Literal["pipeline", "team"]
+    pipeline: str | None  # the pipeline of a pipeline-level secret
+    path: str  # the var path that reaches it
+    audited: bool = True  # False: a pipeline-level secret of a pipeline not given
+
+
+def owner_of(name: str, team: str, pipelines: Sequence[str | None], templates: LookupTemplates) -> Owner | None:
+    """The team-namespace place of `name`, or None when it is not (only) this team's."""
+    if guard_verdict(name, "team", team, (templates,)) is not None:
+        return None  # another team's expansion could produce it: never reported as this team's
+    given = [p for p in pipelines if p is not None]
+    for pipeline in given:
+        match = _template_regex(templates.pipeline, team, pipeline).fullmatch(name)
+        if match:
+            return Owner("pipeline", pipeline, match.group("secret"))
+    if templates.pipeline.uses_pipeline:
+        match = _template_regex(templates.pipeline, team, None).fullmatch(name)
+        if match and "pipeline" in match.groupdict():
+            return Owner("pipeline", match.group("pipeline"), match.group("secret"), audited=False)
+    match = _template_regex(templates.team, team, given[0] if given else None).fullmatch(name)
+    if match and "secret" in match.groupdict():
+        return Owner("team", None, match.group("secret"))
+    return None
+
+
+# --------------------------------------------------------------------------- the audit
+
+
+@dataclass
+class _Group:
+    pipeline: str | None
+    references: list[tuple[Reference, tuple[Location, ...]]]
+
+
+def audit(
+    groups: Sequence[tuple[str | None, Sequence[tuple[Reference, Sequence[Location]]]]],
+    *,
+    team: str,
+    templates: LookupTemplates,
+    store: SecretStore,
+    options: AuditOptions,
+    static: Mapping[str, Any] | None = None,
+) -> AuditReport:
+    """Audit the default-source references of `groups` (pipeline, references) for `team`.
+
+    Raises BackendFailure when the store fails, ConfigError for unusable templates or names.
+    """
+    pipelines = [pipeline for pipeline, _ in groups] or [None]
+    validate_scope(team, None)
+    for pipeline in pipelines:
+        validate_scope(team, pipeline)
+    static_names = set(static or {})
+    work = [_Group(p, [(r, tuple(locs)) for r, locs in refs]) for p, refs in groups]
+
+    prefixes = namespace_prefixes(team, pipelines, templates)
+    listed = {secret.name: secret for secret in store.list_prefixes(prefixes)}
+
+    plans: dict[tuple[str | None, str], LookupPlan] = {}
+    answered_by_static = 0
+    reference_count = 0
+    for group in work:
+        for reference, _ in group.references:
+            reference_count += 1
+            if reference.path in static_names:
+                answered_by_static += 1
+                continue
+            key = (group.pipeline, reference.path)
+            if key not in plans:
+                plans[key] = plan_lookup(reference.path, team, group.pipeline, templates)
+
+    # Candidates outside the listed prefixes (shared ones, mostly): asked for by exact name.
+    outside: dict[str, None] = {}
+    for plan in plans.values():
+        for candidate in plan.candidates:
+            for name in secret_names(candidate.id) or ():
+                if not any(name.startswith(prefix) for prefix in prefixes) and name not in listed:
+                    outside.setdefault(name)
+    known = dict(listed)
+    if outside:
+        known.update((secret.name, secret) for secret in store.find_names(list(outside)))
+
+    findings: list[Finding] = []
+    by_key: dict[tuple[str, str | None, str | None, str], Finding] = {}
+
+    def finding(
+        kind: FindingKind, secret: str | None, *, pipeline: str | None = None, level: str | None = None, name: str = ""
+    ) -> Finding:
+        # One finding per secret; per pipeline too where the pipeline matters; per reference
+        # name for references that resolve nowhere or lack a field.
+        key = (kind, secret, pipeline if kind in ("missing", "shadowed", "missing-field") else None, name)
+        existing = by_key.get(key)
+        if existing is None:
+            existing = by_key[key] = Finding(kind, secret, level=level, pipeline=pipeline)
+            findings.append(existing)
+        return existing
+
+    used: dict[str, list[ReferenceUse]] = {}  # winning secret name -> the references it answers
+    winners_with_fields: dict[str, list[tuple[Reference, ReferenceUse, str]]] = {}  # id -> (reference, use, level)
+    for group in work:
+        for reference, locations in group.references:
+            if reference.path in static_names:
+                continue
+            plan = plans[(group.pipeline, reference.path)]
+            use = ReferenceUse(reference.canonical, group.pipeline, locations)
+            winner: tuple[str, ListedSecret, str] | None = None
+            for candidate in plan.candidates:
+                secret = _lookup(known, candidate.id)
+                if secret is None:
+                    continue
+                if secret.deleted is not None:
+                    owning_pipeline = group.pipeline if candidate.level == "pipeline" else None
+                    pending = finding("pending-deletion", candidate.id, level=candidate.level, pipeline=owning_pipeline)
+                    pending.details["deletion_date"] = secret.deleted.date().isoformat()
+                    _add_use(pending, use)
+                    continue
+                winner = (candidate.id, secret, candidate.level)
+                break
+            if winner is None:
+                missing = finding("missing", None, pipeline=group.pipeline, name=reference.canonical)
+                missing.details.setdefault("looked_up", list(plan.ids))
+                missing.details.setdefault("skipped_by_guard", [s.reason for s in plan.skipped])
+                missing.details["name"] = reference.canonical
+                _add_use(missing, use)
+                continue
+            used.setdefault(winner[1].name, []).append(use)
+            if options.fields and reference.fields:
+                winners_with_fields.setdefault(winner[0], []).append((reference, use, winner[2]))
+
+    if winners_with_fields:
+        _check_fields(store, winners_with_fields, finding)
+
+    for item in findings:
+        if item.kind == "pending-deletion":
+            item.message = (
+                f"scheduled for deletion on {item.details['deletion_date']}; a render already finds it "
+                "not found and falls through to the next candidate"
+            )
+        elif item.kind == "missing":
+            item.message = "resolves nowhere" + (f" in pipeline {item.pipeline}" if item.pipeline else " (no pipeline)")
+
+    # The team's namespace: unused and shadowed.
+    owners: dict[str, Owner] = {}
+    not_attributed = 0
+    for name in listed:
+        owner = owner_of(name, team, pipelines, templates)
+        if owner is None:
+            not_attributed += 1
+        else:
+            owners[name] = owner
+    live_owned = [name for name in owners if listed[name].deleted is None]
+    for name in sorted(live_owned):
+        if name in used:
+            continue
+        owner = owners[name]
+        unused = finding("unused", name, level=owner.level, pipeline=owner.pipeline)
+        unused.details["monthly_cost"] = str(options.price)
+        where = f"pipeline {owner.pipeline}" if owner.level == "pipeline" else "team"
+        if not owner.audited:
+            where += " (a pipeline not given)"
+        unused.message = f"{where} secret (({owner.path})): no reference of the given pipelines reaches it"
+    for name in sorted(live_owned):
+        owner = owners[name]
+        if owner.level != "pipeline" or not owner.audited:
+            continue
+        plan = plan_lookup(owner.path, team, owner.pipeline, templates)
+        team_ids = [c.id for c in plan.candidates if c.level == "team"]
+        if not team_ids or not any(c.id == name and c.level == "pipeline" for c in plan.candidates):
+            continue
+        team_secret = _lookup(known, team_ids[0])
+        if team_secret is None or team_secret.deleted is not None:
+            continue
+        shadowed = finding("shadowed", team_ids[0], pipeline=owner.pipeline, level="team")
+        shadowed.details["shadowed_by"] = name
+        shadowed.message = f"pipeline {owner.pipeline} reads {name} instead; the team secret may be stale"
+        group_uses = used.get(name, [])
+        for use in group_uses:
+            _add_use(shadowed, use)
+
+    # Stale: the team's live secrets and the shared ones a reference reaches.
+    in_scope = dict.fromkeys([*live_owned, *(n for n in used if n not in owners)])
+    cutoff_days = options.stale_days
+    for name in sorted(in_scope):
+        secret = known.get(name)
+        if secret is None or secret.last_accessed is None:
+            continue
+        idle = (options.now - _aware(secret.last_accessed)).days
+        if idle >= cutoff_days:
+            owner = owners.get(name)
+            stale = finding("stale", name, level=owner.level if owner else "shared", pipeline=owner.pipeline if owner else None)
+            stale.details["last_accessed"] = secret.last_accessed.date().isoformat()
+            stale.details["days_since_access"] = idle
+            stale.message = f"last read {secret.last_accessed.date().isoformat()}, {idle} days ago"
+            for use in used.get(name, []):
+                _add_use(stale, use)
+
+    findings.sort(key=Finding.sort_key)
+    shared_referenced = sum(1 for n in used if n not in owners)
+    return AuditReport(
+        team=team,
+        pipelines=pipelines,
+        store=store.description,
+        prefixes=prefixes,
+        inventory_size=len(owners),
+        scheduled_for_deletion=sum(1 for n in owners if listed[n].deleted is not None),
+        not_attributed=not_attributed,
+        shared_referenced=shared_referenced,
+        references=reference_count,
+        answered_by_static_vars=answered_by_static,
+        findings=findings,
+        price=options.price,
+        stale_days=options.stale_days,
+        fields_checked=options.fields,
+        requests=store.request_counts(),
+    )
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
+
+
+def _add_use(item: Finding, use: ReferenceUse) -> None:
+    if use not in item.references:
+        item.references.append(use)
+
+
+def _lookup(known: Mapping[str, ListedSecret], secret_id: str) -> ListedSecret | None:
+    """The listed secret a candidate id denotes: by name, or for an ARN, by its ARN."""
+    if ":" not in secret_id:
+        return known.get(secret_id)
+    for name in secret_names(secret_id) or ():
+        secret = known.get(name)
+        if secret is None:
+            continue
+        if not secret.arn or secret.arn == secret_id or (secret.arn.startswith(secret_id + "-") and len(secret.arn) == len(secret_id) + 7):
+            return secret
+    return None
+
+
+def _check_fields(
+    store: SecretStore,
+    winners: Mapping[str, list[tuple[Reference, ReferenceUse, str]]],
+    finding: Any,
+) -> None:
+    """Read each winner once; report references whose field path does not resolve (key names only)."""
+    from interp.sources.secretsmanager import NOT_FOUND, FetchError, decode_secret_value
+    from interp.values import field_problem
+
+    answers = store.read_values(list(winners))
+    failures = []
+    for secret_id, uses in winners.items():
+        answer = answers.get(secret_id)
+        if isinstance(answer, FetchError) or answer is None:
+            code = answer.code if isinstance(answer, FetchError) else "NoAnswer"
+            failures.append(f"GetSecretValue {secret_id!r}: {code}")
+            continue
+        if answer is NOT_FOUND:
+            failures.append(f"GetSecretValue {secret_id!r}: listed, but not found when read")
+            continue
+        try:
+            value = decode_secret_value(answer)
+        except Exception as problem:  # noqa: BLE001 - the private "undecodable" error; its text names no value
+            value, shape = None, f"undecodable: {problem}"
+        else:
+            shape = "JSON object" if isinstance(value, Mapping) else "not a JSON object"
+        keys = sorted(str(k) for k in value) if isinstance(value, Mapping) else []
+        for reference, use, level in uses:
+            problem_text = field_problem(value, reference) if value is not None else shape
+            if not problem_text:
+                continue
+            item = finding("missing-field", secret_id, pipeline=use.pipeline, level=level, name=reference.canonical)
+            item.details.update({"name": reference.canonical, "fields": list(reference.fields), "secret_is": shape, "keys": keys})
+            item.message = f"(({reference.canonical})): {problem_text}" + (
+                f" (keys: {', '.join(keys) or 'none'})" if shape == "JSON object" else f" ({shape})"
+            )
+            _add_use(item, use)
+    if failures:
+        raise BackendFailure("; ".join(failures))
+
+
+# --------------------------------------------------------------------------- text
+
+
+def format_text(report: AuditReport, *, strict: bool = False) -> str:
+    counts = report.counts()
+    scope = ", ".join(f"pipeline {p}" if p else "no pipeline (one-off)" for p in report.pipelines)
+    lines = [f"audit of team {report.team} ({scope}); secrets from {report.store}"]
+    lines.append(
+        f"inventory: {report.inventory_size} secret(s) of the team under {', '.join(report.prefixes)}"
+        f" ({report.scheduled_for_deletion} scheduled for deletion); {report.shared_referenced} shared secret(s) referenced"
+        + (f"; {report.not_attributed} listed name(s) not the team's alone, left out" if report.not_attributed else "")
+    )
+    lines.append(
+        f"references: {report.references}"
+        + (f" ({report.answered_by_static_vars} answered by static vars)" if report.answered_by_static_vars else "")
+        + (f"; AWS requests: {_requests_text(report.requests)}" if report.requests else "")
+    )
+    total = sum(counts.values())
+    summary = ", ".join(f"{counts[kind]} {kind}" for kind in FINDING_KINDS)
+    lines += ["", f"{total} finding(s): {summary}"]
+    if counts["unused"]:
+        lines.append(f"unused secrets cost USD {report.unused_cost} a month (USD {report.price} per secret)")
+    for kind in FINDING_KINDS:
+        group = [f for f in report.findings if f.kind == kind]
+        if not group:
+            continue
+        heading = HEADINGS[kind]
+        if kind == "stale":
+            heading = f"secrets not read for {report.stale_days} days or more"
+        lines += ["", f"{kind} ({len(group)}): {heading}"]
+        if kind == "unused":
+            lines.append(f"  ({unused_caveat(report.team)})")
+        for item in group:
+            head = item.secret if item.secret is not None else f"(({item.details.get('name', '')}))"
+            place = f"  [{item.level}{' ' + item.pipeline if item.pipeline and item.level == 'pipeline' else ''}]" if item.level else ""
+            if kind == "missing" and item.pipeline:
+                place = f"  [pipeline {item.pipeline}]"
+            cost = f"  USD {item.details['monthly_cost']} a month" if kind == "unused" else ""
+            lines.append(f"  {head}{place}{cost}")
+            lines.append(f"    {item.message}")
+            if kind == "missing":
+                lines.append(f"    looked up: {', '.join(item.details['looked_up']) or '(nothing)'}")
+                lines += [f"    {reason}" for reason in item.details["skipped_by_guard"]]
+            for use in item.references:
+                where = ", ".join(str(loc) for loc in use.locations)
+                lines.append(f"    (({use.name})) {where}" if kind != "missing" else f"    {where}")
+    verdict = report.exit_code(strict)
+    lines += ["", "result: " + ("fails" if verdict else "passes") + (" (--strict)" if strict else "")]
+    return "\n".join(lines) + "\n"
+
+
+def _requests_text(requests: Mapping[str, int]) -> str:
+    total = sum(requests.values())
+    return f"{total} (" + ", ".join(f"{action} {count}" for action, count in sorted(requests.items())) + ")"
+
+
+# --------------------------------------------------------------------------- stores
+
+
+class AwsSecretStore:
+    """The inventory from ListSecrets (name-filtered, paged) and, for --fields, values by the
+    render's transport. Counts every request it sends."""
+
+    description = "AWS Secrets Manager"
+
+    def __init__(self, client: Any, *, batch_enabled: bool = True, max_workers: int | None = None) -> None:
+        from interp.sources.aws_api import RequestCounter
+
+        self.client = client
+        self.batch_enabled = batch_enabled
+        self.max_workers = max_workers
+        self.counter = RequestCounter()
+        self.counter.attach(client)
+
+    def _list(self, filters: Iterable[str]) -> list[ListedSecret]:
+        from interp.sources.aws_api import AwsFailure, list_secrets
+
+        values = [value for value in dict.fromkeys(filters) if value]
+        if not values:
+            return []
+        result = list_secrets(self.client, values)
+        if isinstance(result, AwsFailure):
+            raise BackendFailure(f"ListSecrets (name filter {', '.join(values)}): {result}")
+        return result
+
+    def list_prefixes(self, prefixes: Sequence[str]) -> list[ListedSecret]:
+        from interp.sources.aws_api import filter_prefix
+
+        wanted = tuple(prefixes)
+        return [s for s in self._list(filter_prefix(p) for p in wanted) if s.name.startswith(wanted)]
+
+    def find_names(self, names: Sequence[str]) -> list[ListedSecret]:
+        from interp.sources.aws_api import filter_prefix
+
+        wanted = set(names)
+        # A name AWS cannot take as a filter value cannot be a secret's name either: not asked.
+        return [s for s in self._list(filter_prefix(n) for n in names) if s.name in wanted]
+
+    def read_values(self, ids: Sequence[str]) -> Mapping[str, Any]:
+        from interp.explain import fetch_every
+        from interp.sources.secretsmanager import AwsTransport
+
+        transport = AwsTransport(self.client, batch_enabled=self.batch_enabled, max_workers=self.max_workers)
+        return fetch_every(transport, ids)
+
+    def request_counts(self) -> dict[str, int]:
+        return dict(sorted(self.counter.counts.items()))
+
+
+class FileSecretStore:
+    """A secrets file as the inventory: every id it holds, with no dates (nothing is stale)."""
+
+    def __init__(self, path: str) -> None:
+        from interp.sources.secrets_file import load_secrets_file
+
+        self.description = f"secrets file {path}"
+        self.secrets = load_secrets_file(path)
+
+    def list_prefixes(self, prefixes: Sequence[str]) -> list[ListedSecret]:
+        return [ListedSecret(name) for name in self.secrets if name.startswith(tuple(prefixes))]
+
+    def find_names(self, names: Sequence[str]) -> list[ListedSecret]:
+        return [ListedSecret(name) for name in names if name in self.secrets]
+
+    def read_values(self, ids: Sequence[str]) -> Mapping[str, Any]:
+        from interp.sources.secretsmanager import NOT_FOUND
+
+        return {secret_id: self.secrets.get(secret_id, NOT_FOUND) for secret_id in ids}
+
+    def request_counts(self) -> dict[str, int]:
+        return {}
+
+
+__all__ = [
+    "DEFAULT_PRICE",
+    "DEFAULT_STALE_DAYS",
+    "FINDING_KINDS",
+    "AuditOptions",
+    "AuditReport",
+    "AwsSecretStore",
+    "BackendFailure",
+    "FileSecretStore",
+    "Finding",
+    "ReferenceUse",
+    "SecretStore",
+    "audit",
+    "format_text",
+    "namespace_prefixes",
+    "owner_of",
+]

@@ -1,0 +1,160 @@
+"""`interp audit`: a team's Secrets Manager namespace against what its pipelines reference."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Mapping
+from datetime import datetime, timezone
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from interp.errors import ConfigError, ExitCode
+
+HELP = "compare a team's secrets with what its pipelines reference: missing, unused, shadowed, ... (never a value)"
+DESCRIPTION = """\
+List the team's secrets (ListSecrets, filtered server-side by the name prefix
+the configured team and pipeline templates give for the team and the given
+pipelines; paged to the end) and resolve every ((var)) of the given pipelines
+on paper with the render's lookup rules, cross-team guard included. Shared
+secrets belong to no single team: they are looked up by exact name only where
+a reference reaches them. Findings, each with the secret id and every
+file:line:col of its references, never a value:
+
+  missing           a reference that resolves nowhere
+  missing-field     (--fields) ((x.f)) where secret x is a JSON object without
+                    key f, or not JSON at all (reads values, prints key names)
+  pending-deletion  a referenced secret scheduled for deletion
+  unused            a team or pipeline secret no reference reaches, with its
+                    monthly cost; only true if EVERY pipeline of the team is given
+  shadowed          a name at pipeline and team level: the pipeline one wins for
+                    that pipeline, the team one may be stale
+  stale             not read for --stale-days days (when AWS reports the date)
+
+Without --fields only ListSecrets is called: no secret value is ever read.
+
+exit codes: 0 no failing finding, 1 missing / missing-field / pending-deletion
+(with --strict also unused / shadowed), 2 usage or configuration, 3 the secret
+backend failed.
+"""
+
+
+def add_parser(commands: Any) -> None:
+    from interp.commands.arguments import add_static_var_arguments
+    from interp.sources import aws_settings
+
+    parser = commands.add_parser(
+        "audit", help=HELP, description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "files", nargs="+", metavar="PIPELINE", help="pipeline template(s); a directory means every pipeline file under it"
+    )
+    parser.add_argument(
+        "--format", choices=("text", "json"), default="text", help="text (default): a grouped report; json: for machines"
+    )
+    parser.add_argument("--strict", action="store_true", help="also fail (exit 1) on unused and shadowed secrets")
+    parser.add_argument(
+        "--fields",
+        action="store_true",
+        help="also read the secrets that references with fields resolve to (GetSecretValue) and report "
+        "missing-field; prints key names only, never a value",
+    )
+    parser.add_argument(
+        "--price",
+        metavar="USD",
+        default=None,
+        help="monthly price of one secret, for the cost of unused secrets (default: 0.40, the list price)",
+    )
+    parser.add_argument(
+        "--stale-days", type=int, default=None, metavar="N", help="report secrets not read for N days or more (default: 90)"
+    )
+    group = parser.add_argument_group("secret lookup")
+    group.add_argument("--team", help="the Concourse team whose namespace is audited (or team: in the project settings)")
+    group.add_argument("--pipeline", help="the pipeline the files belong to; adds its pipeline-level namespace")
+    group.add_argument(
+        "--pipeline-from-filename",
+        action="store_true",
+        help="each file's name without its extension is its pipeline (pipelines/deploy.yml -> deploy)",
+    )
+    group.add_argument(
+        "--secrets-file",
+        metavar="FILE",
+        help="audit a local YAML mapping of secret id to SecretString instead of AWS (no dates: nothing is stale)",
+    )
+    add_static_var_arguments(parser)
+    aws_settings.add_arguments(parser)
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
+    from interp.audit import (
+        DEFAULT_PRICE,
+        DEFAULT_STALE_DAYS,
+        AuditOptions,
+        AwsSecretStore,
+        BackendFailure,
+        FileSecretStore,
+        audit,
+        format_text,
+    )
+    from interp.commands.common import static_vars_from_args
+    from interp.commands.render import _expand, _groups
+    from interp.commands.vars import collect_references
+    from interp.reference import Reference
+    from interp.sources import aws_settings
+
+    if args.team is None:
+        raise ConfigError("audit needs --team (or team: in the project settings)")
+    if args.pipeline_from_filename and args.pipeline is not None:
+        raise ConfigError("--pipeline and --pipeline-from-filename exclude each other")
+    price = _price(args.price, DEFAULT_PRICE)
+    stale_days = DEFAULT_STALE_DAYS if args.stale_days is None else args.stale_days
+    if stale_days < 1:
+        raise ConfigError("--stale-days must be at least 1")
+    files = [name for name, _ in _expand(args.files)]
+    if "-" in files:
+        raise ConfigError("audit reads pipeline files, not standard input")
+    settings = aws_settings.settings_from(args, environ)
+    static = static_vars_from_args(args)
+
+    groups = []
+    for pipeline, group_files in _groups(files, args.pipeline_from_filename):
+        pipeline = pipeline if args.pipeline_from_filename else args.pipeline
+        entries = collect_references(group_files)
+        references = [
+            (Reference(None, entry.path, entry.fields), entry.locations) for entry in entries if entry.kind == "default"
+        ]
+        groups.append((pipeline, references))
+
+    if args.secrets_file is not None:
+        store: Any = FileSecretStore(args.secrets_file)
+    else:
+        from interp.sources.secretsmanager import create_client
+
+        client = create_client(settings, environ=environ)
+        store = AwsSecretStore(client, batch_enabled=settings.batch_enabled, max_workers=settings.max_workers)
+    options = AuditOptions(now=datetime.now(timezone.utc), stale_days=stale_days, price=price, fields=args.fields)
+    try:
+        report = audit(groups, team=args.team, templates=settings.templates(), store=store, options=options, static=static)
+    except BackendFailure as failure:
+        print(f"interp: audit: the secret backend failed: {failure}", file=sys.stderr)
+        return ExitCode.BACKEND
+    if args.format == "json":
+        sys.stdout.write(json.dumps(report.as_json(args.strict), indent=2) + "\n")
+    else:
+        sys.stdout.write(format_text(report, strict=args.strict))
+    sys.stdout.flush()
+    return report.exit_code(args.strict)
+
+
+def _price(text: str | None, default: Decimal) -> Decimal:
+    if text is None:
+        return default
+    try:
+        price = Decimal(text)
+    except InvalidOperation:
+        raise ConfigError(f"--price: {text!r} is not a number such as 0.40") from None
+    if not price.is_finite() or price < 0:
+        raise ConfigError(f"--price: {text!r} must be a price of zero or more")
+    return price
