@@ -150,6 +150,9 @@ class Renderer:
         from ruamel.yaml import YAML
 
         yaml = YAML()
+        # Written as YAML 1.1, so strings go-yaml would read as something else (`y`, `on`,
+        # dates) are quoted: the rules (duplicate keys among them) judge what Concourse reads.
+        yaml.version = (1, 1)
         buffer = io.StringIO()
         yaml.dump(data, buffer)
         rendered = self.render_text(buffer.getvalue(), filename="<data>", pipeline=pipeline, vars=vars)

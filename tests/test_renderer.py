@@ -119,3 +119,9 @@ def test_a_custom_source_with_for_pipeline_is_rescoped(tmp_path):
     renderer = Renderer(team="t", pipeline="p1", credentials=Scoped("p1"))
     assert renderer.render_text("a: ((x))\n", pipeline="p2") == "a: p2-value\n"
     assert renderer.render_text("a: ((x))\n") == "a: p1-value\n"
+
+
+def test_render_data_keeps_strings_that_yaml_1_1_reads_as_other_types():
+    data = {"y": 1, True: 2, "on": "yes", "d": "2024-01-01", "k": "((v))"}
+    rendered = Renderer().render_data(data, vars={"v": "on"})
+    assert dict(rendered) == {"y": 1, True: 2, "on": "yes", "d": "2024-01-01", "k": "on"}
