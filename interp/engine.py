@@ -141,6 +141,7 @@ class _Applier:
         self.names_by_file: dict[str, set[str]] = {}  # default-source paths used in each file
         self.left: dict[tuple[Location, str], None] = {}  # --skip-missing: references left as written
         self.environment_codes: set[str] = set()  # codes the environment problem already explains
+        self._listing: list[str] | None = None
 
     def value_of(self, site: Site, occurrence: Occurrence) -> tuple[Any, bool]:
         """(value, secret-derived) for an occurrence, or (_LEAVE, False); problems are recorded."""
@@ -266,8 +267,17 @@ class _Applier:
                 self.environment_codes = set(codes) if denied_everywhere else {c for c in codes if is_environment_code(c)}
             return [problem] if problem is not None else []
         if answered and all(isinstance(o, NotFound) for o in answered) and self.undefined:
+            if self._listed_names():
+                return []  # the namespace holds secrets: this is the right place, the names are wrong
             return [none_found(len(answered), facts_of())]
         return []
+
+    def _listed_names(self) -> list[str]:
+        """The team's and pipeline's secret names, listed once (ListSecrets, when allowed)."""
+        if self._listing is None:
+            lister = getattr(self.resolver.credentials, "known_names", None)
+            self._listing = (lister() if lister is not None and not self.environment_codes else None) or []
+        return self._listing
 
     def backend_problems(self) -> list[Problem]:
         """One line per backend error code: an outage reads as one problem, not one per var.
@@ -309,9 +319,7 @@ class _Applier:
         the static vars and, when the store may list them, the team's and pipeline's secrets."""
         undefined = {reference.path for reference in self.undefined}
         shared: dict[str, None] = dict.fromkeys(getattr(self.resolver.static, "values", None) or ())
-        lister = getattr(self.resolver.credentials, "known_names", None)
-        if lister is not None and not self.environment_codes:
-            shared.update(dict.fromkeys(lister() or ()))
+        shared.update(dict.fromkeys(self._listed_names()))
         return {
             file: [name for name in dict.fromkeys([*sorted(names), *shared]) if name not in undefined]
             for file, names in self.names_by_file.items()
@@ -423,6 +431,17 @@ def _check_keys(applier: _Applier, changed_keys: dict[int, list[tuple[Site, Any]
                 seen[identity] = key
 
 
+def _distinct_redacted_key(shown: str, taken: set[str]) -> str:
+    """A redacted key that no other redacted key of its mapping was written as: the output
+    must stay a valid mapping. The numbered markers are invalid vars too (`((redacted.2.))`)."""
+    candidate, number = shown, 1
+    while candidate in taken:
+        number += 1
+        candidate = shown.replace(REDACTED, f"((redacted.{number}.))", 1)
+    taken.add(candidate)
+    return candidate
+
+
 def render_sources(sources: Sequence[Source], resolver: Resolver) -> list[str]:
     """Render every source against one plan; raise InterpError with every problem."""
     problems: list[Problem] = []
@@ -453,6 +472,7 @@ def render_sources(sources: Sequence[Source], resolver: Resolver) -> list[str]:
         used.update(p.reference.path for p in site.pieces if isinstance(p, Occurrence) and p.reference.source is None)
     replacements: dict[int, list[Replacement]] = defaultdict(list)
     changed_keys: dict[int, list[tuple[Site, Any]]] = defaultdict(list)
+    redacted_keys: dict[int, set[str]] = defaultdict(set)  # per mapping: redacted keys written so far
     for site in sites:
         value = applier.new_value(site)
         if value is None:
@@ -464,6 +484,8 @@ def render_sources(sources: Sequence[Source], resolver: Resolver) -> list[str]:
                 )
                 continue
             changed_keys[id(site.parent)].append((site, value.real))
+            if value.shown != value.real:
+                value = _NewValue(value.real, _distinct_redacted_key(value.shown, redacted_keys[id(site.parent)]))
         try:
             replacements[id(site.source)].append(replacement_for(site, value.shown))
         except ValueError:  # an integer past Python's digit limit for str()
