@@ -25,6 +25,20 @@ CORPUS = Path(os.environ.get(CORPUS_SETTING) or REPO.parent / "shared" / "corpus
 PUBLIC = sorted((CORPUS / "public").glob("*"))
 INVALID = sorted((CORPUS / "public-invalid").glob("*"))
 MINIMUM_PUBLIC = 50
+NO_CORPUS = (
+    "no pipeline corpus: these tests need the shared corpus of real pipelines (a folder with public/ and "
+    f"public-invalid/, as beside the project in CI at ../shared/corpus); set {CORPUS_SETTING} to its path"
+)
+
+
+def public_cases() -> list[Any]:
+    """Parameters for a test per corpus file: without a corpus, one case skipped for the
+    corpus's reason (or, when one was promised, one that fails in `require_corpus`)."""
+    if len(PUBLIC) >= MINIMUM_PUBLIC:
+        return list(PUBLIC)
+    if os.environ.get(CORPUS_SETTING):
+        return [pytest.param(None, id="no-corpus")]
+    return [pytest.param(None, id="no-corpus", marks=pytest.mark.skip(reason=NO_CORPUS))]
 
 
 def require_corpus() -> None:
@@ -35,11 +49,7 @@ def require_corpus() -> None:
         raise AssertionError(
             f"{CORPUS_SETTING}={CORPUS} holds {len(PUBLIC)} public pipelines, expected at least {MINIMUM_PUBLIC}"
         )
-    pytest.skip(
-        f"no pipeline corpus: these tests need the shared corpus of real pipelines (a folder with public/ and "
-        f"public-invalid/, as beside the project in CI at ../shared/corpus); set {CORPUS_SETTING} to its path",
-        allow_module_level=True,
-    )
+    pytest.skip(NO_CORPUS, allow_module_level=True)
 
 
 def read(path: Path) -> str:

@@ -15,7 +15,7 @@ from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from interp import document
 from interp.errors import InterpError
-from tests.corpus import PUBLIC, require_corpus
+from tests.corpus import PUBLIC, public_cases, require_corpus
 
 HAVE_C = bool(document._c_composer())
 
@@ -67,7 +67,7 @@ def test_the_c_path_serves_most_of_the_corpus() -> None:
     assert len(served) >= len(PUBLIC) * 3 // 4, f"the C composer served only {len(served)} of {len(PUBLIC)}"
 
 
-@pytest.mark.parametrize("path", PUBLIC, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", public_cases(), ids=lambda p: p.name)
 def test_corpus_nodes_are_identical_both_ways(path) -> None:
     require_corpus()
     text = path.read_text("utf-8-sig")
@@ -95,7 +95,7 @@ def _outputs(path, monkeypatch: pytest.MonkeyPatch, pure: bool) -> tuple:
     return rendered, diagnostics, places
 
 
-@pytest.mark.parametrize("path", PUBLIC, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", public_cases(), ids=lambda p: p.name)
 def test_corpus_render_check_and_vars_are_identical_both_ways(path, monkeypatch: pytest.MonkeyPatch) -> None:
     require_corpus()
     assert _outputs(path, monkeypatch, pure=False) == _outputs(path, monkeypatch, pure=True)
