@@ -540,8 +540,9 @@ def verify(
             line = _first_difference(renders[0], renders[1])
             problems.append(
                 Problem(
-                    Location(path, line, 1),
-                    "verify: the render from Secrets Manager differs from the render from the vars files (first at this line)",
+                    Location(path),
+                    "verify: the render from Secrets Manager differs from the render from the vars files "
+                    f"(first at line {line} of the rendered output)",
                 )
             )
     return problems

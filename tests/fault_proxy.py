@@ -16,6 +16,7 @@ Faults (the `FAULTS` table says what each one sends):
     truncated  the upstream answer's headers, half its body, then the socket is closed
     not_json   HTTP 200 with an HTML body (a captive portal or a confused gateway)
     deny_batch HTTP 400 AccessDeniedException for BatchGetSecretValue only
+    deny       HTTP 400 AccessDeniedException (narrow it with `actions`)
 
 `times=None` injects into every request; `times=N` only into the first N
 matching ones, so retries can recover; `after=N` lets N matching requests
@@ -52,6 +53,7 @@ FAULTS = {
     "truncated": "body cut short, then closed",
     "not_json": "HTTP 200 with an HTML body",
     "deny_batch": "BatchGetSecretValue denied",
+    "deny": "AccessDeniedException",
 }
 
 
@@ -246,6 +248,9 @@ class FaultProxy:
                     return
                 if fault == "not_json":
                     self._reply(200, b"<html><body>Service temporarily unavailable</body></html>", "text/html")
+                    return
+                if fault == "deny":
+                    self._json(400, {"__type": "AccessDeniedException", "message": f"not authorized to perform {action}"})
                     return
                 if fault == "deny_batch":
                     self._json(400, {"__type": "AccessDeniedException", "message": "not authorized to perform BatchGetSecretValue"})
