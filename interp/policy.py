@@ -37,7 +37,7 @@ import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from interp.errors import ConfigError
 from interp.lookup import FieldRef, LookupTemplate, LookupTemplates, plan_lookup, validate_scope
@@ -110,8 +110,14 @@ def build_policy(
     batch: bool = True,
     shared_names: Sequence[str] = (),
     all_shared: bool = False,
+    purpose: Literal["render", "audit"] = "render",
+    fields: bool = False,
 ) -> Policy:
-    """The policy document for `team` (and `pipelines`), and warnings about what it grants."""
+    """The policy document for `team` (and `pipelines`), and warnings about what it grants.
+
+    `purpose="audit"`: what `interp audit` needs — ListSecrets on `*` only, and with
+    `fields=True` (audit --fields) GetSecretValue (and the batch call) on the same ARNs.
+    """
     validate_scope(team, None)
     _check_name("--team", "team", team)
     for pipeline in pipelines:
@@ -150,7 +156,13 @@ def build_policy(
         {"Sid": "AllowAccessToSecretManagerParameters", "Effect": "Allow", "Action": [LIST_ACTION], "Resource": "*"},
         {"Sid": "AllowAccessGetSecret", "Effect": "Allow", "Action": list(READ_ACTIONS), "Resource": resources},
     ]
-    if batch:
+    if purpose == "audit":
+        # The inventory is metadata from ListSecrets; values are read only for --fields.
+        statements = statements[:1]
+        if fields:
+            read = [r for r in resources if not r.endswith(HEALTH_CHECK_PATTERN)]
+            statements.append({"Sid": "AllowAuditReadForFields", "Effect": "Allow", "Action": [READ_ACTIONS[0]], "Resource": read})
+    if batch and (purpose == "render" or fields):
         statements.append({"Sid": "AllowBatchGetSecretValue", "Effect": "Allow", "Action": [BATCH_ACTION], "Resource": "*"})
     return Policy({"Version": "2012-10-17", "Statement": statements}, warnings)
 

@@ -300,3 +300,20 @@ def test_list_secrets_sends_the_name_filter_and_follows_next_token():
     assert [secret.name for secret in listed] == ["/concourse/main/a", "/concourse/main/b"]
     with pytest.raises(ValueError):
         list_secrets(client, [""])  # never an unfiltered listing
+
+
+def test_policy_for_audit_grants_list_secrets_and_reads_only_with_fields():
+    listing = json.loads(interp("policy", "--team", "main", "--for", "audit").stdout)
+    assert listing["Statement"] == [
+        {"Sid": "AllowAccessToSecretManagerParameters", "Effect": "Allow", "Action": ["secretsmanager:ListSecrets"], "Resource": "*"}
+    ]
+    result = interp("policy", "--team", "main", "--pipeline", "example", "--for", "audit", "--fields")
+    statements = {s["Sid"]: s for s in json.loads(result.stdout)["Statement"]}
+    assert statements["AllowAuditReadForFields"]["Action"] == ["secretsmanager:GetSecretValue"]
+    assert "arn:aws:secretsmanager:*:*:secret:/concourse/main/*" in statements["AllowAuditReadForFields"]["Resource"]
+    assert not any(r.startswith("arn:aws:secretsmanager:*:*:secret:/concourse/*") for r in statements["AllowAuditReadForFields"]["Resource"])
+    assert "AllowBatchGetSecretValue" in statements
+    render = json.loads(interp("policy", "--team", "main").stdout)
+    assert [s["Sid"] for s in render["Statement"]][:2] == ["AllowAccessToSecretManagerParameters", "AllowAccessGetSecret"]
+    misuse = interp("policy", "--team", "main", "--fields")
+    assert misuse.code == 2 and "--for audit" in misuse.stderr

@@ -89,6 +89,17 @@ def add_parser(commands: Any) -> None:
         metavar="NAME",
         help="the name of the terraform data block (default: concourse_secretsmanager)",
     )
+    parser.add_argument(
+        "--for",
+        dest="purpose",
+        choices=("render", "audit"),
+        default="render",
+        help="render (default): what render, check --resolve and explain read; audit: what interp audit needs "
+        "(ListSecrets on *; GetSecretValue only with --fields)",
+    )
+    parser.add_argument(
+        "--fields", action="store_true", help="with --for audit: also grant the reads of interp audit --fields"
+    )
     sm.add_template_arguments(parser.add_argument_group("lookup templates (as for render)"))
     parser.set_defaults(run=run)
 
@@ -98,6 +109,10 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     from interp.policy import build_policy, to_json, to_terraform
     from interp.sources import aws_settings as sm
 
+    if args.fields and args.purpose != "audit":
+        from interp.errors import ConfigError
+
+        raise ConfigError("--fields goes with --for audit (render always reads values)")
     strings = sm.template_strings(args, environ)
     templates = LookupTemplates.from_strings(**strings)
     policy = build_policy(
@@ -110,6 +125,8 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
         batch=not args.no_batch,
         shared_names=list(dict.fromkeys(args.shared)),
         all_shared=args.all_shared,
+        purpose=args.purpose,
+        fields=args.fields,
     )
     text = to_terraform(policy, args.terraform_name) if args.format == "terraform" else to_json(policy)
     for warning in policy.warnings:
