@@ -92,9 +92,9 @@ def diagnose(codes: Collection[str], facts: EnvironmentFacts, *, denied_everywhe
             where = f"profile {facts.profile} has none"
             step = f"`aws sso login{profile}` or `aws configure{profile}`"
         else:
-            where = "none in the environment, the default profile or an instance role"
-            step = "set AWS_PROFILE=NAME, run `aws sso login`, or give --aws-secretsmanager-access-key"
-        message = f"no AWS credentials ({where}; region {_region(facts)}); next: {step}"
+            where = "environment, default profile, instance role"
+            step = "set AWS_PROFILE=NAME, `aws sso login`, or --aws-secretsmanager-access-key"
+        message = f"no credentials ({where}; region {_region(facts)}); next: {step}"
     elif code in SSO_CODES:
         message = f"the SSO session has expired or is missing ({code}); next: `aws sso login{profile}`"
     elif code in REFUSED_CREDENTIAL_CODES:

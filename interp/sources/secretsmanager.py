@@ -29,6 +29,7 @@ import json
 import logging
 import os
 import random
+import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -414,11 +415,20 @@ def _result_for_code(code: str, message: str) -> FetchResult:
     return NOT_FOUND if code in NOT_FOUND_CODES else FetchError(code, _short(message))
 
 
+_XML_ERROR = re.compile(r"<Error>\s*<Code>([A-Za-z0-9.]{1,100})</Code>")
+_XML_MESSAGE = re.compile(r"<Message>([^<]{0,300})</Message>")
+
+
 def _client_error_code(error: Exception) -> tuple[str, str]:
     details = getattr(error, "response", {}).get("Error", {})
     code = str(details.get("Code") or type(error).__name__)
     message = str(details.get("Message") or "")
     if code.isdigit():
+        xml_error = _XML_ERROR.search(message)
+        if xml_error is not None:
+            # An AWS query-protocol (XML) error where JSON was expected, as IAM-enforcing
+            # emulators and some gateways send: its code is still AWS's, so keep it.
+            return xml_error.group(1), _XML_MESSAGE.search(message).group(1) if _XML_MESSAGE.search(message) else ""
         # botocore found no AWS error in the body (a gateway's page, an empty or cut-off body) and
         # fell back to the HTTP status, with the raw body as the message: name the status instead
         # of echoing a body that was never meant for the user.
