@@ -10,6 +10,7 @@ from typing import Any
 # import graph has one direction (render -> renderer -> them); kept importable from here.
 from interp.document import load_files, load_text  # noqa: F401
 from interp.resolution import NO_TEAM_HINT, make_resolver  # noqa: F401
+from interp.pipeline_names import PipelineFrom
 from interp.sources.base import Source as ValueSource
 
 
@@ -21,6 +22,7 @@ def render_text(
     skip_missing: bool = False,
     team: str | None = None,
     pipeline: str | None = None,
+    region: str | None = None,
     settings: Any = None,
     session: Any = None,
     client: Any = None,
@@ -32,29 +34,76 @@ def render_text(
     """Render one pipeline template; raise InterpError listing every problem.
 
     Static `vars` answer first. With a `team`, the rest are looked up in AWS
-    Secrets Manager with `settings` (a SecretsManagerSettings), or through the
-    caller's own boto3 `session` or `client`, or in a local `secrets_file`;
-    `credentials` takes any ready-made source instead. For many renders, keep
-    one `interp.Renderer`: it shares the client and the cache.
+    Secrets Manager (in `region`) with `settings` (a SecretsManagerSettings), or
+    through the caller's own boto3 `session` or `client`, or in a local
+    `secrets_file`; `credentials` takes any ready-made source instead. For many
+    renders, keep one `interp.Renderer`: it shares the client and the cache.
 
     >>> render_text("image: ((repo)):((tag))\\n", vars={"repo": "alpine", "tag": 3})
     'image: alpine:3\\n'
     """
-    return _renderer(locals()).render_text(text, filename=filename)
+    renderer = _renderer(
+        team=team, pipeline=pipeline, vars=vars, region=region, settings=settings, session=session, client=client,
+        secrets_file=secrets_file, credentials=credentials, skip_missing=skip_missing,
+        resolve_var_sources=resolve_var_sources, redact=redact,
+    )  # fmt: skip
+    return renderer.render_text(text, filename=filename)
 
 
-def render_file(path: str | Path, **options: Any) -> str:
-    """Render a file; the options are render_text's."""
-    return render_files([path], **options)[0]
+def render_file(
+    path: str | Path,
+    *,
+    vars: Mapping[str, Any] | None = None,
+    skip_missing: bool = False,
+    team: str | None = None,
+    pipeline: str | None = None,
+    region: str | None = None,
+    settings: Any = None,
+    session: Any = None,
+    client: Any = None,
+    secrets_file: str | Path | None = None,
+    credentials: ValueSource | None = None,
+    resolve_var_sources: bool = False,
+    redact: bool = False,
+) -> str:
+    """Render one pipeline file; the options are render_text's."""
+    renderer = _renderer(
+        team=team, pipeline=pipeline, vars=vars, region=region, settings=settings, session=session, client=client,
+        secrets_file=secrets_file, credentials=credentials, skip_missing=skip_missing,
+        resolve_var_sources=resolve_var_sources, redact=redact,
+    )  # fmt: skip
+    return renderer.render_files([path])[0]
 
 
-def render_files(paths: Sequence[str | Path], **options: Any) -> list[str]:
-    """Render many files with one plan: each distinct secret is fetched once for all of them."""
-    return _renderer(options).render_files(paths)
+def render_files(
+    paths: Sequence[str | Path],
+    *,
+    vars: Mapping[str, Any] | None = None,
+    skip_missing: bool = False,
+    team: str | None = None,
+    pipeline: str | None = None,
+    pipeline_from: PipelineFrom | None = None,
+    region: str | None = None,
+    settings: Any = None,
+    session: Any = None,
+    client: Any = None,
+    secrets_file: str | Path | None = None,
+    credentials: ValueSource | None = None,
+    resolve_var_sources: bool = False,
+    redact: bool = False,
+) -> list[str]:
+    """Render many files, each distinct secret fetched once for all of them; all succeed or
+    InterpError lists every problem of every file. `pipeline_from="filename"` (or
+    "dirname") makes each file its own pipeline, named after the file (or its folder)."""
+    renderer = _renderer(
+        team=team, pipeline=pipeline, vars=vars, region=region, settings=settings, session=session, client=client,
+        secrets_file=secrets_file, credentials=credentials, skip_missing=skip_missing,
+        resolve_var_sources=resolve_var_sources, redact=redact,
+    )  # fmt: skip
+    return renderer.render_files(paths, pipeline_from=pipeline_from)
 
 
-def _renderer(options: Mapping[str, Any]) -> Any:
+def _renderer(**options: Any) -> Any:
     from interp.renderer import Renderer
 
-    wanted = {k: v for k, v in options.items() if k not in ("text", "filename")}
-    return Renderer(**wanted)
+    return Renderer(**options)

@@ -20,6 +20,7 @@ from typing import Any
 from interp.document import Source, load_files, load_text
 from interp.engine import render_sources
 from interp.errors import InterpError, Location, Problem
+from interp.pipeline_names import PipelineFrom, pipeline_name
 from interp.resolution import make_resolver
 from interp.sources.base import Source as ValueSource
 
@@ -47,6 +48,7 @@ class Renderer:
 
     team, pipeline     the lookup scope; without a team only static vars answer.
                        Each call may name another pipeline of the same team.
+    region             the AWS region of the secrets (else settings', else AWS's own chain).
     vars               static vars (answer first, as `-v/-y/-l` do).
     settings           a SecretsManagerSettings (region, templates, retries, cache).
     session, client    the caller's own boto3 session or secretsmanager client.
@@ -61,6 +63,7 @@ class Renderer:
         team: str | None = None,
         pipeline: str | None = None,
         vars: Mapping[str, Any] | None = None,
+        region: str | None = None,
         settings: Any = None,
         session: Any = None,
         client: Any = None,
@@ -80,6 +83,12 @@ class Renderer:
         self.pipeline = pipeline
         self.vars = dict(vars or {})
         self.options = {"skip_missing": skip_missing, "resolve_var_sources": resolve_var_sources, "redact": redact}
+        if region is not None:
+            import dataclasses
+
+            from interp.sources.aws_settings import SecretsManagerSettings
+
+            settings = dataclasses.replace(settings or SecretsManagerSettings(cache_enabled=True), region=region)
         self._credentials = credentials or self._make_credentials(settings, session, client, secrets_file)
 
     def _make_credentials(self, settings: Any, session: Any, client: Any, secrets_file: Any) -> ValueSource | None:
@@ -137,13 +146,44 @@ class Renderer:
         paths: Sequence[str | Path],
         *,
         pipeline: str | None = None,
+        pipeline_from: PipelineFrom | None = None,
         vars: Mapping[str, Any] | None = None,
     ) -> list[str]:
-        """Render several files under one fetch plan; all succeed or InterpError."""
-        return self._resolve(load_files(paths), pipeline, vars)
+        """Render several files; all succeed or InterpError lists every problem of every file.
 
-    def render_file(self, path: str | Path, **options: Any) -> str:
-        return self.render_files([path], **options)[0]
+        Without `pipeline_from` they share one fetch plan under `pipeline`. With
+        `pipeline_from="filename"` (or "dirname") each file is its own pipeline, named after
+        the file (or its folder); files of one pipeline share a plan, all share the client
+        and cache."""
+        if pipeline_from is None:
+            return self._resolve(load_files(paths), pipeline, vars)
+        if pipeline is not None:
+            raise ValueError("Renderer.render_files: pipeline and pipeline_from exclude each other")
+        groups: dict[str, list[int]] = {}
+        for position, path in enumerate(paths):
+            groups.setdefault(pipeline_name(path, pipeline_from), []).append(position)
+        rendered: dict[int, str] = {}
+        problems = []
+        for name, positions in groups.items():
+            try:
+                texts = self._resolve(load_files([paths[p] for p in positions]), name, vars)
+            except InterpError as error:
+                problems += error.problems
+                continue
+            rendered.update(zip(positions, texts, strict=True))
+        if problems:
+            raise InterpError(problems)
+        return [rendered[position] for position in range(len(paths))]
+
+    def render_file(
+        self,
+        path: str | Path,
+        *,
+        pipeline: str | None = None,
+        vars: Mapping[str, Any] | None = None,
+    ) -> str:
+        """Render one file; raise InterpError listing every problem."""
+        return self.render_files([path], pipeline=pipeline, vars=vars)[0]
 
     def render_data(self, data: Any, *, pipeline: str | None = None, vars: Mapping[str, Any] | None = None) -> Any:
         """Data in, data out: a dict or ruamel CommentedMap in, the rendered CommentedMap out."""

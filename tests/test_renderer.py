@@ -125,3 +125,36 @@ def test_render_data_keeps_strings_that_yaml_1_1_reads_as_other_types():
     data = {"y": 1, True: 2, "on": "yes", "d": "2024-01-01", "k": "((v))"}
     rendered = Renderer().render_data(data, vars={"v": "on"})
     assert dict(rendered) == {"y": 1, True: 2, "on": "yes", "d": "2024-01-01", "k": "on"}
+
+
+def test_a_misspelled_option_names_the_function_the_user_called(tmp_path):
+    path = tmp_path / "p.yml"
+    path.write_text("a: 1\n")
+    with pytest.raises(TypeError, match=r"render_file\(\) got an unexpected keyword argument 'var'"):
+        interp.render_file(path, var={"x": 1})
+    with pytest.raises(TypeError, match=r"render_files\(\) got an unexpected keyword argument 'skipmissing'"):
+        interp.render_files([path], skipmissing=True)
+
+
+def test_render_files_names_each_files_pipeline_and_reports_every_files_problems(tmp_path):
+    secrets = tmp_path / "secrets.yml"
+    secrets.write_text("/concourse/t/build/x: build-x\n/concourse/t/deploy/x: deploy-x\n")
+    (tmp_path / "ci" / "deploy").mkdir(parents=True)
+    files = {name: tmp_path / f"{name}.yml" for name in ("build", "deploy", "m1", "m2")}
+    for name, path in files.items():
+        path.write_text(f"x: (({'x' if name in ('build', 'deploy') else name}))\n")
+    (tmp_path / "ci" / "deploy" / "pipeline.yml").write_text("x: ((x))\n")
+    renderer = Renderer(team="t", secrets_file=secrets)
+    assert renderer.render_files([files["build"], files["deploy"]], pipeline_from="filename") == ["x: build-x\n", "x: deploy-x\n"]
+    assert interp.render_files([tmp_path / "ci" / "deploy" / "pipeline.yml"], team="t", secrets_file=secrets,
+                               pipeline_from="dirname") == ["x: deploy-x\n"]  # fmt: skip
+    with pytest.raises(InterpError) as error:
+        renderer.render_files([files["m1"], files["build"], files["m2"]], pipeline_from="filename")
+    assert [p.message.split(" (")[0] for p in error.value.problems] == ["undefined var: m1", "undefined var: m2"]
+
+
+def test_renderer_takes_a_region():
+    from interp.sources.aws_settings import SecretsManagerSettings
+
+    renderer = Renderer(team="t", region="eu-west-1", settings=SecretsManagerSettings(retry_attempts=2))
+    assert (renderer._credentials.settings.region, renderer._credentials.settings.retry_attempts) == ("eu-west-1", 2)
