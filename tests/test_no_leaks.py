@@ -406,3 +406,30 @@ def test_redact_does_not_invent_key_collisions() -> None:
     assert interp.render_text(template, credentials=source) == f"{marker(71)}: 1\n{marker(72)}: 2\n"
     redacted = interp.render_text(template, credentials=source, redact=True)
     assert_no_marker(redacted)
+
+
+# --------------------------------------------------------------------------- the next-step messages (issue 15)
+
+
+def test_next_step_messages_and_get_errors_name_never_a_value(moto_server: str, tmp_path: Path) -> None:
+    """Field errors with the answering secret and its keys, did-you-mean from ListSecrets, the
+    --skip-missing summary, get's errors, explain --failing and health --team: no marker."""
+    seed(moto_server)
+    pipeline = tmp_path / "pipeline.yml"
+    pipeline.write_text("a: ((db.nope))\nb: ((token.x))\nc: ((tokn))\nd: ((db.usr))\ne: ((shared))\n")
+    env = {**aws_test_env(moto_server), "AWS_ENDPOINT_URL_STS": moto_server}
+    scope = ("--team", "t", "--pipeline", "p")
+    render = run_interp("render", str(pipeline), *scope, env=env)
+    assert render.code == 1
+    assert "found at /concourse/t/p/db, keys: password, port, user" in render.stderr  # names...
+    assert "did you mean token?" in render.stderr
+    skipped = run_interp("render", str(pipeline), *scope, "--skip-missing", env=env)
+    results = [render, skipped]
+    for name in ("db.nope", "token.x", "tokn", "badbin", "deep", "list.x", "db.user.x"):
+        result = run_interp("get", name, *scope, env=env)
+        assert result.code != 0 and result.stdout == "", name
+        results.append(result)
+    results.append(run_interp("explain", str(pipeline), *scope, "--failing", env=env))
+    results.append(run_interp("health", *scope, env=env))
+    for result in results:
+        assert_no_marker(result.stdout, result.stderr)  # ...never values
