@@ -243,36 +243,62 @@ class Item:
         return f"Item(name={self.name!r}, secret_id={self.secret_id!r}, status={self.status!r})"
 
 
-def prepare(entries: Iterable[VarEntry], scope: Scope, *, stringify: bool) -> tuple[list[Item], list[Problem]]:
-    """Ids and encodings for every var, and every problem found without asking AWS."""
-    items: list[Item] = []
+@dataclass(frozen=True)
+class Place:
+    """Where one var goes: its target id, the ids render may read at the other levels, and
+    the guard's reason when the target is refused as another team's."""
+
+    entry: VarEntry
+    secret_id: str
+    others: tuple[tuple[Level, str], ...]
+    guard_reason: str | None
+
+
+def locate(entries: Iterable[VarEntry], scope: Scope) -> tuple[list[Place], list[Problem]]:
+    """The place of every var whose name and id are usable; a problem for each other var."""
+    places: list[Place] = []
     problems: list[Problem] = []
     for entry in entries:
-        found: list[str] = []
         if not name_is_reachable(entry.name):
-            found.append(
-                f"var name {entry.name!r} cannot be written as a ((...)) reference (a name is letters, digits and "
-                "- / . : @ _, without leading or trailing spaces or double quotes), so no render would look it up"
+            problems.append(
+                Problem(
+                    entry.location,
+                    f"var name {entry.name!r} cannot be written as a ((...)) reference (a name is letters, digits "
+                    "and - / . : @ _, without leading or trailing spaces or double quotes), so no render would look it up",
+                )
             )
-            problems += [Problem(entry.location, message) for message in found]
             continue
         secret_id = scope.target_id(entry.name)
         if not SECRET_ID.match(secret_id):
-            found.append(
-                f"var '{entry.name}': secret id {secret_id!r} is not a Secrets Manager name (at most "
-                f"{MAX_ID_LENGTH} characters of A-Za-z0-9/_+=.@-)"
+            problems.append(
+                Problem(
+                    entry.location,
+                    f"var '{entry.name}': secret id {secret_id!r} is not a Secrets Manager name (at most "
+                    f"{MAX_ID_LENGTH} characters of A-Za-z0-9/_+=.@-)",
+                )
             )
-        encoded = encode(entry.name, entry.value, stringify=stringify)
-        if isinstance(encoded, str):
-            found.append(encoded)
-        if found:
-            problems += [Problem(entry.location, message) for message in found]
             continue
-        assert isinstance(encoded, Encoded)
         plan = plan_lookup(entry.name, scope.team, scope.pipeline, scope.templates)
         skipped = next((s for s in plan.skipped if s.id == secret_id), None)
         others = tuple((c.level, c.id) for c in plan.candidates if c.id != secret_id)
-        items.append(Item(entry, secret_id, scope.level, encoded, others, guard_reason=skipped.reason if skipped else None))
+        places.append(Place(entry, secret_id, others, skipped.reason if skipped else None))
+    return places, problems
+
+
+def prepare(entries: Iterable[VarEntry], scope: Scope, *, stringify: bool) -> tuple[list[Item], list[Problem]]:
+    """Ids and encodings for every var, and every problem found without asking AWS."""
+    entries = list(entries)
+    places, problems = locate(entries, scope)
+    located = {place.entry.name: place for place in places}
+    items: list[Item] = []
+    for entry in entries:
+        encoded = encode(entry.name, entry.value, stringify=stringify)
+        if isinstance(encoded, str):
+            problems.append(Problem(entry.location, encoded))
+            continue
+        place = located.get(entry.name)
+        if place is not None:
+            items.append(Item(entry, place.secret_id, scope.level, encoded, place.others, place.guard_reason))
     return items, problems
 
 
@@ -553,11 +579,49 @@ def verified_pipelines(pipelines: Sequence[str], problems: Sequence[Problem]) ->
     return [p for p in pipelines if p not in failed]
 
 
-def ids_for_policy(items: Sequence[Item]) -> tuple[list[str], list[str]]:
-    """The target ids (written and read) and the other levels' ids (only described)."""
-    targets = sorted({i.secret_id for i in items if i.guard_reason is None})
-    others = sorted({o for i in items for _, o in i.others} - set(targets))
-    return targets, others
+def import_policy(places: Sequence[Place], *, partition: str = "aws", region: str = "*", account_id: str = "*") -> Any:
+    """What `interp import --apply` needs, on exactly the ids it touches (interp.policy's shape).
+
+    Written ids: CreateSecret, PutSecretValue, TagResource (CreateSecret with tags needs it
+    too), DescribeSecret and GetSecretValue (the plan's comparison and the read-back). The
+    other levels' ids are only described, to find conflicts: DescribeSecret alone.
+    """
+    from interp.policy import _ACCOUNT, _PARTITION, _REGION, ARN_SUFFIX, Policy
+
+    if not _PARTITION.match(partition):
+        raise ConfigError(f"--partition: {partition!r} is not an AWS partition such as aws, aws-cn or aws-us-gov")
+    if region != "*" and not _REGION.match(region):
+        raise ConfigError(f"--region: {region!r} is not an AWS region such as us-east-1")
+    if account_id != "*" and not _ACCOUNT.match(account_id):
+        raise ConfigError(f"--account-id: {account_id!r} is not a 12-digit AWS account id")
+    prefix = f"arn:{partition}:secretsmanager:{region}:{account_id}:secret:"
+    targets = sorted({p.secret_id for p in places if p.guard_reason is None})
+    others = sorted({o for p in places for _, o in p.others} - set(targets))
+    statements: list[dict[str, Any]] = [
+        {
+            "Sid": "AllowImportWrite",
+            "Effect": "Allow",
+            "Action": [
+                "secretsmanager:CreateSecret",
+                "secretsmanager:PutSecretValue",
+                "secretsmanager:TagResource",
+                "secretsmanager:DescribeSecret",
+                "secretsmanager:GetSecretValue",
+            ],
+            "Resource": [prefix + i + ARN_SUFFIX for i in targets],
+        }
+    ]
+    if others:
+        statements.append(
+            {
+                "Sid": "AllowImportConflictCheck",
+                "Effect": "Allow",
+                "Action": ["secretsmanager:DescribeSecret"],
+                "Resource": [prefix + i + ARN_SUFFIX for i in others],
+            }
+        )
+    warnings = [] if targets else ["warning: no id to grant: every var is refused or another team's"]
+    return Policy({"Version": "2012-10-17", "Statement": statements}, warnings)
 
 
 def summary_counts(statuses: Iterable[str]) -> str:
