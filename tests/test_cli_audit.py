@@ -317,3 +317,72 @@ def test_policy_for_audit_grants_list_secrets_and_reads_only_with_fields():
     assert [s["Sid"] for s in render["Statement"]][:2] == ["AllowAccessToSecretManagerParameters", "AllowAccessGetSecret"]
     misuse = interp("policy", "--team", "main", "--fields")
     assert misuse.code == 2 and "--for audit" in misuse.stderr
+
+
+# --------------------------------------------------------------------------- leaks (tests/test_no_leaks.py style)
+
+LEAK = re.compile(r"LEAKMARKER-\d+")
+LEAK_SECRETS = {
+    "/concourse/t/p/db": json.dumps({"user": "LEAKMARKER-1", "password": "LEAKMARKER-2"}),  # ((db.nope)): missing-field
+    "/concourse/t/token": "LEAKMARKER-3",  # ((token.x)): plaintext, no fields
+    "/concourse/t/list": json.dumps(["LEAKMARKER-4"]),  # a JSON array is plain text
+    "/concourse/t/unused": "LEAKMARKER-5",
+    "/concourse/t/db": json.dumps({"user": "LEAKMARKER-6"}),  # shadowed
+    "/concourse/shared": "LEAKMARKER-7",
+}
+LEAK_TEMPLATE = "a: ((db.nope))\nb: ((token.x))\nc: ((list.k))\nd: ((shared))\ne: ((db.user))\nf: ((missing))\n"
+
+
+def test_audit_with_fields_leaks_no_value_anywhere(moto_server, tmp_path, monkeypatch, caplog):
+    import logging
+
+    from interp.audit import AuditOptions, AwsSecretStore, audit as run_audit, format_text
+    from interp.commands.vars import collect_references
+    from interp.reference import Reference
+    from interp.sources.aws_settings import SecretsManagerSettings
+    from interp.sources.secretsmanager import create_client
+
+    seed(moto_server, LEAK_SECRETS)
+    template = tmp_path / "p.yml"
+    template.write_text(LEAK_TEMPLATE)
+
+    cli = interp("audit", str(template), "--team", "t", "--pipeline", "p", "--fields", env=aws_test_env(moto_server))
+    cli_json = interp("audit", str(template), "--team", "t", "--pipeline", "p", "--fields", "--format", "json", env=aws_test_env(moto_server))
+    assert cli.code == 1 and cli_json.code == 1, cli.stderr
+    kinds = {f["kind"] for f in json.loads(cli_json.stdout)["findings"]}
+    assert kinds == {"missing", "missing-field", "unused", "shadowed"}
+    assert len([f for f in json.loads(cli_json.stdout)["findings"] if f["kind"] == "missing-field"]) == 3
+
+    for key, value in aws_test_env(moto_server).items():
+        monkeypatch.setenv(key, value)
+    with caplog.at_level(logging.DEBUG):
+        logging.getLogger("botocore").setLevel(logging.DEBUG)
+        try:
+            client = create_client(SecretsManagerSettings(region="us-east-1", retry_attempts=1))
+            for batch in (True, False):
+                store = AwsSecretStore(client, batch_enabled=batch)
+                references = [(Reference(None, e.path, e.fields), e.locations) for e in collect_references([str(template)])]
+                report = run_audit(
+                    [("p", references)], team="t", templates=SecretsManagerSettings().templates(), store=store,
+                    options=AuditOptions(now=datetime.now(timezone.utc), fields=True),
+                )  # fmt: skip
+                said = [format_text(report), json.dumps(report.as_json()), repr(report), repr(store)]
+                assert not any(LEAK.search(text) for text in said)
+        finally:
+            logging.getLogger("botocore").setLevel(logging.NOTSET)
+    logged = [record.getMessage() for record in caplog.records]
+    assert any("GetSecretValue" in line or "BatchGetSecretValue" in line for line in logged)  # the log was on
+    leaked = [line for line in logged if LEAK.search(line)]
+    assert leaked == [], leaked[0][:300] if leaked else ""
+    assert not LEAK.search(cli.stdout + cli.stderr + cli_json.stdout + cli_json.stderr)
+
+
+def test_a_directory_with_pipeline_from_filename_audits_each_pipelines_namespace(moto_server, tmp_path):
+    seed(moto_server, {"/concourse/t/build/x": MARKER, "/concourse/t/deploy/x": MARKER, "/concourse/t/deploy/old": MARKER})
+    (tmp_path / "build.yml").write_text("jobs: []\nresources: [{name: r, type: git, source: {uri: ((x))}}]\n")
+    (tmp_path / "deploy.yml").write_text("jobs: []\nresources: [{name: r, type: git, source: {uri: ((x))}}]\n")
+    result = audit(moto_server, str(tmp_path), "--team", "t", "--pipeline-from-filename", "--format", "json")
+    assert result.code == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["pipelines"] == ["build", "deploy"]
+    assert [(f["kind"], f["secret"], f["pipeline"]) for f in report["findings"]] == [("unused", "/concourse/t/deploy/old", "deploy")]

@@ -8,6 +8,7 @@ import sys
 from collections.abc import Mapping
 from datetime import datetime, timezone
 from decimal import Decimal, InvalidOperation
+from pathlib import Path
 from typing import Any
 
 from interp.errors import ConfigError, ExitCode
@@ -99,7 +100,7 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
         format_text,
     )
     from interp.commands.common import static_vars_from_args
-    from interp.commands.render import _expand, _groups
+    from interp.commands.render import _expand
     from interp.commands.vars import collect_references
     from interp.reference import Reference
     from interp.sources import aws_settings
@@ -119,8 +120,7 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     static = static_vars_from_args(args)
 
     groups = []
-    for pipeline, group_files in _groups(files, args.pipeline_from_filename):
-        pipeline = pipeline if args.pipeline_from_filename else args.pipeline
+    for pipeline, group_files in _by_pipeline(files, args.pipeline, args.pipeline_from_filename):
         entries = collect_references(group_files)
         references = [
             (Reference(None, entry.path, entry.fields), entry.locations) for entry in entries if entry.kind == "default"
@@ -146,6 +146,16 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
         sys.stdout.write(format_text(report, strict=args.strict))
     sys.stdout.flush()
     return report.exit_code(args.strict)
+
+
+def _by_pipeline(files: list[str], pipeline: str | None, from_filename: bool) -> list[tuple[str | None, list[str]]]:
+    """(pipeline, files): one group for --pipeline (or none), else one per file name without extension."""
+    if not from_filename:
+        return [(pipeline, files)]
+    groups: dict[str, list[str]] = {}
+    for name in files:
+        groups.setdefault(Path(name).stem, []).append(name)
+    return list(groups.items())
 
 
 def _price(text: str | None, default: Decimal) -> Decimal:
