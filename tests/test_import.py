@@ -335,3 +335,81 @@ def test_usage_errors(moto_server: str, tmp_path: Path) -> None:
     assert "expected KEY=VALUE" in run_import(moto_server, creds, "--team", "t", "--tag", "novalue").stderr
     assert "reserved by AWS" in run_import(moto_server, creds, "--team", "t", "--tag", "aws:x=1").stderr
     assert run_import(moto_server, creds, "--team", "t", "--tag", "aws:x=1").code == 2
+
+
+# ------------------------------------------------------------------------------ the policy --apply needs
+
+
+def test_policy_for_import_grants_the_write_calls_on_exactly_the_ids(tmp_path: Path) -> None:
+    result = interp(
+        "policy", "--for", "import", str(VARS / "pipeline.yml"), "--team", "main", "--pipeline", "example",
+        "--region", "eu-west-1", "--account-id", "123456789012",
+    )  # fmt: skip
+    assert result.code == 0, result.stderr
+    document = json.loads(result.stdout)
+    arn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:"
+    write, check = document["Statement"]
+    assert write["Action"] == [
+        "secretsmanager:CreateSecret",
+        "secretsmanager:PutSecretValue",
+        "secretsmanager:TagResource",
+        "secretsmanager:DescribeSecret",
+        "secretsmanager:GetSecretValue",
+    ]
+    assert write["Resource"] == [f"{arn}/concourse/main/example/{name}-??????" for name in ("branch", "git", "settings")]
+    assert check["Action"] == ["secretsmanager:DescribeSecret"]  # the other levels are only described
+    assert f"{arn}/concourse/main/git-??????" in check["Resource"] and f"{arn}/concourse/git-??????" in check["Resource"]
+    assert not any("*" in r for s in document["Statement"] for r in s["Resource"])
+
+
+def test_policy_for_import_refuses_what_import_refuses(tmp_path: Path) -> None:
+    creds = write_vars(tmp_path, "ñandú: x\n")
+    result = interp("policy", "--for", "import", creds, "--team", "t")
+    assert result.code == 1
+    assert "is not a Secrets Manager name" in result.stderr
+    assert interp("policy", "--for", "import", "--team", "t").code == 2
+    assert interp("policy", creds, "--team", "t").code == 2  # vars files only with --for import
+
+
+# ------------------------------------------------------------------------------ no value anywhere
+
+
+def test_no_value_reaches_a_log_a_message_or_a_repr_even_with_botocore_debug_logging(
+    moto_server: str, proxy: FaultProxy, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """In process, with every logger at DEBUG (botocore's request and response bodies included)."""
+    import logging
+
+    from interp import importer
+    from interp.lookup import LookupTemplates
+    from interp.sources.secretsmanager import SecretsManagerSettings, create_client
+
+    for name, value in aws_test_env(proxy.endpoint).items():
+        monkeypatch.setenv(name, value)
+    secretsmanager_client(moto_server).create_secret(Name="/concourse/t/old", SecretString="LEAKMARKER-20")
+    creds = write_vars(
+        tmp_path,
+        "old: LEAKMARKER-21\nnew: LEAKMARKER-22\nmap: {k: LEAKMARKER-23}\nlater: LEAKMARKER-24\nbad: [LEAKMARKER-25]\n",
+    )
+    caplog.set_level(logging.DEBUG)
+    settings = SecretsManagerSettings(retry_attempts=1)
+    scope = importer.Scope.choose("t", None, None, LookupTemplates())
+    entries = importer.read_vars_files([creds])
+    items, problems = importer.prepare(entries, scope, stringify=False)
+    api = importer.SecretsApi(create_client(settings))
+    items, backend = importer.classify(items, api)
+    proxy.inject("deny", after=2, actions=["CreateSecret", "PutSecretValue"])  # fail part-way too
+    report = importer.apply(items, api, importer.WriteOptions(overwrite=True, tags=(("k", "v"),)), pause=lambda _: None)
+    assert [(w.item.name, w.outcome) for w in report] == [
+        ("later", "created"), ("map", "created"), ("new", "failed"), ("old", "not attempted"),
+    ]  # fmt: skip
+    assert [p.message.split(" is ")[0] for p in problems] == ["var 'bad'"]
+    shown = [
+        *(str(p) for p in problems + backend),
+        *(repr(x) for x in (*entries, *items, *report)),
+        *(w.detail for w in report),
+        *(record.getMessage() for record in caplog.records),
+        *(str(record.args) for record in caplog.records),
+    ]
+    assert any("CreateSecret" in text or "PutSecretValue" in text for text in shown)  # the log was on
+    assert not [text for text in shown if "LEAKMARKER" in text]

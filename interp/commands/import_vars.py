@@ -198,3 +198,20 @@ def _verify(args: argparse.Namespace, entries: Any, scope: Any, settings: Any, c
         _print_problems(problems)
         return ExitCode.BACKEND if any(p.backend for p in problems) else ExitCode.BAD_INPUT
     return code
+
+
+def policy_for_import(args: argparse.Namespace, templates: Any) -> Any:
+    """`interp policy --for import VARS_FILE...`: the grants `interp import --apply` needs for these files."""
+    from interp import importer
+
+    if not args.vars_files:
+        raise ConfigError("--for import needs the VARS_FILE(s) to import: the policy names their ids")
+    if len(args.pipeline) > 1:
+        raise ConfigError("--for import: one --pipeline, as interp import takes")
+    if args.shared or args.all_shared or args.fields:
+        raise ConfigError("--for import: --shared, --all-shared and --fields are for reading; use --level shared")
+    scope = importer.Scope.choose(args.team, args.pipeline[0] if args.pipeline else None, args.level, templates)
+    places, problems = importer.locate(_read_entries(args.vars_files), scope)
+    if problems:
+        raise InterpError(problems)
+    return importer.import_policy(places, partition=args.partition, region=args.region, account_id=args.account_id)

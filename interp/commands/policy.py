@@ -92,10 +92,17 @@ def add_parser(commands: Any) -> None:
     parser.add_argument(
         "--for",
         dest="purpose",
-        choices=("render", "audit"),
+        choices=("render", "audit", "import"),
         default="render",
         help="render (default): what render, check --resolve and explain read; audit: what interp audit needs "
-        "(ListSecrets on *; GetSecretValue only with --fields)",
+        "(ListSecrets on *; GetSecretValue only with --fields); import: what interp import --apply needs for "
+        "VARS_FILE... (the write calls on exactly those ids)",
+    )
+    parser.add_argument(
+        "vars_files", nargs="*", metavar="VARS_FILE", help="with --for import: the vars files interp import would write"
+    )
+    parser.add_argument(
+        "--level", choices=("team", "pipeline", "shared"), help="with --for import: the level, as for interp import"
     )
     parser.add_argument(
         "--fields", action="store_true", help="with --for audit: also grant the reads of interp audit --fields"
@@ -115,19 +122,28 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
         raise ConfigError("--fields goes with --for audit (render always reads values)")
     strings = sm.template_strings(args, environ)
     templates = LookupTemplates.from_strings(**strings)
-    policy = build_policy(
-        templates,
-        args.team,
-        list(dict.fromkeys(args.pipeline)),
-        partition=args.partition,
-        region=args.region,
-        account_id=args.account_id,
-        batch=not args.no_batch,
-        shared_names=list(dict.fromkeys(args.shared)),
-        all_shared=args.all_shared,
-        purpose=args.purpose,
-        fields=args.fields,
-    )
+    if args.purpose == "import":
+        from interp.commands.import_vars import policy_for_import
+
+        policy = policy_for_import(args, templates)
+    else:
+        if args.vars_files or args.level is not None:
+            from interp.errors import ConfigError
+
+            raise ConfigError("VARS_FILE and --level go with --for import")
+        policy = build_policy(
+            templates,
+            args.team,
+            list(dict.fromkeys(args.pipeline)),
+            partition=args.partition,
+            region=args.region,
+            account_id=args.account_id,
+            batch=not args.no_batch,
+            shared_names=list(dict.fromkeys(args.shared)),
+            all_shared=args.all_shared,
+            purpose=args.purpose,
+            fields=args.fields,
+        )
     text = to_terraform(policy, args.terraform_name) if args.format == "terraform" else to_json(policy)
     for warning in policy.warnings:
         print(f"interp: {warning}", file=sys.stderr)
