@@ -70,7 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
     from interp.commands import completion, get
 
     get.add_parser(commands)
-    completion.add_parser(commands)
+    completion.add_parser(commands, root=parser)
     return parser
 
 

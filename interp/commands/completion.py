@@ -22,18 +22,18 @@ command and flag). Install it, for example:
 """
 
 
-def add_parser(commands: Any) -> None:
+def add_parser(commands: Any, root: argparse.ArgumentParser) -> None:
+    """`root` is interp's whole parser, the one the script is generated from (passed in, so
+    that this module need not import interp.cli: the import graph keeps one direction)."""
     parser = commands.add_parser(
         "completion", help=HELP, description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("shell", choices=SHELLS, metavar="SHELL", help="bash, zsh or fish")
-    parser.set_defaults(run=run)
+    parser.set_defaults(run=run, root_parser=root)
 
 
 def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
-    from interp.cli import build_parser
-
-    sys.stdout.write(script(build_parser(), args.shell))
+    sys.stdout.write(script(args.root_parser, args.shell))
     sys.stdout.flush()
     return ExitCode.OK
 
