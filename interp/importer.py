@@ -29,8 +29,8 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
@@ -39,7 +39,7 @@ from interp.lookup import Level, LookupTemplates, plan_lookup
 
 MAX_SECRET_BYTES = 65536  # Secrets Manager's limit for a SecretString
 MAX_ID_LENGTH = 512  # Secrets Manager's limit for a secret name
-SECRET_ID = re.compile(r"[A-Za-z0-9/_+=.@-]{1,%d}\Z" % MAX_ID_LENGTH)
+SECRET_ID = re.compile(rf"[A-Za-z0-9/_+=.@-]{{1,{MAX_ID_LENGTH}}}\Z")
 MAX_TAG_KEY, MAX_TAG_VALUE, MAX_DESCRIPTION = 128, 256, 2048
 LEVELS: tuple[Level, ...] = ("pipeline", "team", "shared")
 
