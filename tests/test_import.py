@@ -413,3 +413,65 @@ def test_no_value_reaches_a_log_a_message_or_a_repr_even_with_botocore_debug_log
     ]
     assert any("CreateSecret" in text or "PutSecretValue" in text for text in shown)  # the log was on
     assert not [text for text in shown if "LEAKMARKER" in text]
+
+
+def test_a_write_whose_answer_is_lost_is_reported_as_unknown_and_a_rerun_converges(
+    moto_server: str, proxy: FaultProxy, tmp_path: Path
+) -> None:
+    creds = write_vars(tmp_path, "a: x\nb: z\n")
+    flags = ("--team", "t", "--apply", "--secret-retry-attempts", "2", "--secret-retry-interval", "1ms", "--read-timeout", "1s")
+    proxy.inject("slow", actions=["CreateSecret"])  # no answer within the read timeout, ever
+    lost = run_import(proxy.endpoint, creds, *flags)
+    assert lost.code == 3, lost.stderr
+    assert "  unknown        /concourse/t/a  (var a): ReadTimeoutError; the request may or may not have been carried out" in lost.stdout
+    assert "  not attempted  /concourse/t/b  (var b)" in lost.stdout
+    assert "1 unknown, 1 not attempted" in lost.stderr
+
+    proxy.inject(None)
+    again = run_import(proxy.endpoint, creds, *flags)
+    assert again.code == 0, again.stderr
+    assert stored(moto_server) == {"/concourse/t/a": "x", "/concourse/t/b": "z"}
+
+
+def test_the_team_and_templates_come_from_the_project_settings(moto_server: str, tmp_path: Path) -> None:
+    (tmp_path / ".interp.yml").write_text("team: main\nteam_secret_template: /ci/{{.Team}}/{{.Secret}}\n")
+    write_vars(tmp_path, "token: x\n")
+    result = interp("import", "creds.yml", "--apply", cwd=tmp_path, env=aws_test_env(moto_server))
+    assert result.code == 0, result.stderr
+    assert stored(moto_server) == {"/ci/main/token": "x"}
+
+
+def test_vars_are_read_as_fly_reads_them_yaml_1_1(moto_server: str, tmp_path: Path) -> None:
+    creds = write_vars(tmp_path, "branch: y\nmode: 0644\n")  # YAML 1.1: y is true, 0644 is 420
+    result = run_import(moto_server, creds, "--team", "t")
+    assert f"{creds}:1:1: var 'branch' is a bool" in result.stderr
+    assert f"{creds}:2:1: var 'mode' is a int" in result.stderr
+
+
+# ------------------------------------------------------------------------------ encoding, without AWS
+
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from interp.importer import Encoded, decoded, encode  # noqa: E402
+
+JSON_SCALARS = st.none() | st.booleans() | st.integers(-(2**63), 2**63 - 1) | st.floats(allow_nan=False, allow_infinity=False) | st.text()
+JSON_VALUES = st.recursive(JSON_SCALARS, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(), inner, max_size=3), max_leaves=10)
+
+
+@given(st.text() | st.dictionaries(st.text(), JSON_VALUES, max_size=4))
+def test_whatever_is_encoded_reads_back_through_the_lookup_as_exactly_that_value(value: object) -> None:
+    encoded = encode("x", value, stringify=False)
+    if isinstance(encoded, Encoded):
+        back = decoded(encoded.text)
+        assert type(back) is type(value) and back == value
+        assert json.dumps(back, sort_keys=True) == json.dumps(value, sort_keys=True)  # 1 stays 1, not 1.0 or True
+    else:
+        assert "LEAKMARKER" not in encoded and "var 'x'" in encoded
+
+
+@given(JSON_VALUES.filter(lambda v: not isinstance(v, str | dict)))
+def test_a_whole_non_string_non_map_value_is_refused_unless_stringified(value: object) -> None:
+    assert isinstance(encode("x", value, stringify=False), str)
+    stringified = encode("x", value, stringify=True)
+    assert isinstance(stringified, Encoded) and decoded(stringified.text) == json.dumps(value, ensure_ascii=False)
