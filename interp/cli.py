@@ -7,7 +7,7 @@ import os
 import signal
 import sys
 from collections.abc import Sequence
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from interp.commands.arguments import add_lookup_arguments, add_static_var_arguments  # noqa: F401 - their old home
 from interp.errors import ConfigError, ExitCode, InterpError
@@ -25,7 +25,12 @@ exit codes: 0 ok, 1 bad input or unresolvable var, 2 usage or configuration,
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse, with usage errors reported in interp's own words (exit 2)."""
+    """argparse, with usage errors reported in interp's own words (exit 2), and no silent
+    abbreviations: `--red` must not quietly mean `--redact` (nor a future `--red…` flag)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["allow_abbrev"] = False  # for the subcommand parsers too: they are built with this class
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> None:  # type: ignore[override]
         self.print_usage(sys.stderr)

@@ -7,7 +7,10 @@ directory or the nearest parent that has one. Precedence, highest first:
 
     # .interp.yml
     team: main
-    pipeline_from_filename: true      # pipelines/deploy.yml -> pipeline "deploy"
+    pipeline_from: filename           # pipelines/deploy.yml -> pipeline "deploy"
+                                      # (dirname: ci/deploy/pipeline.yml -> "deploy";
+                                      # pipeline_from_filename: true is the old spelling)
+    disable: [cross-team-var]         # interp check rules turned off
     region: eu-west-1
     team_secret_template: /concourse/{{.Team}}/{{.Secret}}
     var_files: [vars/common.yml]      # relative to this file; before any -l
@@ -37,7 +40,8 @@ _AS_ENVIRONMENT = {
     "secret_retry_interval": "CONCOURSE_SECRET_RETRY_INTERVAL",
 }
 _STRINGS = {"team", "pipeline", "secrets_file", *_AS_ENVIRONMENT}
-KNOWN_KEYS = frozenset({*_STRINGS, "pipeline_from_filename", "var_files"})
+KNOWN_KEYS = frozenset({*_STRINGS, "pipeline_from", "pipeline_from_filename", "var_files", "disable"})
+_NAMINGS = ("filename", "dirname")
 
 
 @dataclass(frozen=True)
@@ -118,10 +122,29 @@ def _validated(values: Any, path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: pipeline_from_filename must be true or false")
     if "pipeline" in values and values.get("pipeline_from_filename"):
         raise ConfigError(f"{path}: pipeline and pipeline_from_filename exclude each other")
+    if "pipeline_from" in values:
+        if values["pipeline_from"] not in _NAMINGS:
+            raise ConfigError(f"{path}: pipeline_from must be one of {', '.join(_NAMINGS)}")
+        if "pipeline" in values:
+            raise ConfigError(f"{path}: pipeline and pipeline_from exclude each other")
+        if values.get("pipeline_from_filename") and values["pipeline_from"] != "filename":
+            raise ConfigError(f"{path}: pipeline_from: {values['pipeline_from']} contradicts pipeline_from_filename: true")
     files = values.get("var_files", [])
     if not isinstance(files, list) or not all(isinstance(f, str) for f in files):
         raise ConfigError(f"{path}: var_files must be a list of paths")
+    disabled = values.get("disable", [])
+    if isinstance(disabled, str):
+        disabled = values["disable"] = [disabled]
+    if not isinstance(disabled, list) or not all(isinstance(rule, str) for rule in disabled):
+        raise ConfigError(f"{path}: disable must be a list of interp check rule ids")
     return values
+
+
+def pipeline_naming(values: Mapping[str, Any]) -> str | None:
+    """filename, dirname or None, from either spelling of the setting."""
+    if "pipeline_from" in values:
+        return str(values["pipeline_from"])
+    return "filename" if values.get("pipeline_from_filename") else None
 
 
 def apply(
@@ -138,7 +161,10 @@ def apply(
     # A pipeline named on the command line (or a per-file one asked for there) beats either
     # way of naming it in the project config.
     pipeline_flagged = getattr(args, "pipeline", None) is not None
-    file_pipelines_flagged = getattr(args, "pipeline_from_filename", False)
+    file_pipelines_flagged = getattr(args, "pipeline_from", None) is not None or getattr(
+        args, "pipeline_from_filename", False
+    )
+    naming = pipeline_naming(values)
     if hasattr(args, "team") and args.team is None and "team" in values:
         args.team = values["team"]
     if hasattr(args, "pipeline") and not pipeline_flagged and not file_pipelines_flagged and "pipeline" in values:
@@ -147,6 +173,11 @@ def apply(
         args.secrets_file = config.relative(values["secrets_file"])
     if hasattr(args, "load_vars_from") and values.get("var_files"):
         args.load_vars_from = [*(config.relative(f) for f in values["var_files"]), *args.load_vars_from]
-    if hasattr(args, "pipeline_from_filename") and not file_pipelines_flagged and not pipeline_flagged:
-        args.pipeline_from_filename = bool(values.get("pipeline_from_filename", False))
+    if not file_pipelines_flagged and not pipeline_flagged:
+        if hasattr(args, "pipeline_from"):
+            args.pipeline_from = naming
+        if hasattr(args, "pipeline_from_filename"):  # commands that name pipelines by file only
+            args.pipeline_from_filename = naming == "filename"
+    if hasattr(args, "disable") and values.get("disable"):
+        args.disable = [*values["disable"], *args.disable]
     return args, merged_environ

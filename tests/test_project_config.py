@@ -74,13 +74,13 @@ def test_a_directory_renders_every_pipeline_file_under_it(tmp_path):
     (root / "pipelines" / "nested").mkdir()
     (root / "pipelines" / "nested" / "deploy.yaml").write_text("jobs: []\nx: ((x))\n")
     (root / "pipelines" / "values.yml").write_text("not: a pipeline\n")
-    (root / "pipelines" / "deploy.yml").write_text("jobs: []\nx: ((x))\n")
+    (root / "pipelines" / "deploy.yml").unlink()  # else two files would be pipeline 'deploy'
     (root / "pipelines" / "build.yml").write_text("resources: []\nx: ((x))\n")
     (root / "out").mkdir()
     result = interp("render", "pipelines", "--out-dir", "out", cwd=root)
     assert result.code == 0, result.stderr
     written = sorted(str(p.relative_to(root / "out")) for p in (root / "out").rglob("*") if p.is_file())
-    assert written == ["build.yml", "deploy.yml", "nested/deploy.yaml"]
+    assert written == ["build.yml", "nested/deploy.yaml"]
     assert (root / "out" / "nested" / "deploy.yaml").read_text() == "jobs: []\nx: deploy-x\n"
     assert (root / "out" / "build.yml").read_text() == "resources: []\nx: team-x\n"
 

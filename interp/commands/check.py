@@ -59,6 +59,9 @@ def add_parser(commands: Any) -> None:
         help="also confirm that every reference resolves (static vars, then AWS Secrets Manager "
         "with --team), without printing or storing any value",
     )
+    from interp.commands import pipeline_naming
+
+    pipeline_naming.add_arguments(parser)  # for --resolve, as render names them
     add_static_var_arguments(parser)
     add_lookup_arguments(parser)
     parser.set_defaults(run=run)
@@ -136,24 +139,44 @@ def _cross_team_probe(args: argparse.Namespace, environ: Mapping[str, str]) -> C
 def _resolve(
     args: argparse.Namespace, environ: Mapping[str, str], files: list[tuple[str, str]]
 ) -> tuple[list[Diagnostic], bool]:
-    """Render every clean file without keeping the output; problems become diagnostics."""
+    """Render every clean file without keeping the output; problems become diagnostics.
+
+    Each file is looked up as the pipeline render would give it (--pipeline, or
+    --pipeline-from), so check --resolve and render agree on what resolves.
+    """
+    import copy
+
     from interp.commands.common import credentials_from_args, static_vars_from_args
+    from interp.commands.pipeline_naming import group_by_pipeline
     from interp.document import load_source
     from interp.engine import render_sources
-    from interp.errors import InterpError
+    from interp.errors import ConfigError, InterpError, Problem
     from interp.resolution import make_resolver
 
-    resolver = make_resolver(vars=static_vars_from_args(args), credentials=credentials_from_args(args, environ))
-    try:
-        render_sources([load_source(text, name) for name, text in files], resolver)
-    except InterpError as error:
-        diagnostics = [
-            Diagnostic(
-                p.location.file, p.location.line, p.location.column, "error",
-                "backend" if p.backend else "unresolved-var", p.message,
-            )  # fmt: skip
-            for p in error.problems
-        ]
-        return diagnostics, any(p.backend for p in error.problems)
-    return [], False
+    if args.pipeline_from is not None and args.pipeline is not None:
+        raise ConfigError(f"--pipeline and --pipeline-from {args.pipeline_from} exclude each other")
+    if args.pipeline_from is not None and "-" in args.files:
+        raise ConfigError(f"--pipeline-from {args.pipeline_from} needs files, not standard input")
+    texts = dict(files)
+    static_vars = static_vars_from_args(args)
+    problems: list[Problem] = []
+    for pipeline, group in group_by_pipeline([name for name, _ in files], args.pipeline_from):
+        scoped = copy.copy(args)
+        if pipeline is not None:
+            scoped.pipeline = pipeline
+        resolver = make_resolver(vars=static_vars, credentials=credentials_from_args(scoped, environ))
+        try:
+            render_sources([load_source(texts[name], name) for name in group], resolver)
+        except InterpError as error:
+            problems += error.problems
+            if any(p.backend for p in error.problems):
+                break  # the backend would fail the same way for every other pipeline
+    diagnostics = [
+        Diagnostic(
+            p.location.file, p.location.line, p.location.column, "error",
+            "backend" if p.backend else "unresolved-var", p.message,
+        )  # fmt: skip
+        for p in problems
+    ]
+    return diagnostics, any(p.backend for p in problems)
 

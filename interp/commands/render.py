@@ -43,12 +43,9 @@ def add_parser(commands: Any) -> None:
         metavar="DIR",
         help="write each rendered FILE into DIR under its own name; all files or none",
     )
-    parser.add_argument(
-        "--pipeline-from-filename",
-        action="store_true",
-        help="use each file's name without its extension as its pipeline (pipelines/deploy.yml -> "
-        "deploy); files of one pipeline share a fetch plan, all files share the client and cache",
-    )
+    from interp.commands import pipeline_naming
+
+    pipeline_naming.add_arguments(parser)
     parser.add_argument(
         "--skip-missing",
         action="store_true",
@@ -91,19 +88,34 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
         raise ConfigError("standard input (-) has no file name to keep under --out-dir: use -o FILE")
     if (len(files) > 1 or any(Path(f).is_dir() for f in args.files)) and not args.out_dir:
         raise ConfigError("rendering several files or a directory needs --out-dir DIR")
-    if args.pipeline_from_filename and args.pipeline is not None:
-        raise ConfigError("--pipeline and --pipeline-from-filename exclude each other")
+    if args.pipeline_from is not None and args.pipeline is not None:
+        raise ConfigError(f"--pipeline and --pipeline-from {args.pipeline_from} exclude each other")
+    from interp.commands.pipeline_naming import group_by_pipeline
+
     targets = _targets(inputs, args.out_dir)
+    groups = group_by_pipeline(files, args.pipeline_from)
     renderer = renderer_from_args(args, environ)
 
     from interp.engine import reporting
 
     rendered: dict[str, str] = {}
+    problems: list[Problem] = []
     with _Progress(len(files)) as progress, reporting(command_line=True) as report:
-        for pipeline, group in _groups(files, args.pipeline_from_filename):
-            for name, text in zip(group, renderer.render_files(group, pipeline=pipeline), strict=True):
-                rendered[name] = text
-            progress.advance(len(group))
+        for pipeline, group in groups:
+            try:
+                texts = renderer.render_files(group, pipeline=pipeline)
+            except InterpError as error:
+                # Every problem of every file, not just the first failing pipeline's; but
+                # a failing backend would fail the same way for each remaining pipeline.
+                problems += error.problems
+                if any(p.backend for p in error.problems):
+                    break
+                continue
+            finally:
+                progress.advance(len(group))
+            rendered.update(zip(group, texts, strict=True))
+    if problems:
+        raise InterpError(problems)
     encoded = [rendered[name].encode("utf-8") for name in files]
     if args.output is not None or targets:
         outputs = [(Path(args.output), encoded[0])] if args.output is not None else list(zip(targets, encoded, strict=True))
@@ -128,18 +140,6 @@ def skip_missing_summary(left: list[tuple[Location, str]]) -> str:
     shown = ", ".join(names[:20]) + (f" and {len(names) - 20} more" if len(names) > 20 else "")
     count = f"{len(left)} reference{'s' if len(left) != 1 else ''}"
     return f"interp: --skip-missing left {count} unresolved, as written: {shown}"
-
-
-def _groups(files: list[str], pipeline_from_filename: bool) -> list[tuple[str | None, list[str]]]:
-    """Files that share a pipeline render under one fetch plan; the client and cache are shared by all."""
-    if not pipeline_from_filename:
-        return [(None, files)]
-    groups: dict[str, list[str]] = {}
-    for name in files:
-        if name == "-":
-            raise ConfigError("--pipeline-from-filename needs files, not standard input")
-        groups.setdefault(Path(name).stem, []).append(name)
-    return list(groups.items())
 
 
 class _Progress:
@@ -202,7 +202,9 @@ def _targets(inputs: list[tuple[str, Path]], out_dir: str | None) -> list[Path]:
     if not out_dir:
         return []
     directory = Path(out_dir)
-    if not directory.is_dir():
+    # A missing folder is created when the outputs are written (as -o's is), so a failed
+    # render leaves nothing behind; an existing non-folder is a mistake to say now.
+    if directory.exists() and not directory.is_dir():
         raise ConfigError(f"--out-dir {out_dir}: not a directory")
     names = [str(name) for _, name in inputs]
     clashes = sorted({n for n in names if names.count(n) > 1})
