@@ -10,6 +10,10 @@ is kept.
 Write calls (`interp import`): `describe_secret`, `create_secret`,
 `put_secret_value`, `tag_resource`.
 
+Reads (render, explain, check --resolve, health): `AwsTransport`, which
+fetches ids with BatchGetSecretValue in chunks of 20, or concurrent
+GetSecretValue once the batch call is denied.
+
 List calls (`interp audit`): `list_secrets`, always with a server-side `name`
 filter (a case-sensitive prefix match), paged to the end, scheduled deletions
 included; metadata only, never a value.
@@ -18,11 +22,17 @@ included; metadata only, never a value.
 from __future__ import annotations
 
 import logging
+import re
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
+
+from interp.sources.secret_values import NOT_FOUND, FetchError, FetchResult, SecretValue
+
+log = logging.getLogger(__name__)
 
 _MAX_ERROR_TEXT = 300
 
@@ -281,3 +291,261 @@ class RequestCounter:
     @property
     def total(self) -> int:
         return sum(self.counts.values())
+
+
+# ---------------------------------------------------------------------------------- reads
+
+BATCH_CHUNK_SIZE = 20  # BatchGetSecretValue's limit for SecretIdList
+BOTOCORE_DEFAULT_POOL_SIZE = 10  # botocore's default max_pool_connections
+
+NOT_FOUND_CODES = frozenset({"ResourceNotFoundException", "InvalidRequestException"})
+# Codes meaning "this client may not (or cannot) use BatchGetSecretValue": the
+# per-id GetSecretValue path may still be allowed, so they switch transports.
+BATCH_UNAVAILABLE_CODES = frozenset(
+    {
+        "AccessDeniedException",
+        "AccessDenied",
+        "UnauthorizedOperation",
+        "UnknownOperationException",
+        "InvalidAction",
+        "NotImplemented",
+        "NotImplementedException",
+    }
+)
+
+
+def _result_for_code(code: str, message: str) -> FetchResult:
+    return NOT_FOUND if code in NOT_FOUND_CODES else FetchError(code, _short(message))
+
+
+_XML_ERROR = re.compile(r"<Error>\s*<Code>([A-Za-z0-9.]{1,100})</Code>")
+_XML_MESSAGE = re.compile(r"<Message>([^<]{0,300})</Message>")
+
+
+def _client_error_code(error: Exception) -> tuple[str, str]:
+    details = getattr(error, "response", {}).get("Error", {})
+    code = str(details.get("Code") or type(error).__name__)
+    message = str(details.get("Message") or "")
+    if code.isdigit():
+        xml_error = _XML_ERROR.search(message)
+        if xml_error is not None:
+            # An AWS query-protocol (XML) error where JSON was expected, as IAM-enforcing
+            # emulators and some gateways send: its code is still AWS's, so keep it.
+            return xml_error.group(1), _XML_MESSAGE.search(message).group(1) if _XML_MESSAGE.search(message) else ""
+        # botocore found no AWS error in the body (a gateway's page, an empty or cut-off body) and
+        # fell back to the HTTP status, with the raw body as the message: name the status instead
+        # of echoing a body that was never meant for the user.
+        message = _http_reason(int(code), message)
+    return code, message
+
+
+def _http_reason(status: int, body_message: str) -> str:
+    from http import HTTPStatus
+
+    try:
+        phrase = HTTPStatus(status).phrase
+    except ValueError:
+        phrase = f"HTTP {status}"
+    if body_message in ("", phrase):
+        return phrase
+    return f"{phrase} (the response body was not an AWS error)"
+
+
+def _secret_value(response: Mapping[str, Any]) -> FetchResult:
+    if response.get("SecretString") is not None:
+        return SecretValue(string=response["SecretString"])
+    if response.get("SecretBinary") is not None:
+        return SecretValue(binary=bytes(response["SecretBinary"]))
+    return NOT_FOUND  # a version with neither: Concourse reports the var as not found
+
+
+def _get_answer(response: Mapping[str, Any]) -> FetchResult:
+    """A GetSecretValue answer; a body that is not one is a failure, never "not found".
+
+    botocore hands back an empty result for a 200 response whose body is not JSON
+    (a proxy's HTML page, a body cut short). Taking that for a version without a
+    value would make the lookup fall through to the next candidate and quietly
+    resolve a team or shared secret instead of the pipeline's own.
+    """
+    value = _secret_value(response)
+    if value is NOT_FOUND and response.get("ARN") is None and response.get("Name") is None:
+        return FetchError("InvalidResponse", "the response was not a GetSecretValue answer")
+    return value
+
+
+_T = TypeVar("_T")
+_R = TypeVar("_R")
+
+
+class _HideSecretResponseBodies(logging.Filter):
+    """Keeps secret values out of botocore's DEBUG log.
+
+    botocore.parsers logs every raw response body at DEBUG, so anyone who turns
+    botocore's debug logging on (boto3.set_stream_logger, a root logger at
+    DEBUG) would find SecretString values in their logs. interp never turns it
+    on; this filter blanks the bodies that hold secret values if someone else does.
+    """
+
+    MARKERS = (b'"SecretString"', b'"SecretBinary"', '"SecretString"', '"SecretBinary"')
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if str(record.msg).startswith("Response body") and record.args:
+            args = record.args if isinstance(record.args, tuple) else (record.args,)
+            if any(isinstance(a, bytes | str) and any(type(m) is type(a) and m in a for m in self.MARKERS) for a in args):
+                record.args = ("<a Secrets Manager response with secret values, hidden by interp>",)
+        return True
+
+
+def _guard_botocore_debug_log() -> None:
+    logger = logging.getLogger("botocore.parsers")
+    if not any(isinstance(f, _HideSecretResponseBodies) for f in logger.filters):
+        logger.addFilter(_HideSecretResponseBodies())
+
+
+class AwsTransport:
+    """Fetches ids from Secrets Manager: batched while allowed, else concurrent GetSecretValue."""
+
+    def __init__(self, client: Any, *, batch_enabled: bool = True, max_workers: int | None = None) -> None:
+        _guard_botocore_debug_log()
+        self.client = client
+        self._batch = batch_enabled
+        self._batch_proven = False
+        self.max_workers = max_workers or _pool_size(client)
+
+    @property
+    def speculative(self) -> bool:
+        return self._batch
+
+    @property
+    def batch_enabled(self) -> bool:
+        return self._batch
+
+    def fetch(self, ids: Sequence[str]) -> dict[str, FetchResult]:
+        ids = list(dict.fromkeys(ids))
+        if not ids:
+            return {}
+        if self._batch:
+            return self._fetch_batched(ids)
+        return self._fetch_each(ids)
+
+    def get_one(self, secret_id: str) -> FetchResult:
+        client_error, botocore_error = _aws_errors()
+        try:
+            response = self.client.get_secret_value(SecretId=secret_id)
+        except client_error as error:
+            return _result_for_code(*_client_error_code(error))
+        except botocore_error as error:
+            return FetchError(type(error).__name__, _short(str(error)))
+        return _get_answer(response)
+
+    def list_ids(self, prefix: str, *, max_pages: int = 10) -> list[str] | None:
+        """Secret names starting with `prefix` (ListSecrets, bounded); None when not allowed."""
+        client_error, botocore_error = _aws_errors()
+        names: list[str] = []
+        request: dict[str, Any] = {"Filters": [{"Key": "name", "Values": [prefix]}], "MaxResults": 100}
+        try:
+            for _page in range(max_pages):
+                response = self.client.list_secrets(**request)
+                names += [str(e["Name"]) for e in response.get("SecretList") or () if str(e.get("Name", "")).startswith(prefix)]
+                token = response.get("NextToken")
+                if not token:
+                    break
+                request["NextToken"] = token
+        except (client_error, botocore_error):
+            return None
+        return names
+
+    def _map(self, function: Callable[[_T], _R], items: list[_T]) -> list[_R]:
+        if len(items) == 1:
+            return [function(items[0])]
+        workers = min(self.max_workers, len(items))
+        pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="interp-secretsmanager")
+        try:
+            results = list(pool.map(function, items))
+        except BaseException:
+            # Interrupted (SIGINT, SIGTERM) or failed: the caller is leaving, so do not wait for
+            # requests still blocked on the network (up to read timeout x attempts each).
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        pool.shutdown(wait=True)
+        return results
+
+    def _fetch_each(self, ids: list[str]) -> dict[str, FetchResult]:
+        return dict(zip(ids, self._map(self.get_one, ids)))
+
+    def _fetch_batched(self, ids: list[str]) -> dict[str, FetchResult]:
+        chunks = [ids[i : i + BATCH_CHUNK_SIZE] for i in range(0, len(ids), BATCH_CHUNK_SIZE)]
+        answers: dict[str, FetchResult] = {}
+        unanswered: list[str] = []
+        denied = False
+        if not self._batch_proven and len(chunks) > 1:
+            # Until one batch call has succeeded, send one alone: a denied client then costs
+            # one refused request, not a refused request per chunk.
+            first = self._fetch_chunk(chunks[0])
+            if first is None:
+                self._batch = False
+                log.debug("BatchGetSecretValue unavailable; using GetSecretValue from now on")
+                return {}  # the caller asks again, per id, in lookup order
+            answers.update(first[0])
+            unanswered.extend(first[1])
+            chunks = chunks[1:]
+        for chunk_answer in self._map(self._fetch_chunk, chunks):
+            if chunk_answer is None:
+                denied = True
+                continue
+            chunk_results, chunk_missing = chunk_answer
+            answers.update(chunk_results)
+            unanswered.extend(chunk_missing)
+        if denied:
+            # Silently, once: GetSecretValue may be allowed where the batch call is not.
+            log.debug("BatchGetSecretValue unavailable; using GetSecretValue from now on")
+            self._batch = False
+        else:
+            self._batch_proven = True
+        if unanswered:
+            # An id the batch neither returned nor reported: ask for it alone rather than guess.
+            answers.update(self._fetch_each(unanswered))
+        return answers
+
+    def _fetch_chunk(self, chunk: list[str]) -> tuple[dict[str, FetchResult], list[str]] | None:
+        """Answers for one chunk and the ids it left unanswered; None when batch is unavailable."""
+        client_error, botocore_error = _aws_errors()
+        wanted = set(chunk)
+        answers: dict[str, FetchResult] = {}
+        request: dict[str, Any] = {"SecretIdList": chunk}
+        try:
+            for _page in range(len(chunk) + 1):  # bounded: a misbehaving NextToken must not loop forever
+                response = self.client.batch_get_secret_value(**request)
+                self._read_batch_page(response, wanted, answers)
+                token = response.get("NextToken")
+                if not token:
+                    break
+                request["NextToken"] = token
+        except client_error as error:
+            code, message = _client_error_code(error)
+            if code in BATCH_UNAVAILABLE_CODES:
+                return None
+            failure = FetchError(code, _short(message))
+            answers.update((i, failure) for i in chunk if i not in answers)
+        except botocore_error as error:
+            failure = FetchError(type(error).__name__, _short(str(error)))
+            answers.update((i, failure) for i in chunk if i not in answers)
+        return answers, [i for i in chunk if i not in answers]
+
+    @staticmethod
+    def _read_batch_page(response: Mapping[str, Any], wanted: set[str], answers: dict[str, FetchResult]) -> None:
+        for entry in response.get("SecretValues") or ():
+            # Ask by name, get the name back; ask by ARN, match the ARN.
+            secret_id = entry.get("Name") if entry.get("Name") in wanted else entry.get("ARN")
+            if secret_id in wanted:
+                answers[secret_id] = _secret_value(entry)
+        for entry in response.get("Errors") or ():
+            secret_id = entry.get("SecretId")
+            if secret_id in wanted:
+                answers[secret_id] = _result_for_code(str(entry.get("ErrorCode", "")), str(entry.get("Message", "")))
+
+
+def _pool_size(client: Any) -> int:
+    config = getattr(getattr(client, "meta", None), "config", None)
+    size = getattr(config, "max_pool_connections", None)
+    return size if isinstance(size, int) and size > 0 else BOTOCORE_DEFAULT_POOL_SIZE

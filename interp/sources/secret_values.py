@@ -1,0 +1,98 @@
+"""What a secret store answers for one id, and how a stored secret becomes a value.
+
+A SecretString holding a JSON object is a dict (ints stay ints); any other
+SecretString is the string itself; a SecretBinary must be a JSON object. Shared
+by every store (AWS, the secrets file) so they cannot decode differently.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any, Literal, Protocol
+
+
+
+log = logging.getLogger(__name__)
+
+
+class _Missing(Enum):
+    NOT_FOUND = "not found"
+
+    def __repr__(self) -> str:
+        return "NOT_FOUND"
+
+
+NOT_FOUND = _Missing.NOT_FOUND
+
+
+@dataclass(frozen=True, repr=False)
+class SecretValue:
+    """A secret's raw content as stored: SecretString or SecretBinary. Never shown in repr."""
+
+    string: str | None = None
+    binary: bytes | None = None
+
+    def __repr__(self) -> str:
+        kind = "SecretString" if self.string is not None else "SecretBinary"
+        return f"SecretValue({kind}=<hidden>)"
+
+
+@dataclass(frozen=True)
+class FetchError:
+    """The backend refused or failed for one id. `message` is AWS's, which never holds values."""
+
+    code: str
+    message: str = ""
+
+
+FetchResult = SecretValue | Literal[_Missing.NOT_FOUND] | FetchError
+
+
+class Transport(Protocol):
+    """Fetches secret ids. Ids left out of the answer have not been fetched (yet)."""
+
+    @property
+    def speculative(self) -> bool:
+        """True when asking for every candidate up front costs about as much as one."""
+        ...
+
+    def fetch(self, ids: Sequence[str]) -> Mapping[str, FetchResult]: ...
+
+
+class _UndecodableSecret(Exception):
+    pass
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(name)  # NaN/Infinity are not JSON to Go either
+
+
+def _json_object(text: str) -> dict[str, Any] | None:
+    try:
+        parsed = json.loads(text, parse_constant=_reject_constant)
+    except ValueError:
+        return None
+    except RecursionError:
+        # Valid JSON deeper than Python's decoder can go (about 1,000 levels): an error naming
+        # the secret, rather than a crash or quietly taking a JSON object for plain text.
+        raise _UndecodableSecret("its JSON is nested too deeply to decode") from None
+    return parsed if isinstance(parsed, dict) else None
+
+
+def decode_secret_value(value: SecretValue) -> Any:
+    """A SecretString JSON object -> dict, other SecretString -> str; SecretBinary must be an object."""
+    if value.string is not None:
+        parsed = _json_object(value.string)
+        return value.string if parsed is None else parsed
+    try:
+        text = bytes(value.binary or b"").decode("utf-8")
+    except UnicodeDecodeError:
+        raise _UndecodableSecret("SecretBinary is not UTF-8 JSON") from None
+    parsed = _json_object(text)
+    if parsed is None:
+        raise _UndecodableSecret("SecretBinary is not a JSON object")
+    return parsed
