@@ -511,7 +511,7 @@ def _check_fields(
     finding: Any,
 ) -> None:
     """Read each winner once; report references whose field path does not resolve (key names only)."""
-    from interp.sources.secretsmanager import NOT_FOUND, FetchError, decode_secret_value
+    from interp.sources.secret_values import NOT_FOUND, FetchError, decode_secret_value
     from interp.values import field_problem
 
     answers = store.read_values(list(winners))
@@ -646,7 +646,7 @@ class AwsSecretStore:
 
     def read_values(self, ids: Sequence[str]) -> Mapping[str, Any]:
         from interp.explain import fetch_every
-        from interp.sources.secretsmanager import AwsTransport
+        from interp.sources.aws_api import AwsTransport
 
         transport = AwsTransport(self.client, batch_enabled=self.batch_enabled, max_workers=self.max_workers)
         return fetch_every(transport, ids)
@@ -671,7 +671,7 @@ class FileSecretStore:
         return [ListedSecret(name) for name in names if name in self.secrets]
 
     def read_values(self, ids: Sequence[str]) -> Mapping[str, Any]:
-        from interp.sources.secretsmanager import NOT_FOUND
+        from interp.sources.secret_values import NOT_FOUND
 
         return {secret_id: self.secrets.get(secret_id, NOT_FOUND) for secret_id in ids}
 

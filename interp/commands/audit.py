@@ -130,7 +130,7 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     if args.secrets_file is not None:
         store: Any = FileSecretStore(args.secrets_file)
     else:
-        from interp.sources.secretsmanager import create_client
+        from interp.sources.aws_client import create_client
 
         client = create_client(settings, environ=environ)
         store = AwsSecretStore(client, batch_enabled=settings.batch_enabled, max_workers=settings.max_workers)
