@@ -31,20 +31,16 @@ from functools import lru_cache
 from typing import Literal
 
 from interp.errors import ConfigError
+from interp.template_settings import (
+    DEFAULT_PIPELINE_TEMPLATE,
+    DEFAULT_SHARED_TEMPLATE,
+    DEFAULT_TEAM_TEMPLATE,
+    TEMPLATE_SETTING_NAMES,
+)
 
-DEFAULT_PIPELINE_TEMPLATE = "/concourse/{{.Team}}/{{.Pipeline}}/{{.Secret}}"
-DEFAULT_TEAM_TEMPLATE = "/concourse/{{.Team}}/{{.Secret}}"
-DEFAULT_SHARED_TEMPLATE = "/concourse/{{.Secret}}"
-
-PIPELINE_TEMPLATE_SETTING = (
-    "--aws-secretsmanager-pipeline-secret-template (CONCOURSE_AWS_SECRETSMANAGER_PIPELINE_SECRET_TEMPLATE)"
-)
-TEAM_TEMPLATE_SETTING = (
-    "--aws-secretsmanager-team-secret-template (CONCOURSE_AWS_SECRETSMANAGER_TEAM_SECRET_TEMPLATE)"
-)
-SHARED_TEMPLATE_SETTING = (
-    "--aws-secretsmanager-shared-secret-template (CONCOURSE_AWS_SECRETSMANAGER_SHARED_SECRET_TEMPLATE)"
-)
+PIPELINE_TEMPLATE_SETTING = TEMPLATE_SETTING_NAMES["pipeline"]
+TEAM_TEMPLATE_SETTING = TEMPLATE_SETTING_NAMES["team"]
+SHARED_TEMPLATE_SETTING = TEMPLATE_SETTING_NAMES["shared"]
 
 Level = Literal["pipeline", "team", "shared"]
 FieldName = Literal["Team", "Pipeline", "Secret"]

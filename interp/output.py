@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
 
 def _write_temporary(target: Path, data: bytes) -> Path:
     """Write `data` to a private temporary file beside `target` and flush it to disk."""
+    import tempfile  # only when writing: it pulls in shutil and the compression modules
+
     descriptor, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
         os.fchmod(descriptor, 0o600)

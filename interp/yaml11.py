@@ -24,11 +24,9 @@ from __future__ import annotations
 
 import base64
 import binascii
-import calendar
 import math
 import re
 import struct
-from decimal import Decimal
 from typing import Any
 
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -124,6 +122,8 @@ def is_timestamp(text: str) -> bool:
     if match is None:
         return False
     year, month, day = (int(match.group(i)) for i in (1, 2, 3))
+    import calendar  # timestamps are rare: not worth its import on every start
+
     if not (1 <= month <= 12 and 1 <= day <= calendar.monthrange(year, month)[1]):
         return False
     clock = match.group(4, 5, 6) if match.group(4) is not None else match.group(9, 10, 11)
@@ -296,6 +296,8 @@ def json_number(value: float) -> int | float:
     if math.isnan(value) or math.isinf(value):
         raise Yaml11Error("a NaN or infinite number has no JSON form")
     if value.is_integer() and abs(value) < 1e21:  # below 1e21 Go writes no exponent
+        from decimal import Decimal  # only for huge floats that read as integers
+
         written = int(Decimal(repr(value)))  # Go's shortest digits, padded with zeros
         if _INT64_MIN <= written <= _INT64_MAX:
             return written

@@ -12,14 +12,18 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from interp.errors import ConfigError
-from interp.lookup import (
+
+if TYPE_CHECKING:
+    from interp.lookup import LookupTemplates
+
+from interp.template_settings import (
     DEFAULT_PIPELINE_TEMPLATE,
     DEFAULT_SHARED_TEMPLATE,
     DEFAULT_TEAM_TEMPLATE,
-    LookupTemplates,
+    TEMPLATE_SETTINGS,
 )
 
 
@@ -27,21 +31,11 @@ ENV_ACCESS_KEY = "CONCOURSE_AWS_SECRETSMANAGER_ACCESS_KEY"
 ENV_SECRET_KEY = "CONCOURSE_AWS_SECRETSMANAGER_SECRET_KEY"
 ENV_SESSION_TOKEN = "CONCOURSE_AWS_SECRETSMANAGER_SESSION_TOKEN"
 ENV_REGION = "CONCOURSE_AWS_SECRETSMANAGER_REGION"
-ENV_PIPELINE_TEMPLATE = "CONCOURSE_AWS_SECRETSMANAGER_PIPELINE_SECRET_TEMPLATE"
-ENV_TEAM_TEMPLATE = "CONCOURSE_AWS_SECRETSMANAGER_TEAM_SECRET_TEMPLATE"
-ENV_SHARED_TEMPLATE = "CONCOURSE_AWS_SECRETSMANAGER_SHARED_SECRET_TEMPLATE"
 ENV_RETRY_ATTEMPTS = "CONCOURSE_SECRET_RETRY_ATTEMPTS"
 ENV_RETRY_INTERVAL = "CONCOURSE_SECRET_RETRY_INTERVAL"
 ENV_CACHE_ENABLED = "CONCOURSE_SECRET_CACHE_ENABLED"
 MAX_CONCURRENCY = 256
 
-# The three lookup templates: (level, flag, environment variable, default). Every command that
-# takes templates (render, check, explain, policy, ...) reads them through these.
-TEMPLATE_SETTINGS = (
-    ("pipeline", "--aws-secretsmanager-pipeline-secret-template", ENV_PIPELINE_TEMPLATE, DEFAULT_PIPELINE_TEMPLATE),
-    ("team", "--aws-secretsmanager-team-secret-template", ENV_TEAM_TEMPLATE, DEFAULT_TEAM_TEMPLATE),
-    ("shared", "--aws-secretsmanager-shared-secret-template", ENV_SHARED_TEMPLATE, DEFAULT_SHARED_TEMPLATE),
-)
 ENV_CACHE_DURATION = "CONCOURSE_SECRET_CACHE_DURATION"
 ENV_CACHE_DURATION_NOTFOUND = "CONCOURSE_SECRET_CACHE_DURATION_NOTFOUND"
 
@@ -77,6 +71,8 @@ class SecretsManagerSettings:
     credential_origin: str | None = field(default=None, compare=False)
 
     def templates(self) -> LookupTemplates:
+        from interp.lookup import LookupTemplates  # the lookup rules cost start-up; only a team needs them
+
         return LookupTemplates.from_strings(
             pipeline=self.pipeline_secret_template,
             team=self.team_secret_template,

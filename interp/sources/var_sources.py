@@ -60,12 +60,8 @@ def make_var_source_factory(credentials: Source | None) -> Any:
 
 
 def _secretsmanager(name: str, config: Mapping[str, Any], credentials: Source | None) -> Source:
-    from interp.lookup import (
-        DEFAULT_PIPELINE_TEMPLATE,
-        DEFAULT_SHARED_TEMPLATE,
-        DEFAULT_TEAM_TEMPLATE,
-        LookupTemplates,
-    )
+    from interp.lookup import LookupTemplates
+    from interp.template_settings import DEFAULT_PIPELINE_TEMPLATE, DEFAULT_SHARED_TEMPLATE, DEFAULT_TEAM_TEMPLATE
     from interp.sources.secretsmanager import SecretsManagerSource, TemplatedSource
 
     unknown = [key for key in config if key not in SECRETSMANAGER_CONFIG_KEYS]
