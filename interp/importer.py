@@ -128,8 +128,8 @@ def _same(a: Any, b: Any) -> bool:
 
 
 def decoded(secret_string: str) -> Any:
-    """What the lookup makes of a SecretString (interp.sources.secretsmanager's decoding)."""
-    from interp.sources.secretsmanager import SecretValue, decode_secret_value
+    """What the lookup makes of a SecretString (interp.sources.secret_values)."""
+    from interp.sources.secret_values import SecretValue, decode_secret_value
 
     return decode_secret_value(SecretValue(string=secret_string))
 
@@ -309,7 +309,7 @@ class SecretsApi:
     """The calls the import makes, over one boto3 client (tests may pass a fake)."""
 
     def __init__(self, client: Any) -> None:
-        from interp.sources.secretsmanager import AwsTransport
+        from interp.sources.aws_api import AwsTransport
 
         self.client = client
         self._reader = AwsTransport(client, batch_enabled=False)
@@ -345,7 +345,7 @@ def _backend_problem(item: Item, action: str, failure: Any) -> Problem:
 
 def _stored_matches(stored: Any, encoded: Encoded) -> bool:
     """Whether a stored value reads back (through the lookup) exactly as `encoded` does."""
-    from interp.sources.secretsmanager import SecretValue, decode_secret_value
+    from interp.sources.secret_values import SecretValue, decode_secret_value
 
     if not isinstance(stored, SecretValue):
         return False
@@ -360,7 +360,7 @@ def _stored_matches(stored: Any, encoded: Encoded) -> bool:
 def classify(items: list[Item], api: SecretsApi) -> tuple[list[Item], list[Problem]]:
     """Each item with its status, and the backend problems that kept one from being known."""
     from interp.sources.aws_api import AwsFailure
-    from interp.sources.secretsmanager import NOT_FOUND, FetchError
+    from interp.sources.secret_values import NOT_FOUND, FetchError
 
     order = {level: number for number, level in enumerate(LEVELS)}
     existing: dict[str, Any] = {}
@@ -492,7 +492,7 @@ def _write_one(item: Item, api: SecretsApi, options: WriteOptions) -> Written:
 
 def _read_back(written: Written, api: SecretsApi, pause: Callable[[float], None]) -> Written:
     """The written id read again: it must hold exactly what was written."""
-    from interp.sources.secretsmanager import FetchError, SecretValue
+    from interp.sources.secret_values import FetchError, SecretValue
 
     stored: Any = None
     for wait in (0.0, 0.5, 1.0):  # Secrets Manager is eventually consistent: a new version may lag

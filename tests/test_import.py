@@ -382,7 +382,8 @@ def test_no_value_reaches_a_log_a_message_or_a_repr_even_with_botocore_debug_log
 
     from interp import importer
     from interp.lookup import LookupTemplates
-    from interp.sources.secretsmanager import SecretsManagerSettings, create_client
+    from interp.sources.aws_client import create_client
+    from interp.sources.aws_settings import SecretsManagerSettings
 
     for name, value in aws_test_env(proxy.endpoint).items():
         monkeypatch.setenv(name, value)

@@ -108,7 +108,7 @@ def _plan_line(status: str, item: Any, note: str = "") -> str:
 def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     from interp import importer
     from interp.sources import aws_settings
-    from interp.sources.secretsmanager import create_client
+    from interp.sources.aws_client import create_client
 
     if args.team is None:
         raise ConfigError("--team is required: the team whose secrets these are")
