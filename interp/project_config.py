@@ -137,6 +137,9 @@ def _validated(values: Any, path: Path) -> dict[str, Any]:
         disabled = values["disable"] = [disabled]
     if not isinstance(disabled, list) or not all(isinstance(rule, str) for rule in disabled):
         raise ConfigError(f"{path}: disable must be a list of interp check rule ids")
+    from interp.check.suppress import validated_rules
+
+    validated_rules(disabled, f"{path}: disable")
     return values
 
 

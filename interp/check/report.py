@@ -52,12 +52,88 @@ def _plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
 
-def summary_line(diags: Sequence[Diagnostic], files_checked: int) -> str:
-    """E.g. `3 errors, 1 warning in 2 of 5 files`, or `no problems in 5 files`."""
+def summary_line(diags: Sequence[Diagnostic], files_checked: int, *, skipped: int = 0, silenced: int = 0) -> str:
+    """E.g. `3 errors, 1 warning in 2 of 5 files`, `no problems in 5 files`, or, when
+    --only-pipelines skipped every file, `no pipelines among 2 files`."""
+    notes = []
+    if skipped:
+        notes.append(f"{_plural(skipped, 'file')} skipped: not a pipeline")
+    if silenced:
+        notes.append(f"{silenced} silenced by --disable or ignore comments")
+    tail = f" ({'; '.join(notes)})" if notes else ""
+    if files_checked == 0 and skipped:
+        return f"no pipelines among {_plural(skipped, 'file')}" + (f" ({notes[1]})" if silenced else "")
     if not diags:
-        return f"no problems in {_plural(files_checked, 'file')}"
+        return f"no problems in {_plural(files_checked, 'file')}{tail}"
     errors = sum(1 for d in diags if d.severity == "error")
     warnings = len(diags) - errors
     files = len({d.file for d in diags})
     where = _plural(files, "file") if files == files_checked else f"{files} of {_plural(files_checked, 'file')}"
-    return f"{_plural(errors, 'error')}, {_plural(warnings, 'warning')} in {where}"
+    return f"{_plural(errors, 'error')}, {_plural(warnings, 'warning')} in {where}{tail}"
+
+
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+
+
+def format_sarif(diags: Sequence[Diagnostic]) -> str:
+    """SARIF 2.1.0 (one run of the tool `interp`), for GitHub code scanning and other viewers.
+
+    Every rule is described in the driver, so a viewer can name rules no file broke;
+    columns count Unicode code points, as interp's do.
+    """
+    from interp import __version__
+    from interp.check.rules import RULES
+
+    rule_ids = sorted(RULES.keys() | {d.rule for d in diags})
+    index = {rule: i for i, rule in enumerate(rule_ids)}
+    rules = []
+    for rule in rule_ids:
+        known = RULES.get(rule)
+        entry: dict[str, object] = {"id": rule, "name": rule}
+        if known is not None:
+            entry["shortDescription"] = {"text": known.description}
+            entry["defaultConfiguration"] = {"level": known.severity}
+        rules.append(entry)
+    results = [
+        {
+            "ruleId": d.rule,
+            "ruleIndex": index[d.rule],
+            "level": "error" if d.severity == "error" else "warning",
+            "message": {"text": d.message},
+            "locations": [
+                {
+                    "physicalLocation": {
+                        "artifactLocation": {"uri": _artifact_uri(d.file)},
+                        "region": {"startLine": max(d.line, 1), "startColumn": max(d.column, 1)},
+                    }
+                }
+            ],
+        }
+        for d in diags
+    ]
+    log = {
+        "$schema": SARIF_SCHEMA,
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {"driver": {"name": "interp", "version": __version__, "rules": rules}},
+                "columnKind": "unicodeCodePoints",
+                "results": results,
+            }
+        ],
+    }
+    return json.dumps(log, indent=2, ensure_ascii=False) + "\n"
+
+
+def _artifact_uri(file: str) -> str:
+    """A URI reference: relative paths stay relative (code scanning resolves them against the
+    repository root), absolute ones become file: URIs."""
+    from pathlib import PurePath
+    from urllib.parse import quote
+
+    path = PurePath(file)
+    if path.is_absolute():
+        from pathlib import Path
+
+        return Path(file).as_uri()
+    return quote(path.as_posix(), safe="/")

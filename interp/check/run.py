@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterable
 from pathlib import Path
 
 from interp.check.loader import decode_bytes, load_text, ytt_marker
 from interp.check.references import CrossTeamProbe, lint_references
+from interp.check.suppress import Suppressions, collapse_repeats
 from interp.diagnostics import Diagnostic
 
 _TOP_LEVEL_PIPELINE_KEY = re.compile(r"""^["']?(jobs|resources)["']?[ \t]*:""", re.MULTILINE)
@@ -20,13 +22,37 @@ def check_text(
     strict: bool = False,
     cross_team: CrossTeamProbe | None = None,
     team: str | None = None,
+    disable: Iterable[str] = (),
 ) -> list[Diagnostic]:
     """Every problem fly validate-pipeline would find in `text`, plus YAML-level ones, with positions.
 
     `strict` mirrors `fly validate-pipeline --strict`: unknown top-level keys are errors
     (failing on warnings is the caller's exit-code decision). `cross_team` says which
-    var names the cross-team guard would stop (see interp.lookup).
+    var names the cross-team guard would stop (see interp.lookup). Rules in `disable`
+    and those a `# interp: ignore[rule]` comment names on a line are not reported;
+    a per-var lint repeated in the file is reported once, with its other places.
     """
+    return check_text_counting(text, filename, strict=strict, cross_team=cross_team, team=team, disable=disable)[0]
+
+
+def check_text_counting(
+    text: str,
+    filename: str,
+    *,
+    strict: bool = False,
+    cross_team: CrossTeamProbe | None = None,
+    team: str | None = None,
+    disable: Iterable[str] = (),
+) -> tuple[list[Diagnostic], int]:
+    """check_text, and how many diagnostics were silenced by `disable` or ignore comments."""
+    found = _check_all(text, filename, strict=strict, cross_team=cross_team, team=team)
+    kept = Suppressions.of(text, disable).apply(found)
+    return collapse_repeats(kept), len(found) - len(kept)
+
+
+def _check_all(
+    text: str, filename: str, *, strict: bool, cross_team: CrossTeamProbe | None, team: str | None
+) -> list[Diagnostic]:
     loaded = load_text(text, filename)
     diags = list(loaded.diagnostics)
     if loaded.document is None:
@@ -52,6 +78,7 @@ def check_file(
     strict: bool = False,
     cross_team: CrossTeamProbe | None = None,
     team: str | None = None,
+    disable: Iterable[str] = (),
 ) -> list[Diagnostic]:
     """check_text on a file's bytes; `-` reads standard input."""
     name = os.fspath(path)
@@ -65,7 +92,7 @@ def check_file(
     text, diags = decode_bytes(raw, name)
     if text is None:
         return diags
-    return check_text(text, name, strict=strict, cross_team=cross_team, team=team)
+    return check_text(text, name, strict=strict, cross_team=cross_team, team=team, disable=disable)
 
 
 def is_pipeline_file(text: str) -> bool:

@@ -20,8 +20,13 @@ Check pipeline files: YAML syntax and duplicate keys, the pipeline schema,
 every structural check of fly validate-pipeline (names, resources, passed
 constraints, groups, job cycles, steps, var_sources, task configs) and the
 ((var)) references themselves. Each problem is reported once as
-file:line:col: severity: message [rule]. Offline unless --resolve is given;
-without it, interp check never touches the network.
+file:line:col: severity: message [rule]; a lint about one var repeated in a
+file is reported once, with its other places. Offline unless --resolve is
+given; without it, interp check never touches the network.
+
+Silencing: --disable RULE (or `disable: [RULE]` in .interp.yml) turns a rule
+off; a comment `# interp: ignore[RULE]` (or `# interp: ignore` for every
+rule) silences that line.
 
 exit codes: 0 no errors (warnings pass unless --strict), 1 errors, 2 usage,
 3 the secret backend failed (--resolve).
@@ -42,16 +47,24 @@ def add_parser(commands: Any) -> None:
     )
     parser.add_argument(
         "--format",
-        choices=("text", "json", "github"),
+        choices=("text", "json", "github", "sarif"),
         default="text",
         help="text (default; coloured on a terminal unless NO_COLOR is set), json (a list of "
-        "{file, line, column, severity, rule, message}), or github (workflow-command annotations)",
+        "{file, line, column, severity, rule, message}), github (workflow-command annotations), "
+        "or sarif (SARIF 2.1.0, for code scanning)",
+    )
+    parser.add_argument(
+        "--disable",
+        action="append",
+        default=[],
+        metavar="RULE",
+        help="do not report RULE (the [id] a diagnostic ends with); repeatable, or comma-separated",
     )
     parser.add_argument(
         "--only-pipelines",
         action="store_true",
-        help="skip, silently, files that are not pipelines (a YAML mapping with jobs: or resources: "
-        "at the top level); what the pre-commit hook does",
+        help="skip files that are not pipelines (a YAML mapping with jobs: or resources: "
+        "at the top level), counted in the summary; what the pre-commit hook does",
     )
     parser.add_argument(
         "--resolve",
@@ -68,38 +81,53 @@ def add_parser(commands: Any) -> None:
 
 
 def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
-    from interp.check.report import format_github, format_json, format_text, summary_line
-    from interp.check.run import check_text, is_pipeline_file
+    from interp.check.report import format_github, format_json, format_sarif, format_text, summary_line
+    from interp.check.run import check_text_counting, is_pipeline_file
+    from interp.check.suppress import Suppressions, collapse_repeats, validated_rules
 
+    disabled = validated_rules((r for item in args.disable for r in item.split(",") if r.strip()), "--disable")
     probe = _cross_team_probe(args, environ)
     texts = _read_all(args.files)
     diagnostics: list[Diagnostic] = []
     checked: list[tuple[str, str]] = []
+    skipped = silenced = 0
     for name, text, problems in texts:
         if problems:
             diagnostics += problems
             continue
         if args.only_pipelines and not is_pipeline_file(text):
+            skipped += 1
             continue
-        found = check_text(text, name, strict=args.strict, cross_team=probe, team=args.team)
+        found, silenced_here = check_text_counting(
+            text, name, strict=args.strict, cross_team=probe, team=args.team, disable=disabled
+        )
+        silenced += silenced_here
         diagnostics += found
         if not any(d.severity == "error" for d in found):
             checked.append((name, text))
     backend_failed = False
     if args.resolve and checked:
         resolved, backend_failed = _resolve(args, environ, checked)
-        diagnostics += resolved
+        text_of = dict(checked)
+        for name in dict.fromkeys(d.file for d in resolved):
+            of_file = [d for d in resolved if d.file == name]
+            kept = Suppressions.of(text_of.get(name, ""), disabled).apply(of_file)
+            silenced += len(of_file) - len(kept)
+            diagnostics += collapse_repeats(kept)
     diagnostics.sort()
 
     if args.format == "json":
         sys.stdout.write(format_json(diagnostics))
     elif args.format == "github":
         sys.stdout.write(format_github(diagnostics))
+    elif args.format == "sarif":
+        sys.stdout.write(format_sarif(diagnostics))
     else:
         color = sys.stdout.isatty() and not environ.get("NO_COLOR")
         sys.stdout.write(format_text(diagnostics, color=color))
         if texts:
-            sys.stderr.write(summary_line(diagnostics, len(texts)) + "\n")
+            summary = summary_line(diagnostics, len(texts) - skipped, skipped=skipped, silenced=silenced)
+            sys.stderr.write(summary + "\n")
     sys.stdout.flush()
 
     if backend_failed:
