@@ -339,8 +339,8 @@ class SecretsApi:
         return aws_api.tag_resource(self.client, secret_id, tags)
 
 
-def _backend_problem(item: Item, action: str, failure: Any) -> Problem:
-    return Problem(item.entry.location, f"var '{item.name}': {action} {item.secret_id!r} failed: {failure}", backend=True)
+def _backend_problem(item: Item, action: str, secret_id: str, failure: Any) -> Problem:
+    return Problem(item.entry.location, f"var '{item.name}': {action} {secret_id!r} failed: {failure}", backend=True)
 
 
 def _stored_matches(stored: Any, encoded: Encoded) -> bool:
@@ -381,7 +381,7 @@ def classify(items: list[Item], api: SecretsApi) -> tuple[list[Item], list[Probl
         for level, other_id in item.others:
             state = exists(other_id)
             if isinstance(state, AwsFailure):
-                problems.append(_backend_problem(item, "DescribeSecret", state))
+                problems.append(_backend_problem(item, "DescribeSecret", other_id, state))
                 failed = True
             elif state == "exists":
                 if order[level] < order[item.level]:
@@ -390,7 +390,7 @@ def classify(items: list[Item], api: SecretsApi) -> tuple[list[Item], list[Probl
                     conflicts.append(f"{level}-level secret {other_id!r} exists, and this one would hide it from renders")
         state = exists(item.secret_id)
         if isinstance(state, AwsFailure):
-            problems.append(_backend_problem(item, "DescribeSecret", state))
+            problems.append(_backend_problem(item, "DescribeSecret", item.secret_id, state))
             continue
         if failed:
             continue
@@ -403,7 +403,7 @@ def classify(items: list[Item], api: SecretsApi) -> tuple[list[Item], list[Probl
         else:
             stored = api.read(item.secret_id)
             if isinstance(stored, FetchError):
-                problems.append(_backend_problem(item, "GetSecretValue", stored.code))
+                problems.append(_backend_problem(item, "GetSecretValue", item.secret_id, stored.code))
             elif stored is NOT_FOUND:
                 result.append(_with(item, "update"))  # it exists without a current value
             else:

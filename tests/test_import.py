@@ -322,6 +322,9 @@ def test_reading_fails_means_nothing_is_written(moto_server: str, proxy: FaultPr
     result = run_import(proxy.endpoint, creds, "--team", "t", "--apply")
     assert result.code == 3
     assert f"{creds}:1:1: var 'a': DescribeSecret '/concourse/t/a' failed: AccessDeniedException" in result.stderr
+    # the shared-level id checked for conflicts is named as itself, and one var is one var
+    assert f"{creds}:1:1: var 'a': DescribeSecret '/concourse/a' failed: AccessDeniedException" in result.stderr
+    assert "could not be read for 1 var(s)" in result.stderr
     assert not any(proxy.count(action) for action in WRITE_ACTIONS)
 
 

@@ -148,7 +148,8 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     if problems or backend_problems:
         _print_problems([*problems, *backend_problems])
     if backend_problems:
-        print(f"interp: nothing written: Secrets Manager could not be read for {len(backend_problems)} var(s)", file=sys.stderr)
+        unread = len({(p.location, p.message.split(":", 1)[0]) for p in backend_problems})
+        print(f"interp: nothing written: Secrets Manager could not be read for {unread} var(s)", file=sys.stderr)
         return ExitCode.BACKEND
     if problems or conflicts:
         print(
