@@ -147,13 +147,13 @@ def test_one_renderer_many_pipelines_in_parallel_never_mixes_them_up(
 
     client = aws
     built: list[object] = []
-    real_create_client = secretsmanager.create_client
+    real_create = secretsmanager.create_client_and_session
 
-    def counting_create_client(*args: object, **kwargs: object) -> object:
+    def counting_create(*args: object, **kwargs: object) -> object:
         built.append(args)
-        return real_create_client(*args, **kwargs)
+        return real_create(*args, **kwargs)
 
-    monkeypatch.setattr(secretsmanager, "create_client", counting_create_client)
+    monkeypatch.setattr(secretsmanager, "create_client_and_session", counting_create)
     pipelines = [f"pipe{k}" for k in range(12)]
     for name in pipelines:
         client.create_secret(Name=f"/concourse/t/{name}/v", SecretString=f"value-of-{name}")  # type: ignore[attr-defined]

@@ -43,10 +43,10 @@ def create_client(
     The endpoint honours AWS_ENDPOINT_URL_SECRETS_MANAGER / AWS_ENDPOINT_URL
     (botocore does this itself).
     """
-    return _create_client_and_session(settings, session=session, environ=environ)[0]
+    return create_client_and_session(settings, session=session, environ=environ)[0]
 
 
-def _create_client_and_session(
+def create_client_and_session(
     settings: SecretsManagerSettings, *, session: Any = None, environ: Mapping[str, str] | None = None
 ) -> tuple[Any, Any]:
     """create_client's work; also hands back the boto3 session, which knows where credentials came from."""

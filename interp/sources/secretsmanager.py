@@ -69,7 +69,7 @@ from interp.sources.secret_cache import (  # noqa: F401 - re-exported: this modu
 from interp.sources.aws_client import (  # noqa: F401 - re-exported: this module's API before the split
     _CREDENTIAL_METHODS,
     _REGION_HELP,
-    _create_client_and_session,
+    create_client_and_session,
     _endpoint_overridden,
     _region_known,
     _sts_allowed,
@@ -160,7 +160,7 @@ class SecretsManagerSource(TemplatedSource):
         connection = self._connection
         with connection.lock:
             if connection.client is None:
-                connection.client, connection.session = _create_client_and_session(
+                connection.client, connection.session = create_client_and_session(
                     self.settings, session=connection.session
                 )
             return connection.client
@@ -323,7 +323,7 @@ def health_check(
     if team is not None:
         validate_scope(team, pipeline)
     if client is None:
-        client, session = _create_client_and_session(settings, session=session)
+        client, session = create_client_and_session(settings, session=session)
     return _health_report(client, settings, session=session, team=team, pipeline=pipeline)
 
 
