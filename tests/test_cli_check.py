@@ -5,6 +5,9 @@ import os
 import pty
 import subprocess
 import sys
+from pathlib import Path
+
+import pytest
 
 from ruamel.yaml import YAML
 
@@ -162,4 +165,66 @@ def test_pre_commit_runs_the_hook_on_pipelines_only(tmp_path):
     write(repository, "pipeline.yml", GOOD)
     subprocess.run(["git", "add", "-A"], cwd=repository, check=True, env=env)
     passed = subprocess.run(pre_commit, cwd=repository, capture_output=True, text=True, env=env)
+    assert passed.returncode == 0, passed.stdout + passed.stderr
+
+
+def _readme_pre_commit_config() -> str:
+    """The README's .pre-commit-config.yaml block, exactly as written there."""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    start = readme.index("```yaml\n# .pre-commit-config.yaml\n") + len("```yaml\n")
+    return readme[start : readme.index("```", start)]
+
+
+def _offline_site_packages(target) -> str:
+    """This environment's installed dependencies, for the hook's own virtualenv to import.
+
+    pre-commit builds the hook's environment with `pip install .` of the pinned commit;
+    with no network, pip must find interp's dependencies already installed (PIP_NO_INDEX)
+    and build without an isolated environment. The links leave out pip, setuptools and
+    interp itself, so the hook runs the pinned commit's interp built by its own setuptools.
+    """
+    import sysconfig
+
+    site = Path(sysconfig.get_paths()["purelib"])
+    target.mkdir()
+    for entry in site.iterdir():
+        if entry.name.startswith(("pip", "setuptools", "_distutils_hack", "pkg_resources", "distutils-precedence",
+                                  "wheel", "interp", "__editable__", "__pycache__")):
+            continue
+        (target / entry.name).symlink_to(entry)
+    return str(target)
+
+
+def test_the_readme_pre_commit_example_works_as_written(tmp_path):
+    """Regression: the README pinned `rev: v0.1.0`, a tag that does not exist. The example runs
+    as written; only the repository URL becomes this local clone."""
+    config = _readme_pre_commit_config()
+    rev = YAML(typ="safe", pure=True).load(config)["repos"][0]["rev"]
+    shallow = subprocess.run(["git", "rev-parse", "--is-shallow-repository"], cwd=REPO, capture_output=True, text=True)
+    if shallow.stdout.strip() == "true":
+        pytest.skip("a shallow clone may lack the pinned commit")
+    exists = subprocess.run(["git", "cat-file", "-e", f"{rev}^{{commit}}"], cwd=REPO, capture_output=True)
+    assert exists.returncode == 0, f"the README pins rev {rev}, which is no commit of this repository"
+    repository = tmp_path / "repo"
+    repository.mkdir()
+    url = "https://github.com/<you>/interp"
+    assert url in config
+    write(repository, ".pre-commit-config.yaml", config.replace(url, str(REPO)))
+    write(repository, "pipeline.yml", BAD)
+    write(repository, "values.yml", "not: a pipeline\n")
+    env = clean_environment({
+        "PRE_COMMIT_HOME": str(tmp_path / "cache"), "HOME": str(tmp_path),
+        "PYTHONPATH": _offline_site_packages(tmp_path / "deps"),
+        "PIP_NO_INDEX": "1", "PIP_NO_BUILD_ISOLATION": "0",
+    })  # fmt: skip
+    subprocess.run(["git", "-c", "init.defaultBranch=main", "init", "-q"], cwd=repository, check=True, env=env)
+    subprocess.run(["git", "add", "-A"], cwd=repository, check=True, env=env)
+    pre_commit = [sys.executable, "-m", "pre_commit", "run", "--all-files"]
+    failed = subprocess.run(pre_commit, cwd=repository, capture_output=True, text=True, env=env, timeout=600)
+    assert failed.returncode == 1, failed.stdout + failed.stderr
+    assert "interp check (Concourse pipelines)" in failed.stdout
+    assert "pipeline.yml:8:" in failed.stdout and "values.yml" not in failed.stdout
+    write(repository, "pipeline.yml", GOOD)
+    subprocess.run(["git", "add", "-A"], cwd=repository, check=True, env=env)
+    passed = subprocess.run(pre_commit, cwd=repository, capture_output=True, text=True, env=env, timeout=600)
     assert passed.returncode == 0, passed.stdout + passed.stderr
