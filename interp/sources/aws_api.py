@@ -438,22 +438,16 @@ class AwsTransport:
             return FetchError(type(error).__name__, _short(str(error)))
         return _get_answer(response)
 
-    def list_ids(self, prefix: str, *, max_pages: int = 10) -> list[str] | None:
-        """Secret names starting with `prefix` (ListSecrets, bounded); None when not allowed."""
-        client_error, botocore_error = _aws_errors()
-        names: list[str] = []
-        request: dict[str, Any] = {"Filters": [{"Key": "name", "Values": [prefix]}], "MaxResults": 100}
-        try:
-            for _page in range(max_pages):
-                response = self.client.list_secrets(**request)
-                names += [str(e["Name"]) for e in response.get("SecretList") or () if str(e.get("Name", "")).startswith(prefix)]
-                token = response.get("NextToken")
-                if not token:
-                    break
-                request["NextToken"] = token
-        except (client_error, botocore_error):
+    def list_ids(self, prefix: str) -> list[str] | None:
+        """Names of the secrets a lookup could find under `prefix` (not those scheduled for
+        deletion); None when ListSecrets is not allowed or no filter can carry the prefix."""
+        value = filter_prefix(prefix)
+        if not value:
             return None
-        return names
+        listed = list_secrets(self.client, [value])
+        if isinstance(listed, AwsFailure):
+            return None
+        return [secret.name for secret in listed if secret.name.startswith(prefix) and secret.deleted is None]
 
     def _map(self, function: Callable[[_T], _R], items: list[_T]) -> list[_R]:
         if len(items) == 1:
