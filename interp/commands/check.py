@@ -81,7 +81,13 @@ def add_parser(commands: Any) -> None:
 
 
 def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
-    from interp.check.report import format_github, format_json, format_sarif, format_text, summary_line
+    from interp.check.report import (
+        format_github,
+        format_json,
+        format_sarif,
+        format_text,
+        summary_line,
+    )
     from interp.check.run import check_text_counting, is_pipeline_file
     from interp.check.suppress import Suppressions, collapse_repeats, validated_rules
 
