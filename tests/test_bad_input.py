@@ -1,4 +1,4 @@
-"""Hostile or broken inputs: each ends in a clear error or a correct render, in bounded time.
+"""Hostile or broken inputs: each ends in a clear error or a correct render, never a hang.
 
 Every case runs `interp render` as a subprocess. The table says what goes in
 and what must come out: the exit code and either a piece of the one-line
@@ -10,7 +10,6 @@ stdout.
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +19,8 @@ from ruamel.yaml import YAML
 
 from moto_server import aws_test_env, secretsmanager_client
 from tests.cli import interp
+
+HANG_GUARD_SECONDS = 300  # a hang fails the test; timings are measured in benchmarks/, not asserted here
 
 Text = bytes | str | Callable[[], bytes | str]
 
@@ -32,7 +33,6 @@ class Case:
     exit: int = 0
     message: str = ""  # exit != 0: must appear on stderr; {file} is the pipeline's path
     output: Callable[[str], str] | str | None = None  # exit 0: the exact stdout (or from the input)
-    seconds: float = 10.0  # the longest the run may take
     stdin: bool = False
     setup: Callable[[Path], None] | None = field(default=None, repr=False)
 
@@ -90,13 +90,13 @@ CASES = [
     Case("only-document-marker", "---\n", (), output=same),
     Case("reference-in-comment", "a: 1 # ((undefined))\n", (), output=same),
     # --- size and depth ------------------------------------------------------------------
-    Case("100000-line-pipeline", hundred_thousand_lines, X1, output=replaced("((x))", "'1'"), seconds=25),
-    Case("10000-documents",    "---\na: ((x))\n" * 10_000, X1, output=replaced("((x))", "'1'"), seconds=15),
+    Case("100000-line-pipeline", hundred_thousand_lines, X1, output=replaced("((x))", "'1'")),
+    Case("10000-documents",    "---\na: ((x))\n" * 10_000, X1, output=replaced("((x))", "'1'")),
     Case("1MB-scalar",         "a: " + "x" * 1_000_000 + "((x))\n", X1, output=replaced("((x))", "1")),
-    Case("very-long-line",     "a: [" + "1, " * 50_000 + "((x))]\n", X1, output=replaced("((x))", "'1'"), seconds=15),
+    Case("very-long-line",     "a: [" + "1, " * 50_000 + "((x))]\n", X1, output=replaced("((x))", "'1'")),
     Case("flow-nesting-10000", lambda: nested_flow(10_000), X1, 1, "{file}: invalid YAML: nested too deeply"),
     Case("block-nesting-10000", "a:\n" + "- " * 10_000 + "((x))\n", X1, 1, "{file}: invalid YAML: nested too deeply"),
-    Case("alias-bomb",         alias_bomb, X1, output=replaced('"((x))"', '"1"'), seconds=5),
+    Case("alias-bomb",         alias_bomb, X1, output=replaced('"((x))"', '"1"')),
     # --- YAML that does not parse ----------------------------------------------------------
     Case("unterminated-quote", 'a: "abc\nb: 1\n', (), 1, "{file}:3:1: invalid YAML: while scanning a quoted scalar"),
     Case("tab-indentation",    "a:\n\tb: ((x))\n", X1, 1, "{file}:2:1: invalid YAML"),
@@ -179,11 +179,8 @@ def test_bad_input(case: Case, tmp_path: Path) -> None:
         files = ["-" if case.stdin else str(pipeline)]
     before = sorted(p.name for p in tmp_path.iterdir())
 
-    started = time.monotonic()
-    result = interp("render", *files, *args, stdin=data if case.stdin else None, timeout=case.seconds + 20)
-    elapsed = time.monotonic() - started
-
-    assert elapsed < case.seconds, f"took {elapsed:.1f}s"
+    # The timeout only guards against a hang; how long these take is benchmarks' business.
+    result = interp("render", *files, *args, stdin=data if case.stdin else None, timeout=HANG_GUARD_SECONDS)
     assert result.code == case.exit, result.stderr
     assert "Traceback" not in result.stderr and "internal error" not in result.stderr
     if case.exit == 0:
@@ -258,11 +255,9 @@ def test_bad_secret(case: SecretCase, moto_server: str, tmp_path: Path) -> None:
     secretsmanager_client(moto_server).create_secret(Name="/concourse/t/p/s", **case.secret)
     pipeline = tmp_path / "pipeline.yml"
     pipeline.write_text(case.template)
-    started = time.monotonic()
     result = interp(
-        "render", str(pipeline), "--team", "t", "--pipeline", "p", env=aws_test_env(moto_server), timeout=30
+        "render", str(pipeline), "--team", "t", "--pipeline", "p", env=aws_test_env(moto_server), timeout=HANG_GUARD_SECONDS
     )
-    assert time.monotonic() - started < 10
     assert result.code == case.exit, result.stderr
     if case.exit == 0:
         assert result.stderr == ""

@@ -108,9 +108,7 @@ def test_fault_matrix(proxy: FaultProxy, tmp_path: Path, case: Case) -> None:
     proxy.inject(None if case.fault == "refused" else case.fault, times=case.times)
     batch = () if case.batch else ("--no-batch",)
 
-    started = time.monotonic()
     result = interp("render", str(template), "-o", str(out), *FLAGS, *batch, env=aws_test_env(endpoint), timeout=TIMEOUT)
-    elapsed = time.monotonic() - started
 
     assert result.code == case.exit, result.stderr
     assert result.stdout == ""
@@ -130,7 +128,6 @@ def test_fault_matrix(proxy: FaultProxy, tmp_path: Path, case: Case) -> None:
             assert all(repr(later) in result.stderr for later in LATER_IDS)  # "not trying ...": no fall-through
         assert not out.exists()
         assert sorted(p.name for p in tmp_path.iterdir()) == ["pipeline.yml"]  # no temporary left behind
-        assert elapsed < ATTEMPTS * 1.0 + 10  # bounded by read timeout x attempts, plus start-up
     if case.requests is not None:
         assert len(proxy.requests()) == case.requests, proxy.actions()
     if case.fault == "deny_batch":
@@ -227,7 +224,9 @@ def test_signal_mid_fetch_ends_promptly_and_writes_nothing(
         if process.poll() is None:
             process.kill()
             process.communicate()
-    assert elapsed < 3, f"took {elapsed:.1f}s to stop"
+    # Waiting for the stalled backend would take a read timeout (10 s) at least: stopping
+    # sooner shows the signal did not wait for the network (a bound, not a benchmark).
+    assert elapsed < 8, f"took {elapsed:.1f}s to stop"
     assert process.returncode == exit_code, stderr
     assert stdout == b""
     assert stderr.decode().strip() == f"interp: {message}"
