@@ -50,3 +50,25 @@ def add_lookup_arguments(parser: argparse.ArgumentParser) -> None:
     from interp.sources import aws_settings
 
     aws_settings.add_arguments(parser)
+
+
+def add_format_argument(parser: argparse.ArgumentParser, json_help: str, *, deprecated_json: bool = False) -> None:
+    """`--format text|json`, the one spelling of machine output across commands.
+
+    With `deprecated_json`, the command's old `--json` flag keeps working for one release
+    as an alias of `--format json`.
+    """
+    parser.add_argument(
+        "--format",
+        choices=("text", "json"),
+        default="text",
+        help=f"text (default): for people; json: {json_help}",
+    )
+    if deprecated_json:
+        parser.add_argument(
+            "--json",
+            dest="format",
+            action="store_const",
+            const="json",
+            help="deprecated spelling of --format json (kept for one release)",
+        )

@@ -8,7 +8,6 @@ import sys
 from collections.abc import Mapping
 from datetime import datetime, timezone
 from decimal import Decimal, InvalidOperation
-from pathlib import Path
 from typing import Any
 
 from interp.errors import ConfigError, ExitCode
@@ -34,7 +33,8 @@ file:line:col of its references, never a value:
   stale             not read for --stale-days days (when AWS reports the date)
 
 Without --fields only ListSecrets is called: no secret value is ever read.
-
+"""
+EPILOG = """\
 exit codes: 0 no failing finding, 1 missing / missing-field / pending-deletion
 (with --strict also unused / shadowed), 2 usage or configuration, 3 the secret
 backend failed.
@@ -46,7 +46,11 @@ def add_parser(commands: Any) -> None:
     from interp.sources import aws_settings
 
     parser = commands.add_parser(
-        "audit", help=HELP, description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
+        "audit",
+        help=HELP,
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
         "files", nargs="+", metavar="PIPELINE", help="pipeline template(s); a directory means every pipeline file under it"
@@ -73,11 +77,9 @@ def add_parser(commands: Any) -> None:
     group = parser.add_argument_group("secret lookup")
     group.add_argument("--team", help="the Concourse team whose namespace is audited (or team: in the project settings)")
     group.add_argument("--pipeline", help="the pipeline the files belong to; adds its pipeline-level namespace")
-    group.add_argument(
-        "--pipeline-from-filename",
-        action="store_true",
-        help="each file's name without its extension is its pipeline (pipelines/deploy.yml -> deploy)",
-    )
+    from interp.commands import pipeline_naming
+
+    pipeline_naming.add_arguments(group)
     group.add_argument(
         "--secrets-file",
         metavar="FILE",
@@ -100,27 +102,30 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
         format_text,
     )
     from interp.commands.common import static_vars_from_args
-    from interp.commands.render import _expand
+    from interp.commands.inputs import pipeline_files
     from interp.commands.vars import collect_references
     from interp.reference import Reference
     from interp.sources import aws_settings
 
     if args.team is None:
         raise ConfigError("audit needs --team (or team: in the project settings)")
-    if args.pipeline_from_filename and args.pipeline is not None:
-        raise ConfigError("--pipeline and --pipeline-from-filename exclude each other")
+    if args.pipeline_from is not None and args.pipeline is not None:
+        raise ConfigError(f"--pipeline and --pipeline-from {args.pipeline_from} exclude each other")
     price = _price(args.price, DEFAULT_PRICE)
     stale_days = DEFAULT_STALE_DAYS if args.stale_days is None else args.stale_days
     if stale_days < 1:
         raise ConfigError("--stale-days must be at least 1")
-    files = [name for name, _ in _expand(args.files)]
+    files = pipeline_files(args.files)
     if "-" in files:
         raise ConfigError("audit reads pipeline files, not standard input")
     settings = aws_settings.settings_from(args, environ)
     static = static_vars_from_args(args)
 
     groups = []
-    for pipeline, group_files in _by_pipeline(files, args.pipeline, args.pipeline_from_filename):
+    from interp.commands.pipeline_naming import group_by_pipeline
+
+    for pipeline, group_files in group_by_pipeline(files, args.pipeline_from):
+        pipeline = pipeline if args.pipeline_from is not None else args.pipeline
         entries = collect_references(group_files)
         references = [
             (Reference(None, entry.path, entry.fields), entry.locations) for entry in entries if entry.kind == "default"
@@ -146,16 +151,6 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
         sys.stdout.write(format_text(report, strict=args.strict))
     sys.stdout.flush()
     return report.exit_code(args.strict)
-
-
-def _by_pipeline(files: list[str], pipeline: str | None, from_filename: bool) -> list[tuple[str | None, list[str]]]:
-    """(pipeline, files): one group for --pipeline (or none), else one per file name without extension."""
-    if not from_filename:
-        return [(pipeline, files)]
-    groups: dict[str, list[str]] = {}
-    for name in files:
-        groups.setdefault(Path(name).stem, []).append(name)
-    return list(groups.items())
 
 
 def _price(text: str | None, default: Decimal) -> Decimal:

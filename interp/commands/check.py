@@ -27,7 +27,8 @@ given; without it, interp check never touches the network.
 Silencing: --disable RULE (or `disable: [RULE]` in .interp.yml) turns a rule
 off; a comment `# interp: ignore[RULE]` (or `# interp: ignore` for every
 rule) silences that line.
-
+"""
+EPILOG = """\
 exit codes: 0 no errors (warnings pass unless --strict), 1 errors, 2 usage,
 3 the secret backend failed (--resolve).
 """
@@ -37,9 +38,18 @@ def add_parser(commands: Any) -> None:
     from interp.commands.arguments import add_lookup_arguments, add_static_var_arguments
 
     parser = commands.add_parser(
-        "check", help=HELP, description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
+        "check",
+        help=HELP,
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("files", nargs="+", metavar="FILE", help="pipeline file(s); - reads standard input")
+    parser.add_argument(
+        "files",
+        nargs="+",
+        metavar="FILE",
+        help="pipeline file(s); a directory means every pipeline file under it; - reads standard input",
+    )
     parser.add_argument(
         "--strict",
         action="store_true",
@@ -93,7 +103,9 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
 
     disabled = validated_rules((r for item in args.disable for r in item.split(",") if r.strip()), "--disable")
     probe = _cross_team_probe(args, environ)
-    texts = _read_all(args.files)
+    from interp.commands.inputs import pipeline_files
+
+    texts = _read_all(pipeline_files(args.files))
     diagnostics: list[Diagnostic] = []
     checked: list[tuple[str, str]] = []
     skipped = silenced = 0
@@ -190,7 +202,10 @@ def _resolve(
     if args.pipeline_from is not None and args.pipeline is not None:
         raise ConfigError(f"--pipeline and --pipeline-from {args.pipeline_from} exclude each other")
     if args.pipeline_from is not None and "-" in args.files:
-        raise ConfigError(f"--pipeline-from {args.pipeline_from} needs files, not standard input")
+        raise ConfigError(
+            f"--pipeline-from {args.pipeline_from} needs files, not standard input "
+            "(name its pipeline with --pipeline NAME)"
+        )
     texts = dict(files)
     static_vars = static_vars_from_args(args)
     problems: list[Problem] = []

@@ -20,13 +20,20 @@ command and flag). Install it, for example:
   zsh   interp completion zsh > "${fpath[1]}/_interp"
   fish  interp completion fish > ~/.config/fish/completions/interp.fish
 """
+EPILOG = """\
+exit codes: 0 printed, 2 usage (an unknown SHELL).
+"""
 
 
 def add_parser(commands: Any, root: argparse.ArgumentParser) -> None:
     """`root` is interp's whole parser, the one the script is generated from (passed in, so
     that this module need not import interp.cli: the import graph keeps one direction)."""
     parser = commands.add_parser(
-        "completion", help=HELP, description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
+        "completion",
+        help=HELP,
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("shell", choices=SHELLS, metavar="SHELL", help="bash, zsh or fish")
     parser.set_defaults(run=run, root_parser=root)

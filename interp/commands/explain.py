@@ -33,7 +33,8 @@ References come from FILEs and from --name (both may be given). References
 with a source (((source:name)), ((.:name))) are listed but not explained.
 Works with --secrets-file (same rules, local store) and every AWS Secrets
 Manager setting.
-
+"""
+EPILOG = """\
 exit codes: 0 every reference resolves, 1 some do not (or use an undeclared
 var source), 2 usage or configuration, 3 the secret backend failed for a
 reference a render would need (denied included, as in render).
@@ -41,14 +42,26 @@ reference a render would need (denied included, as in render).
 
 
 def add_parser(commands: Any) -> None:
-    from interp.commands.arguments import add_static_var_arguments
-    from interp.sources import aws_settings
+    from interp.commands import pipeline_naming
+    from interp.commands.arguments import (
+        add_format_argument,
+        add_lookup_arguments,
+        add_static_var_arguments,
+    )
 
     parser = commands.add_parser(
-        "explain", help=HELP, description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
+        "explain",
+        help=HELP,
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
-        "files", nargs="*", metavar="FILE", help="pipeline template(s) whose references to explain; - reads standard input"
+        "files",
+        nargs="*",
+        metavar="FILE",
+        help="pipeline template(s) whose references to explain; a directory means every pipeline file "
+        "under it; - reads standard input",
     )
     parser.add_argument(
         "--name",
@@ -57,38 +70,32 @@ def add_parser(commands: Any) -> None:
         metavar="NAME",
         help="explain this var name (as inside ((...)), e.g. db.password) without a file; repeatable",
     )
-    parser.add_argument("--json", action="store_true", help="print the explanation as JSON")
+    add_format_argument(parser, "the explanation as one JSON object", deprecated_json=True)
     parser.add_argument(
         "--failing", action="store_true", help="show only the references that do not resolve (exit code unchanged)"
     )
-    group = parser.add_argument_group("secret lookup")
-    group.add_argument("--team", required=True, help="the Concourse team whose lookup paths are explained")
-    group.add_argument(
-        "--pipeline",
-        help="the pipeline name; adds the pipeline-scoped path (without it, as for a one-off task, "
-        "only team and shared paths are searched)",
-    )
-    group.add_argument(
-        "--secrets-file",
-        metavar="FILE",
-        help="a local YAML mapping of secret id to SecretString, explained with exactly the rules of "
-        "AWS Secrets Manager instead of asking AWS",
-    )
+    pipeline_naming.add_arguments(parser)
     add_static_var_arguments(parser)
-    aws_settings.add_arguments(parser)
+    add_lookup_arguments(parser)
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
+    import copy
+
     from interp.commands.common import credentials_from_args, static_vars_from_args
+    from interp.commands.inputs import pipeline_files
+    from interp.commands.pipeline_naming import group_by_pipeline
     from interp.commands.vars import collect_references
     from interp.explain import explain_references, format_text
     from interp.reference import Reference, ReferenceSyntaxError, parse_name_argument
 
     if not args.files and not args.name:
         raise ConfigError("explain needs a FILE or --name NAME")
-    if args.files.count("-") > 1:
-        raise ConfigError("standard input (-) can be read only once")
+    if args.team is None:
+        raise ConfigError("explain needs --team (or team: in the project settings): the lookup paths are the team's")
+    if args.pipeline_from is not None and args.pipeline is not None:
+        raise ConfigError(f"--pipeline and --pipeline-from {args.pipeline_from} exclude each other")
 
     named = []
     for name in args.name:
@@ -100,39 +107,54 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
             raise ConfigError(f"--name {name}: explain covers references without a source only")
         named.append(reference)
 
+    files = pipeline_files(args.files) if args.files else []
+    # Files named apart (--pipeline-from) are explained per pipeline, as render would look them up;
+    # without files there is nothing to name a pipeline after.
+    naming = args.pipeline_from if files else None
     static = static_vars_from_args(args)
-    source = credentials_from_args(args, environ)
-    assert source is not None  # --team is required
     store = f"secrets file {args.secrets_file}" if args.secrets_file is not None else "AWS Secrets Manager"
 
-    entries = collect_references(args.files) if args.files else []
-    references: dict[Reference, list] = {}
-    others = []
-    for entry in entries:
-        if entry.kind != "default":
-            others.append(entry)
-            continue
-        references[Reference(None, entry.path, entry.fields)] = entry.locations
-    for reference in named:
-        references.setdefault(reference, [])
+    explanations = []
+    others: list = []
+    for pipeline, group in group_by_pipeline(files, naming):
+        scoped = copy.copy(args)
+        if pipeline is not None:
+            scoped.pipeline = pipeline
+        source = credentials_from_args(scoped, environ)
+        assert source is not None  # a team is set
+        references: dict[Reference, list] = {}
+        for entry in collect_references(group) if group else []:
+            if entry.kind != "default":
+                others.append(entry)
+                continue
+            references[Reference(None, entry.path, entry.fields)] = entry.locations
+        for reference in named:
+            references.setdefault(reference, [])
+        explanations.append(explain_references(list(references.items()), static=static, source=source, store=store))
 
-    explanation = explain_references(list(references.items()), static=static, source=source, store=store)
     undeclared = [e for e in others if e.kind == "undeclared_source"]
     if args.failing:
-        explanation.only_failing()
+        for explanation in explanations:
+            explanation.only_failing()
         others = undeclared
-    if args.json:
-        data = explanation.as_json()
-        data["not_explained"] = [{"name": e.name, "kind": e.kind} for e in others]
+    not_explained = [{"name": e.name, "kind": e.kind} for e in others]
+    if args.format == "json":
+        if naming is None:
+            data = explanations[0].as_json()
+            data["not_explained"] = not_explained
+        else:  # one object per pipeline
+            data = {"pipelines": [e.as_json() for e in explanations], "not_explained": not_explained}
         sys.stdout.write(json.dumps(data, indent=2) + "\n")
     else:
-        text = format_text(explanation)
+        text = "\n".join(format_text(explanation) for explanation in explanations)
         if others:
             listed = ", ".join(f"(({e.name})) {e.kind}" for e in others)
             text += f"not explained (they do not use the default source): {listed}\n"
         sys.stdout.write(text)
     sys.stdout.flush()
-    code = explanation.exit_code
-    if code == ExitCode.OK and undeclared:
+    codes = [explanation.exit_code for explanation in explanations]
+    if ExitCode.BACKEND in codes:
+        return ExitCode.BACKEND
+    if ExitCode.BAD_INPUT in codes or undeclared:
         return ExitCode.BAD_INPUT
-    return code
+    return ExitCode.OK

@@ -22,7 +22,10 @@ guard) and print its value: a string as it is, anything else (a map, list,
 number, bool, null) as JSON. Fields work: interp get db.password --team main.
 
 This PRINTS THE SECRET. Errors are the render's, with no value in them.
-Exit codes as for render: 1 unresolvable, 2 usage, 3 the backend failed.
+"""
+EPILOG = """\
+exit codes: 0 printed, 1 unresolvable, 2 usage or configuration, 3 the secret
+backend failed (as for render).
 """
 
 
@@ -30,7 +33,11 @@ def add_parser(commands: Any) -> None:
     from interp.commands.arguments import add_lookup_arguments, add_static_var_arguments
 
     parser = commands.add_parser(
-        "get", help=HELP, description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
+        "get",
+        help=HELP,
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("name", metavar="NAME", help="the var as written inside ((...)), e.g. db.password")
     add_static_var_arguments(parser)

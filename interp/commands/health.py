@@ -22,20 +22,53 @@ secret value.
 With --team T (and --pipeline P), also reads __concourse-health-check under
 the team's (and pipeline's) lookup path: not found is fine, AccessDenied is
 not (exit 3). Test an IAM policy this way before a render needs it.
+
+With --secrets-file (or secrets_file: in the project settings) the local
+store is checked instead of AWS: it must read as a secrets file, and the
+team's paths are looked up in it with the same rules.
 """
+EPILOG = """\
+exit codes: 0 the backend is UP (and every checked path readable), 2 usage
+or configuration (a secrets file that does not read is one), 3 the backend
+is DOWN or a path is not readable.
+"""
+# Flags of the shared AWS group that tune many reads: health reads one secret per level.
+_NOT_FOR_HEALTH = ("--no-batch", "--max-concurrency")
 
 
 def add_parser(commands: Any) -> None:
+    from interp.commands.arguments import add_format_argument
     from interp.sources import aws_settings
 
     parser = commands.add_parser(
-        "health", help=HELP, description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
+        "health",
+        help=HELP,
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    add_format_argument(parser, "the report as one JSON object", deprecated_json=True)
     parser.add_argument("--team", help="also check that this team's lookup path is readable")
     parser.add_argument("--pipeline", help="also check that this pipeline's lookup path is readable (needs --team)")
+    parser.add_argument(
+        "--secrets-file",
+        metavar="FILE",
+        help="check this local YAML mapping of secret id to SecretString instead of AWS Secrets Manager",
+    )
     aws_settings.add_arguments(parser)
+    _drop_options(parser, _NOT_FOR_HEALTH)
     parser.set_defaults(run=run)
+
+
+def _drop_options(parser: argparse.ArgumentParser, flags: tuple[str, ...]) -> None:
+    """Remove shared flags that would mean nothing here: a flag that is accepted must do something."""
+    for action in [a for a in parser._actions if set(a.option_strings) & set(flags)]:
+        parser._remove_action(action)
+        for group in parser._action_groups:
+            if action in group._group_actions:
+                group._group_actions.remove(action)
+        for flag in action.option_strings:
+            parser._option_string_actions.pop(flag, None)
 
 
 def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
@@ -44,6 +77,8 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
 
     if args.pipeline is not None and args.team is None:
         raise ConfigError("--pipeline needs --team")
+    if args.secrets_file is not None:
+        return _secrets_file_health(args, environ)
     report = secretsmanager.health_check(
         secretsmanager.settings_from(args, environ), team=args.team, pipeline=args.pipeline
     )
@@ -62,7 +97,7 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
         info["paths"] = [
             {"level": c.level, "id": c.id, "readable": c.readable, "answer": c.answer} for c in report.paths
         ]
-    if args.json:
+    if args.format == "json":
         print(json.dumps({"secretsmanager": info}, indent=2))
     else:
         for key in ("aws_region", "endpoint", "credentials", "identity", "account"):
@@ -81,3 +116,47 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
                 print("  not checked: the health check itself failed")
     sys.stdout.flush()
     return ExitCode.OK if report.healthy else ExitCode.BACKEND
+
+
+def _secrets_file_health(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
+    """The local store's health: it reads as a secrets file; each team path answers found or not found."""
+    from interp.sources import aws_settings
+    from interp.sources.secrets_file import load_secrets_file
+    from interp.sources.secretsmanager import HEALTH_CHECK_SECRET_ID
+
+    settings = aws_settings.settings_from(args, environ)
+    secrets = load_secrets_file(args.secrets_file)  # a ConfigError (exit 2) naming the file, never a value
+    paths = []
+    if args.team is not None:
+        from interp.lookup import validate_scope
+
+        validate_scope(args.team, args.pipeline)
+        for level, template in settings.templates().ordered():
+            if level == "shared" or (template.uses_pipeline and args.pipeline is None):
+                continue
+            secret_id = template.expand(team=args.team, pipeline=args.pipeline, secret=HEALTH_CHECK_SECRET_ID)
+            paths.append({"level": level, "id": secret_id, "readable": True,
+                          "answer": "found" if secret_id in secrets else "not found"})  # fmt: skip
+    info: dict[str, Any] = {
+        "path": args.secrets_file,
+        "secrets": len(secrets),
+        "pipeline_secret_template": settings.pipeline_secret_template,
+        "team_secret_template": settings.team_secret_template,
+        "shared_secret_template": settings.shared_secret_template,
+        "health": {"status": "UP"},
+    }
+    if args.team is not None:
+        info["paths"] = paths
+    if args.format == "json":
+        print(json.dumps({"secrets_file": info}, indent=2))
+    else:
+        print(f"secrets_file: {info['path']} ({info['secrets']} secret ids)")
+        for key in ("pipeline_secret_template", "team_secret_template", "shared_secret_template"):
+            print(f"{key}: {info[key]}")
+        print("health:\n  status: UP")
+        if args.team is not None:
+            print("paths:")
+            for check in paths:
+                print(f"  {check['level']}: {check['id']}  readable ({check['answer']})")
+    sys.stdout.flush()
+    return ExitCode.OK

@@ -16,7 +16,7 @@ from interp.errors import ConfigError
 NAMINGS = ("filename", "dirname")
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
+def add_arguments(parser: argparse._ActionsContainer) -> None:
     parser.add_argument(
         "--pipeline-from",
         choices=NAMINGS,
@@ -36,7 +36,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def pipeline_name(file: str, naming: str) -> str:
     if file == "-":
-        raise ConfigError(f"--pipeline-from {naming} needs files, not standard input")
+        raise ConfigError(
+            f"--pipeline-from {naming} needs files, not standard input (name its pipeline with --pipeline NAME)"
+        )
     path = Path(file)
     if naming == "filename":
         return path.stem

@@ -36,15 +36,25 @@ team's secrets, so granting it would undo the team boundary the policy draws.
 Grant shared secrets by name with --shared NAME, or the whole shared
 template with --all-shared (a warning says when that reaches other teams).
 """
+EPILOG = """\
+exit codes: 0 the policy was printed, 1 a problem in the VARS_FILEs (--for import),
+2 usage or configuration.
+"""
 
 
 def add_parser(commands: Any) -> None:
     from interp.sources import aws_settings as sm
 
     parser = commands.add_parser(
-        "policy", help=HELP, description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
+        "policy",
+        help=HELP,
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--team", required=True, help="the Concourse team whose secrets the policy grants")
+    parser.add_argument(
+        "--team", help="the Concourse team whose secrets the policy grants (or team: in the project settings)"
+    )
     parser.add_argument(
         "--pipeline",
         action="append",
@@ -65,7 +75,19 @@ def add_parser(commands: Any) -> None:
         help="grant the whole shared template ({{.Secret}} -> *); with the default templates that is "
         "/concourse/*, every team's secrets (a warning says so)",
     )
-    parser.add_argument("--region", default="*", help="narrow the ARNs to this region (default: *)")
+    region = parser.add_mutually_exclusive_group()
+    region.add_argument(
+        "--aws-secretsmanager-region",
+        metavar="REGION",
+        help="narrow the ARNs to this region (env CONCOURSE_AWS_SECRETSMANAGER_REGION, or region: in the "
+        "project settings, as for render; default: *, every region)",
+    )
+    region.add_argument(
+        "--region",
+        dest="aws_secretsmanager_region",
+        metavar="REGION",
+        help="deprecated spelling of --aws-secretsmanager-region (kept for one release)",
+    )
     parser.add_argument(
         "--account-id", default="*", metavar="ID", help="narrow the ARNs to this 12-digit account id (default: *)"
     )
@@ -111,6 +133,15 @@ def add_parser(commands: Any) -> None:
     parser.set_defaults(run=run)
 
 
+def policy_region(args: argparse.Namespace, environ: Mapping[str, str]) -> str:
+    """The region the ARNs name: the flag, else the region render would use from Concourse's
+    variable (or the project settings), else every region. AWS_REGION is the caller's shell
+    default, not where Concourse's secrets live, so it does not narrow a policy."""
+    from interp.sources.aws_settings import ENV_REGION
+
+    return args.aws_secretsmanager_region or environ.get(ENV_REGION) or "*"
+
+
 def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     from interp.lookup import LookupTemplates
     from interp.policy import build_policy, to_json, to_terraform
@@ -120,6 +151,11 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
         from interp.errors import ConfigError
 
         raise ConfigError("--fields goes with --for audit (render always reads values)")
+    if args.team is None:
+        from interp.errors import ConfigError
+
+        raise ConfigError("policy needs --team (or team: in the project settings)")
+    args.region = policy_region(args, environ)
     strings = sm.template_strings(args, environ)
     templates = LookupTemplates.from_strings(**strings)
     if args.purpose == "import":

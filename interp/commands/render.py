@@ -19,13 +19,21 @@ substitution stays byte for byte. Strict by default: every reference must
 resolve, and every undefined one is reported with its file:line:col.
 Nothing is written when anything fails.
 """
+EPILOG = """\
+exit codes: 0 rendered, 1 bad input or an unresolvable var (nothing written),
+2 usage or configuration, 3 the secret backend failed (AWS, network).
+"""
 
 
 def add_parser(commands: Any) -> None:
     from interp.commands.arguments import add_lookup_arguments, add_static_var_arguments
 
     parser = commands.add_parser(
-        "render", help=HELP, description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
+        "render",
+        help=HELP,
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
         "files",
@@ -75,9 +83,10 @@ def add_parser(commands: Any) -> None:
 
 def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     from interp.commands.common import renderer_from_args
+    from interp.commands.inputs import expand_inputs
     from interp.output import write_atomically
 
-    inputs = _expand(args.files)
+    inputs = expand_inputs(args.files)
     files = [name for name, _ in inputs]
     if "-" in files and len(files) > 1:
         raise ConfigError("standard input (-) can only be rendered on its own")
@@ -171,31 +180,6 @@ class _Progress:
         if self.shown:
             sys.stderr.write("\r\033[K")
             sys.stderr.flush()
-
-
-def _expand(arguments: list[str]) -> list[tuple[str, Path]]:
-    """(input path, output name) for each file; a directory gives every pipeline file under it."""
-    inputs: list[tuple[str, Path]] = []
-    for argument in arguments:
-        root = Path(argument)
-        if argument == "-" or not root.is_dir():
-            inputs.append((argument, Path(root.name)))
-            continue
-        from interp.check.run import is_pipeline_file
-
-        found = sorted(p for p in root.rglob("*") if p.suffix in (".yml", ".yaml") and p.is_file())
-        pipelines = [p for p in found if is_pipeline_file(_read_for_probe(p))]
-        if not pipelines:
-            raise ConfigError(f"{argument}: no pipeline files (YAML with jobs: or resources: at the top level)")
-        inputs += [(str(p), p.relative_to(root)) for p in pipelines]
-    return inputs
-
-
-def _read_for_probe(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8", errors="replace")
-    except OSError as error:
-        raise InterpError([Problem(Location(str(path)), f"cannot read file: {error.strerror or error}")]) from None
 
 
 def _targets(inputs: list[tuple[str, Path]], out_dir: str | None) -> list[Path]:

@@ -34,6 +34,9 @@ values. Each reference has a kind:
 A file must scan cleanly, as for render: an invalid ((var)) name or a
 duplicate key is reported with its file:line:col and exits 1.
 """
+EPILOG = """\
+exit codes: 0 listed, 1 a file does not read or scan (file:line:col), 2 usage.
+"""
 
 KINDS = ("default", "local", "var_source", "undeclared_source")
 
@@ -72,8 +75,8 @@ def collect_references(files: Sequence[str]) -> list[ReferenceEntry]:
     entries. Locations follow the order of `files`, then line and column.
     """
     from interp.document import LoadError, read_source
-    from interp.scan import scan
     from interp.reference import Occurrence
+    from interp.scan import scan
 
     problems: list[Problem] = []
     groups: dict[tuple[str, str, str | None], ReferenceEntry] = {}
@@ -127,25 +130,34 @@ def _kind(source: str | None, declared: Mapping[str, tuple[str, Any]]) -> tuple[
 
 def add_parser(commands: Any) -> None:
     parser = commands.add_parser(
-        "vars", help=HELP, description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
+        "vars",
+        help=HELP,
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("files", nargs="+", metavar="FILE", help="pipeline template(s); - reads standard input")
     parser.add_argument(
-        "--json",
-        action="store_true",
-        help="print a JSON list of {name, source, path, fields, kind, [source_type,] "
-        "locations: [{file, line, column}]}, sorted by name",
+        "files",
+        nargs="+",
+        metavar="FILE",
+        help="pipeline template(s); a directory means every pipeline file under it; - reads standard input",
+    )
+    from interp.commands.arguments import add_format_argument
+
+    add_format_argument(
+        parser,
+        "a list of {name, source, path, fields, kind, [source_type,] locations: [{file, line, column}]}, "
+        "sorted by name",
+        deprecated_json=True,
     )
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
-    from interp.errors import ConfigError
+    from interp.commands.inputs import pipeline_files
 
-    if args.files.count("-") > 1:
-        raise ConfigError("standard input (-) can be read only once")
-    entries = collect_references(args.files)
-    if args.json:
+    entries = collect_references(pipeline_files(args.files))
+    if args.format == "json":
         sys.stdout.write(json.dumps([e.as_json() for e in entries], indent=2) + "\n")
     else:
         sys.stdout.write(format_text(entries))
