@@ -36,6 +36,8 @@ def type_name(value: Any) -> str:
         return "int"
     if isinstance(value, float):
         return "float"
+    if isinstance(value, bytes):
+        return "binary"
     if isinstance(value, str):
         return "string"
     if isinstance(value, Mapping):

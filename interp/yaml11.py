@@ -305,19 +305,10 @@ def json_number(value: float) -> int | float:
 
 
 def type_word(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "bool"
-    if isinstance(value, int):
-        return "int"
-    if isinstance(value, float):
-        return "float"
-    if isinstance(value, bytes):
-        return "binary"
-    if isinstance(value, str):
-        return "string"
-    return "map" if isinstance(value, dict) else "list"
+    """A value's type as messages name it (interp.values keeps the one list)."""
+    from interp.values import type_name
+
+    return type_name(value)
 
 
 # ------------------------------------------------------------------ whole files
