@@ -198,3 +198,17 @@ def test_policy_takes_the_region_flag_every_other_command_takes_and_keeps_the_ol
     assert "deprecated spelling of --aws-secretsmanager-region" in " ".join(interp("policy", "--help").stdout.split())
     unset = interp("--no-config", "policy", "--team", "main")
     assert ":*:*:secret:" in unset.stdout  # no region configured: every region, as before
+
+
+def test_explain_with_pipeline_from_gives_one_json_object_per_pipeline(project):
+    (project / "pipelines" / "build.yml").write_text(PIPELINE.replace("((only))", "hello"))
+    result = interp("explain", "pipelines", "--format", "json", cwd=project)
+    assert result.code == 0, result.stderr
+    pipelines = json.loads(result.stdout)["pipelines"]
+    assert [(p["team"], p["pipeline"]) for p in pipelines] == [("main", "build"), ("main", "deploy")]
+
+
+def test_explain_without_a_team_anywhere_says_where_to_set_it(tmp_path):
+    (tmp_path / "p.yml").write_text(PIPELINE)
+    result = interp("explain", "p.yml", cwd=tmp_path)
+    assert result.code == 2 and "explain needs --team (or team: in the project settings)" in result.stderr
