@@ -37,7 +37,39 @@ class _Parser(argparse.ArgumentParser):
         self.exit(ExitCode.USAGE, f"interp: error: {message}\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
+# Each subcommand and the module that builds its parser, in the order --help lists them.
+COMMANDS = {
+    "render": "interp.commands.render",
+    "check": "interp.commands.check",
+    "health": "interp.commands.health",
+    "vars": "interp.commands.vars",
+    "explain": "interp.commands.explain",
+    "policy": "interp.commands.policy",
+    "audit": "interp.commands.audit",
+    "import": "interp.commands.import_vars",
+    "get": "interp.commands.get",
+    "completion": "interp.commands.completion",
+}
+
+
+def chosen_command(argv: Sequence[str]) -> str | None:
+    """The subcommand a command line names, if it names a known one (before parsing it)."""
+    value_follows = False
+    for argument in argv:
+        if value_follows:
+            value_follows = False
+        elif argument == "--config":
+            value_follows = True
+        elif argument == "--":
+            return None
+        elif not argument.startswith("-"):
+            return argument if argument in COMMANDS else None
+    return None
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The whole parser, or with `command` only that subcommand's: building every
+    subcommand's parser imports every command module, a start-up cost for no use."""
     parser = _Parser(
         prog="interp",
         description=DESCRIPTION,
@@ -56,26 +88,16 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     commands.required = True
 
-    from interp.commands import check, health, render
+    import importlib
 
-    render.add_parser(commands)
-    check.add_parser(commands)
-    health.add_parser(commands)
-    from interp.commands import explain, policy, vars as vars_command
-
-    vars_command.add_parser(commands)
-    explain.add_parser(commands)
-    policy.add_parser(commands)
-    from interp.commands import audit
-
-    audit.add_parser(commands)
-    from interp.commands import import_vars
-
-    import_vars.add_parser(commands)
-    from interp.commands import completion, get
-
-    get.add_parser(commands)
-    completion.add_parser(commands, root=parser)
+    whole = command is None or command == "completion"  # completion describes every command
+    for name, module_name in COMMANDS.items():
+        if whole or name == command:
+            module = importlib.import_module(module_name)
+            if name == "completion":
+                module.add_parser(commands, root=parser)
+            else:
+                module.add_parser(commands)
     return parser
 
 
@@ -102,8 +124,9 @@ def _stop_now(message: str, code: int) -> NoReturn:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    arguments = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(chosen_command(arguments))
+    args = parser.parse_args(arguments)
     previous_handler = signal.signal(signal.SIGTERM, _raise_terminated)
     try:
         args, environ = _with_project_config(args)

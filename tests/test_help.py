@@ -38,3 +38,22 @@ def test_help_runs_for_every_subcommand():
     for name in subcommands():
         result = interp(name, "--help")
         assert result.code == 0 and result.stdout.startswith("usage: interp " + name), name
+
+
+def test_the_command_table_names_every_subcommand_in_order():
+    from interp.cli import COMMANDS
+
+    assert list(subcommands()) == list(COMMANDS)
+
+
+def test_only_the_chosen_subcommand_is_built():
+    """Building every subcommand's parser imports every command module: start-up cost for nothing."""
+    from interp.cli import build_parser, chosen_command
+
+    assert chosen_command(["--config", "render", "check", "x.yml"]) == "check"  # --config takes a value
+    assert chosen_command(["--no-config", "render", "-o", "vars"]) == "render"
+    assert chosen_command(["--version"]) is None and chosen_command(["nope"]) is None
+    (action,) = [a for a in build_parser("render")._actions if isinstance(a, argparse._SubParsersAction)]
+    assert list(action.choices) == ["render"]
+    unknown = interp("nope")
+    assert unknown.code == 2 and "render" in unknown.stderr and "audit" in unknown.stderr
