@@ -61,15 +61,22 @@ class LoadError(Exception):
 
 
 def decode(data: bytes, filename: str) -> str:
-    """UTF-8 text from bytes, or a LoadError pointing at the first bad byte."""
+    """UTF-8 text from a pipeline's bytes (a byte order mark kept for the caller), or a
+    LoadError pointing at the first bad byte. Render, check, vars and explain read through it."""
     try:
-        return data.decode("utf-8")
+        text = data.decode("utf-8")
     except UnicodeDecodeError as error:
-        before = data[: error.start]
-        line = before.count(b"\n") + 1
-        column = error.start - (before.rfind(b"\n") + 1) + 1
         message = f"not valid UTF-8 (byte 0x{data[error.start]:02X}); interp reads UTF-8 only"
-        raise LoadError(Problem(Location(filename, line, column), message)) from None
+        raise LoadError(_byte_problem(data, error.start, filename, message)) from None
+    if "\x00" in text:
+        raise LoadError(_byte_problem(data, data.index(b"\x00"), filename, "binary file (NUL byte): not a YAML pipeline"))
+    return text
+
+
+def _byte_problem(data: bytes, offset: int, filename: str, message: str) -> Problem:
+    line = data.count(b"\n", 0, offset) + 1
+    column = offset - (data.rfind(b"\n", 0, offset) + 1) + 1
+    return Problem(Location(filename, line, column), message)
 
 
 def read_source(path: str | Path) -> Source:

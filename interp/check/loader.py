@@ -18,7 +18,7 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from interp import yaml11
-from interp.document import ComposeError, compose_all
+from interp.document import ComposeError, LoadError, compose_all, decode
 from interp.diagnostics import Diagnostic
 
 Path = tuple[str | int, ...]
@@ -75,15 +75,12 @@ def _diag(filename: str, line: int, column: int, rule: str, message: str,
 
 
 def decode_bytes(raw: bytes, filename: str) -> tuple[str | None, list[Diagnostic]]:
-    """UTF-8 text of a file, or an `encoding` diagnostic saying where it breaks."""
-    if b"\x00" in raw:
-        return None, [_position_diag(raw, raw.index(b"\x00"), filename,
-                                     "binary file (NUL byte): not a YAML pipeline")]
+    """UTF-8 text of a file (the one decoding render uses too), or an `encoding` diagnostic."""
     try:
-        return raw.decode("utf-8-sig"), []
-    except UnicodeDecodeError as exc:
-        return None, [_position_diag(raw, exc.start, filename,
-                                     f"not valid UTF-8 (byte 0x{raw[exc.start]:02x})")]
+        return decode(raw, filename), []
+    except LoadError as error:
+        where = error.problem.location
+        return None, [_diag(filename, where.line, where.column, "encoding", error.problem.message)]
 
 
 def _position_diag(raw: bytes, offset: int, filename: str, message: str) -> Diagnostic:
