@@ -586,15 +586,9 @@ def import_policy(places: Sequence[Place], *, partition: str = "aws", region: st
     too), DescribeSecret and GetSecretValue (the plan's comparison and the read-back). The
     other levels' ids are only described, to find conflicts: DescribeSecret alone.
     """
-    from interp.policy import _ACCOUNT, _PARTITION, _REGION, ARN_SUFFIX, Policy
+    from interp.policy import ARN_SUFFIX, Policy, secret_arn_prefix
 
-    if not _PARTITION.match(partition):
-        raise ConfigError(f"--partition: {partition!r} is not an AWS partition such as aws, aws-cn or aws-us-gov")
-    if region != "*" and not _REGION.match(region):
-        raise ConfigError(f"--region: {region!r} is not an AWS region such as us-east-1")
-    if account_id != "*" and not _ACCOUNT.match(account_id):
-        raise ConfigError(f"--account-id: {account_id!r} is not a 12-digit AWS account id")
-    prefix = f"arn:{partition}:secretsmanager:{region}:{account_id}:secret:"
+    prefix = secret_arn_prefix(partition, region, account_id)
     targets = sorted({p.secret_id for p in places if p.guard_reason is None})
     others = sorted({o for p in places for _, o in p.others} - set(targets))
     statements: list[dict[str, Any]] = [

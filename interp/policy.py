@@ -99,6 +99,17 @@ def _check_var_path(name: str) -> None:
         raise ConfigError(f"--shared: {name!r} is not a plain var path: give the name without a source or fields")
 
 
+def secret_arn_prefix(partition: str, region: str, account_id: str) -> str:
+    """`arn:PARTITION:secretsmanager:REGION:ACCOUNT:secret:`, each part checked (`*` for any)."""
+    if not _PARTITION.match(partition):
+        raise ConfigError(f"--partition: {partition!r} is not an AWS partition such as aws, aws-cn or aws-us-gov")
+    if region != "*" and not _REGION.match(region):
+        raise ConfigError(f"--region: {region!r} is not an AWS region such as us-east-1")
+    if account_id != "*" and not _ACCOUNT.match(account_id):
+        raise ConfigError(f"--account-id: {account_id!r} is not a 12-digit AWS account id")
+    return f"arn:{partition}:secretsmanager:{region}:{account_id}:secret:"
+
+
 def build_policy(
     templates: LookupTemplates,
     team: str,
@@ -123,12 +134,7 @@ def build_policy(
     for pipeline in pipelines:
         validate_scope(team, pipeline)
         _check_name("--pipeline", "pipeline", pipeline)
-    if not _PARTITION.match(partition):
-        raise ConfigError(f"--partition: {partition!r} is not an AWS partition such as aws, aws-cn or aws-us-gov")
-    if region != "*" and not _REGION.match(region):
-        raise ConfigError(f"--region: {region!r} is not an AWS region such as us-east-1")
-    if account_id != "*" and not _ACCOUNT.match(account_id):
-        raise ConfigError(f"--account-id: {account_id!r} is not a 12-digit AWS account id")
+    prefix = secret_arn_prefix(partition, region, account_id)
 
     patterns: list[str] = [_pattern(templates.team, team=team, pipeline="*")]
     if pipelines:
@@ -150,7 +156,6 @@ def build_policy(
         patterns.append(_pattern(templates.shared, team=team, pipeline="*"))
 
     warnings = [w for p in dict.fromkeys(patterns) for w in _other_team_warnings(p, team, templates)]
-    prefix = f"arn:{partition}:secretsmanager:{region}:{account_id}:secret:"
     resources = [prefix + p for p in dict.fromkeys([*patterns, HEALTH_CHECK_PATTERN])]
     statements: list[dict[str, Any]] = [
         {"Sid": "AllowAccessToSecretManagerParameters", "Effect": "Allow", "Action": [LIST_ACTION], "Resource": "*"},
