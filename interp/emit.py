@@ -17,6 +17,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from interp import yaml11
+
 STR_TAG = "tag:yaml.org,2002:str"
 
 _DOUBLE_QUOTE_ESCAPES = {
@@ -78,8 +80,6 @@ GO_YAML_INT_RANGE = (-(2**63), 2**64 - 1)
 def _go_yaml_reads_as_string(text: str) -> bool:
     """go-yaml v2 (Concourse's reader) reads the plain text as a string. `<<` is a merge key to
     it, so never plain."""
-    from interp import yaml11
-
     return text != "<<" and yaml11.resolve("", text)[0] == yaml11.STR
 
 

@@ -327,16 +327,11 @@ class _Applier:
 
     def hint_problems(self) -> list[Problem]:
         """Said once: only static vars answered, and how to let AWS Secrets Manager answer too."""
-        hint = self.resolver.missing_hint
-        if not hint or not self.undefined:
+        if not self.resolver.only_static or not self.undefined:
             return []
-        from interp.resolution import NO_TEAM_HINT
-
-        if hint == NO_TEAM_HINT:
-            report = _REPORT.get()
-            what = "the undefined var" if len(self.undefined) == 1 else f"the {len(self.undefined)} undefined vars"
-            hint = _NO_TEAM_HINTS[bool(report and report.command_line)].format(what=what)
-        return [Problem(Location("interp"), hint.removeprefix("; "))]
+        report = _REPORT.get()
+        what = "the undefined var" if len(self.undefined) == 1 else f"the {len(self.undefined)} undefined vars"
+        return [Problem(Location("interp"), _NO_TEAM_HINTS[bool(report and report.command_line)].format(what=what))]
 
 
 def _listed(names: Sequence[str]) -> str:

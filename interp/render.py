@@ -9,7 +9,7 @@ from typing import Any
 # The loading and resolver helpers live below render and renderer, so that the
 # import graph has one direction (render -> renderer -> them); kept importable from here.
 from interp.document import load_files, load_text  # noqa: F401
-from interp.resolution import NO_TEAM_HINT, make_resolver  # noqa: F401
+from interp.resolution import make_resolver  # noqa: F401
 from interp.pipeline_names import PipelineFrom
 from interp.sources.base import Source as ValueSource
 

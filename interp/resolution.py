@@ -10,7 +10,6 @@ from interp.sources.base import Source as ValueSource
 from interp.sources.var_sources import make_var_source_factory
 from interp.static_vars import StaticVars
 
-NO_TEAM_HINT = "; only static vars were consulted: give a team (--team, or team=) to look it up in AWS Secrets Manager"
 
 
 def make_resolver(
@@ -28,5 +27,5 @@ def make_resolver(
         resolve_var_sources=resolve_var_sources,
         var_source_factory=make_var_source_factory(credentials),
         redact=redact,
-        missing_hint="" if credentials is not None else NO_TEAM_HINT,
+        only_static=credentials is None,
     )

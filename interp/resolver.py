@@ -24,7 +24,7 @@ class Resolver:
     resolve_var_sources: bool = False
     var_source_factory: VarSourceFactory | None = None
     redact: bool = False
-    missing_hint: str = ""  # appended to undefined-var messages, e.g. how to enable lookups
+    only_static: bool = False  # no credential source: undefined vars get the hint to add a team
 
 
 def resolve_default(resolver: Resolver, paths: list[str], known: Mapping[str, Outcome]) -> dict[str, Outcome]:
