@@ -47,9 +47,9 @@ def add_lookup_arguments(parser: argparse.ArgumentParser) -> None:
         help="a local YAML mapping of secret id to SecretString, looked up with exactly the "
         "rules of AWS Secrets Manager (offline work, demos, tests); needs --team",
     )
-    from interp.sources import aws_settings
+    from interp.sources import aws_flags
 
-    aws_settings.add_arguments(parser)
+    aws_flags.add_arguments(parser)
 
 
 def add_format_argument(parser: argparse.ArgumentParser, json_help: str, *, deprecated_json: bool = False) -> None:

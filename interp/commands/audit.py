@@ -43,7 +43,7 @@ backend failed.
 
 def add_parser(commands: Any) -> None:
     from interp.commands.arguments import add_static_var_arguments
-    from interp.sources import aws_settings
+    from interp.sources import aws_flags
 
     parser = commands.add_parser(
         "audit",
@@ -86,7 +86,7 @@ def add_parser(commands: Any) -> None:
         help="audit a local YAML mapping of secret id to SecretString instead of AWS (no dates: nothing is stale)",
     )
     add_static_var_arguments(parser)
-    aws_settings.add_arguments(parser)
+    aws_flags.add_arguments(parser)
     parser.set_defaults(run=run)
 
 

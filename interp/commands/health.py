@@ -38,7 +38,7 @@ _NOT_FOR_HEALTH = ("--no-batch", "--max-concurrency")
 
 def add_parser(commands: Any) -> None:
     from interp.commands.arguments import add_format_argument
-    from interp.sources import aws_settings
+    from interp.sources import aws_flags
 
     parser = commands.add_parser(
         "health",
@@ -55,7 +55,7 @@ def add_parser(commands: Any) -> None:
         metavar="FILE",
         help="check this local YAML mapping of secret id to SecretString instead of AWS Secrets Manager",
     )
-    aws_settings.add_arguments(parser)
+    aws_flags.add_arguments(parser)
     _drop_options(parser, _NOT_FOR_HEALTH)
     parser.set_defaults(run=run)
 

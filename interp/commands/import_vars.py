@@ -42,7 +42,7 @@ or a conflict (nothing written) or --verify found a difference, 2 usage,
 
 
 def add_parser(commands: Any) -> None:
-    from interp.sources import aws_settings
+    from interp.sources import aws_flags
 
     parser = commands.add_parser(
         "import", help=HELP, description=DESCRIPTION, epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -79,7 +79,7 @@ def add_parser(commands: Any) -> None:
         metavar="PIPELINE",
         help="render these pipeline files from the vars files and from Secrets Manager: the outputs must be identical",
     )
-    aws_settings.add_arguments(parser)
+    aws_flags.add_arguments(parser)
     parser.set_defaults(run=run)
 
 

@@ -43,7 +43,7 @@ exit codes: 0 the policy was printed, 1 a problem in the VARS_FILEs (--for impor
 
 
 def add_parser(commands: Any) -> None:
-    from interp.sources import aws_settings as sm
+    from interp.sources import aws_flags
 
     parser = commands.add_parser(
         "policy",
@@ -129,7 +129,7 @@ def add_parser(commands: Any) -> None:
     parser.add_argument(
         "--fields", action="store_true", help="with --for audit: also grant the reads of interp audit --fields"
     )
-    sm.add_template_arguments(parser.add_argument_group("lookup templates (as for render)"))
+    aws_flags.add_template_arguments(parser.add_argument_group("lookup templates (as for render)"))
     parser.set_defaults(run=run)
 
 
@@ -137,7 +137,7 @@ def policy_region(args: argparse.Namespace, environ: Mapping[str, str]) -> str:
     """The region the ARNs name: the flag, else the region render would use from Concourse's
     variable (or the project settings), else every region. AWS_REGION is the caller's shell
     default, not where Concourse's secrets live, so it does not narrow a policy."""
-    from interp.sources.aws_settings import ENV_REGION
+    from interp.sources.aws_flags import ENV_REGION
 
     return args.aws_secretsmanager_region or environ.get(ENV_REGION) or "*"
 
@@ -145,7 +145,7 @@ def policy_region(args: argparse.Namespace, environ: Mapping[str, str]) -> str:
 def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     from interp.lookup import LookupTemplates
     from interp.policy import build_policy, to_json, to_terraform
-    from interp.sources import aws_settings as sm
+    from interp.sources import aws_flags
 
     if args.fields and args.purpose != "audit":
         from interp.errors import ConfigError
@@ -156,7 +156,7 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
 
         raise ConfigError("policy needs --team (or team: in the project settings)")
     args.region = policy_region(args, environ)
-    strings = sm.template_strings(args, environ)
+    strings = aws_flags.template_strings(args, environ)
     templates = LookupTemplates.from_strings(**strings)
     if args.purpose == "import":
         from interp.commands.import_vars import policy_for_import
