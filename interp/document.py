@@ -15,7 +15,6 @@ import bisect
 from collections.abc import Sequence
 import re
 import warnings
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -26,16 +25,21 @@ from interp.errors import InterpError, Location, Problem
 BOM = "\ufeff"
 
 
-@dataclass
 class Source:
     """One input text and its composed documents."""
 
-    filename: str
-    text: str  # without a leading byte order mark
-    documents: list[Node]
-    bom: bool = False
-    newline: str = "\n"  # what new lines are written with: the file's own convention
-    _line_starts: list[int] | None = field(default=None, repr=False)
+    __slots__ = ("filename", "text", "documents", "bom", "newline", "_line_starts")
+
+    def __init__(self, filename: str, text: str, documents: list[Node], bom: bool = False, newline: str = "\n") -> None:
+        self.filename = filename
+        self.text = text  # without a leading byte order mark
+        self.documents = documents
+        self.bom = bom
+        self.newline = newline  # what new lines are written with: the file's own convention
+        self._line_starts: list[int] | None = None
+
+    def __repr__(self) -> str:
+        return f"Source({self.filename!r}, {len(self.text)} characters, {len(self.documents)} documents)"
 
     def location(self, index: int) -> Location:
         """The 1-based line and column of an offset into `text`."""
@@ -52,6 +56,11 @@ class Source:
 
     def node_location(self, node: Node) -> Location:
         return self.location(node.start_mark.index)
+
+    def output_text(self, text: str | None = None) -> str:
+        """What a render writes for this source: `text` (else the text as read) with the
+        byte order mark the input had."""
+        return (BOM if self.bom else "") + (self.text if text is None else text)
 
 
 class LoadError(Exception):

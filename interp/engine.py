@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,9 +20,10 @@ from ruamel.yaml.nodes import MappingNode, Node
 from interp import yaml11
 from interp.document import Source, walk
 from interp.errors import InterpError, Location, Problem
+from interp.render_report import current_report
 from interp.reference import Occurrence, Reference
 from interp.resolver import Resolver, resolve_default
-from interp.scan import DeclaredVarSource, Site, key_identity, scan
+from interp.scan import DeclaredVarSource, Scan, Site, key_identity, scan
 from interp.sources.base import Failed, Found, NotFound, Outcome
 from interp.splice import Replacement, replacement_for, splice
 from interp.sources.var_sources import VarSourceError
@@ -35,31 +34,6 @@ from interp.var_source_configs import VarSourceBuilder
 # field): fly refuses a redacted render set by mistake, where a valid name could resolve.
 REDACTED = "((redacted.))"
 _PROPERTIES_START = re.compile(r"!\S*\s+&|&")  # an anchor, maybe after a tag
-
-# ------------------------------------------------------------------ what a caller may ask to hear
-
-
-@dataclass
-class RenderReport:
-    """Filled by the renders run inside `reporting()`: what a CLI says beside the output."""
-
-    command_line: bool = False  # hints name flags (--team) rather than library arguments (team=)
-    left: list[tuple[Location, str]] = field(default_factory=list)  # --skip-missing: (place, name)
-
-
-_REPORT: ContextVar[RenderReport | None] = ContextVar("interp_render_report", default=None)
-
-
-@contextmanager
-def reporting(*, command_line: bool = False) -> Iterator[RenderReport]:
-    """Collect, for the renders inside the block, the references --skip-missing left as written."""
-    report = RenderReport(command_line=command_line)
-    token = _REPORT.set(report)
-    try:
-        yield report
-    finally:
-        _REPORT.reset(token)
-
 
 _NO_TEAM_HINTS = {
     False: "only static vars were consulted: pass team= (and pipeline=) to look {what} up in AWS Secrets Manager",
@@ -329,7 +303,7 @@ class _Applier:
         """Said once: only static vars answered, and how to let AWS Secrets Manager answer too."""
         if not self.resolver.only_static or not self.undefined:
             return []
-        report = _REPORT.get()
+        report = current_report()
         what = "the undefined var" if len(self.undefined) == 1 else f"the {len(self.undefined)} undefined vars"
         return [Problem(Location("interp"), _NO_TEAM_HINTS[bool(report and report.command_line)].format(what=what))]
 
@@ -437,12 +411,12 @@ def _distinct_redacted_key(shown: str, taken: set[str]) -> str:
     return candidate
 
 
-def render_sources(sources: Sequence[Source], resolver: Resolver) -> list[str]:
-    """Render every source against one plan; raise InterpError with every problem."""
+def render_sources(sources: Sequence[Source], resolver: Resolver, scans: Sequence[Scan] | None = None) -> list[str]:
+    """Render every source against one plan (`scans`: theirs, if the caller has scanned them
+    already); raise InterpError with every problem."""
     problems: list[Problem] = []
     sites: list[Site] = []
-    for source in sources:
-        found = scan(source)
+    for found in scans if scans is not None else [scan(source) for source in sources]:
         problems += found.problems
         sites += found.sites
 
@@ -490,15 +464,12 @@ def render_sources(sources: Sequence[Source], resolver: Resolver) -> list[str]:
 
     first = applier.environment_problems()
     problems = applier.problems + applier.backend_problems() + applier.undefined_problems()
-    report = _REPORT.get()
+    report = current_report()
     if report is not None:
         report.left += list(applier.left)
     if problems:
         raise InterpError(first + sorted(problems, key=lambda p: p.location) + applier.hint_problems())
-    return [
-        ("\ufeff" if source.bom else "") + splice(source.text, replacements.get(id(source), ()))
-        for source in sources
-    ]
+    return [source.output_text(splice(source.text, replacements.get(id(source), ()))) for source in sources]
 
 
 # ------------------------------------------------------------------ one var, for `interp get`

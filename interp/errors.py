@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from enum import IntEnum
+from typing import NamedTuple
+
+# Value types are NamedTuples and plain classes, not dataclasses: every command imports
+# this module, and `dataclasses` (with the `inspect` it loads) is a large share of start-up.
 
 
 class ExitCode(IntEnum):
@@ -13,9 +16,9 @@ class ExitCode(IntEnum):
     BACKEND = 3  # AWS or network failed
 
 
-@dataclass(frozen=True, order=True)
-class Location:
-    """A position in an input; line and column are 1-based, as editors show them."""
+class Location(NamedTuple):
+    """A position in an input; line and column are 1-based, as editors show them.
+    Immutable, and ordered by file, line, column."""
 
     file: str
     line: int = 0
@@ -27,8 +30,7 @@ class Location:
         return f"{self.file}:{self.line}:{self.column}"
 
 
-@dataclass(frozen=True)
-class Problem:
+class Problem(NamedTuple):
     """One thing wrong. `message` must never contain a secret value."""
 
     location: Location
@@ -39,17 +41,18 @@ class Problem:
         return f"{self.location}: {self.message}"
 
 
-@dataclass
 class InterpError(Exception):
     """Raised by the library with every problem of a render, each with a location."""
 
-    problems: list[Problem] = field(default_factory=list)
-
-    def __post_init__(self) -> None:
-        super().__init__(str(self))
+    def __init__(self, problems: list[Problem] | None = None) -> None:
+        self.problems: list[Problem] = list(problems or [])
+        super().__init__(self.problems)  # so that a pickled error comes back whole
 
     def __str__(self) -> str:
         return "\n".join(str(p) for p in self.problems)
+
+    def __repr__(self) -> str:
+        return f"InterpError(problems={self.problems!r})"
 
     @property
     def exit_code(self) -> ExitCode:

@@ -15,14 +15,15 @@ from __future__ import annotations
 import io
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from interp.document import Source, load_files, load_text
-from interp.engine import render_sources
 from interp.errors import InterpError, Location, Problem
 from interp.pipeline_names import PipelineFrom, pipeline_name
-from interp.resolution import make_resolver
-from interp.sources.base import Source as ValueSource
+from interp.scan import scan
+
+if TYPE_CHECKING:
+    from interp.sources.base import Source as ValueSource
 
 
 def load_rendered(text: str, filename: str) -> Any:
@@ -100,7 +101,11 @@ class Renderer:
             templates = settings.templates() if settings is not None else None
             extra = {"templates": templates} if templates is not None else {}
             return SecretsFileSource(secrets_file, team=self.team, pipeline=self.pipeline, **extra)
-        from interp.sources.secretsmanager import SecretCache, SecretsManagerSettings, SecretsManagerSource
+        from interp.sources.secretsmanager import (
+            SecretCache,
+            SecretsManagerSettings,
+            SecretsManagerSource,
+        )
 
         settings = settings or SecretsManagerSettings(cache_enabled=True)
         cache = None
@@ -126,9 +131,18 @@ class Renderer:
         return scope(pipeline)  # type: ignore[no-any-return]
 
     def _resolve(self, sources: list[Source], pipeline: str | None, vars: Mapping[str, Any] | None) -> list[str]:
+        credentials = self._credentials_for(pipeline)
+        scans = [scan(source) for source in sources]
+        if not any(found.sites or found.problems for found in scans):
+            # Nothing to substitute or report: the texts as read. The lookup machinery is
+            # not even imported, a start-up cost no reference-free pipeline should pay.
+            return [source.output_text() for source in sources]
+        from interp.engine import render_sources
+        from interp.resolution import make_resolver
+
         merged = {**self.vars, **(vars or {})}
-        resolver = make_resolver(vars=merged, credentials=self._credentials_for(pipeline), **self.options)
-        return render_sources(sources, resolver)
+        resolver = make_resolver(vars=merged, credentials=credentials, **self.options)
+        return render_sources(sources, resolver, scans)
 
     def render_text(
         self,

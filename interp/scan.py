@@ -4,19 +4,22 @@ the document declares around them (its var_sources); report invalid names and du
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from interp import yaml11
 from interp.document import Source, is_string_scalar, walk
 from interp.errors import Location, Problem
-from interp.reference import Occurrence, Piece, Reference, ReferenceSyntaxError, split_text
+
+if TYPE_CHECKING:
+    from interp.reference import Occurrence, Piece, Reference
+
+# interp.reference (the var grammar) is imported where a scalar holds `((`: a
+# reference-free pipeline never needs it, and start-up is every command's cost.
 
 
-@dataclass
-class Site:
+class Site(NamedTuple):
     """A string scalar that holds at least one reference."""
 
     source: Source
@@ -29,12 +32,16 @@ class Site:
     @property
     def whole(self) -> Occurrence | None:
         """The reference, when the scalar's text is exactly one reference."""
+        from interp.reference import Occurrence
+
         if len(self.pieces) == 1 and isinstance(self.pieces[0], Occurrence):
             return self.pieces[0]
         return None
 
     def locate(self, occurrence: Occurrence) -> Location:
         """Where an occurrence stands in the file (its scalar's start if escapes hide it)."""
+        from interp.reference import Occurrence
+
         offset_of = offset_finder(self.source.text, self.node)
         for piece in self.pieces:
             if isinstance(piece, Occurrence) and piece.text == occurrence.text:
@@ -60,21 +67,22 @@ def offset_finder(text: str, node: Node) -> Callable[[str], int]:
     return offset_of
 
 
-@dataclass
-class Scan:
-    sites: list[Site] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
+class Scan(NamedTuple):
+    sites: list[Site]
+    problems: list[Problem]
 
 
 def scan(source: Source) -> Scan:
     """Find every reference in a source; report invalid names and duplicate keys."""
-    result = Scan()
+    result = Scan([], [])
     for document in source.documents:
         var_sources = declared_var_sources(document, source)
         for node, parent, is_key in walk(document):
             if isinstance(node, MappingNode):
-                result.problems += _duplicate_keys(source, node)
+                result.problems.extend(_duplicate_keys(source, node))
             elif is_string_scalar(node) and "((" in node.value:
+                from interp.reference import Occurrence, ReferenceSyntaxError, split_text
+
                 try:
                     pieces = split_text(node.value)
                 except ReferenceSyntaxError as error:
@@ -83,7 +91,7 @@ def scan(source: Source) -> Scan:
                 if len(pieces) > 1 or isinstance(pieces[0], Occurrence):
                     result.sites.append(Site(source, node, parent, is_key, pieces, var_sources))
             elif isinstance(node, ScalarNode) and "((" in node.value:
-                result.problems += _unreadable_tagged_scalar(source, node)
+                result.problems.extend(_unreadable_tagged_scalar(source, node))
     return result
 
 
@@ -182,6 +190,8 @@ def _config_references(config: Node, source: Source) -> tuple[tuple[Reference, L
     for node, parent, is_key in walk(config):
         if not (is_string_scalar(node) and "((" in node.value):
             continue
+        from interp.reference import Occurrence, ReferenceSyntaxError, split_text
+
         try:
             pieces = split_text(node.value)
         except ReferenceSyntaxError:

@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from interp.errors import ConfigError
-from interp.sources.base import Source
+
+if TYPE_CHECKING:
+    from interp.sources.base import Source
 
 
 def static_vars_from_args(args: argparse.Namespace) -> dict[str, Any]:
+    given = (args.var, args.yaml_var, args.load_vars_from, getattr(args, "instance_var", ()))
+    if not any(given):
+        return {}  # without loading the YAML and name readers
     from interp.static_vars import build_static_vars
 
-    return build_static_vars(args.var, args.yaml_var, args.load_vars_from, getattr(args, "instance_var", ()))
+    return build_static_vars(*given)
 
 
 def settings_from_args(args: argparse.Namespace, environ: Mapping[str, str]) -> Any:

@@ -47,8 +47,9 @@ def add_parser(commands: Any) -> None:
 
 def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     from interp.commands.common import credentials_from_args, static_vars_from_args
-    from interp.engine import reporting, resolve_reference
+    from interp.engine import resolve_reference
     from interp.reference import ReferenceSyntaxError, parse_name_argument
+    from interp.render_report import reporting
     from interp.resolution import make_resolver
 
     try:

@@ -105,7 +105,7 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     groups = group_by_pipeline(files, args.pipeline_from)
     renderer = renderer_from_args(args, environ)
 
-    from interp.engine import reporting
+    from interp.render_report import reporting
 
     rendered: dict[str, str] = {}
     problems: list[Problem] = []
