@@ -21,9 +21,8 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from interp.errors import ConfigError
 
@@ -44,8 +43,7 @@ KNOWN_KEYS = frozenset({*_STRINGS, "pipeline_from", "pipeline_from_filename", "v
 _NAMINGS = ("filename", "dirname")
 
 
-@dataclass(frozen=True)
-class ProjectConfig:
+class ProjectConfig(NamedTuple):  # not a dataclass: every command may read one, and dataclasses is start-up cost
     path: Path
     values: Mapping[str, Any]
 

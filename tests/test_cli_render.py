@@ -180,6 +180,33 @@ def test_render_without_a_team_never_imports_boto3(tmp_path):
     assert "boto3" not in imported and "botocore" not in imported
 
 
+def test_reference_free_render_loads_no_render_machinery(tmp_path):
+    # Start-up (issue 13): a file with nothing to substitute comes back as read, with a BOM
+    # and CRLF kept, without the engine, the emitter, the var grammar or dataclasses.
+    import subprocess
+    import sys
+
+    from tests.cli import clean_environment
+
+    template = tmp_path / "p.yml"
+    template.write_bytes(b"\xef\xbb\xbfjobs: # no refs\r\n- name: j\r\n  plan: []\r\n")
+    completed = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "interp", "render", str(template)],
+        capture_output=True, env=clean_environment(),
+    )  # fmt: skip
+    assert completed.returncode == 0 and completed.stdout == template.read_bytes()
+    modules = {line.split("|")[-1].strip() for line in completed.stderr.decode().splitlines() if "|" in line}
+    assert "interp.scan" in modules  # it was looked at (duplicate keys are still reported)
+    loaded = modules & {"interp.engine", "interp.emit", "interp.splice", "interp.reference", "dataclasses"}
+    assert not loaded
+
+
+def test_reference_free_render_still_reports_duplicate_keys():
+    completed = interp("render", "-", stdin=b"a: 1\nb: 2\na: 3\n")
+    assert completed.code == 1 and completed.stdout == ""
+    assert "<stdin>:3:1: duplicate key 'a'" in completed.stderr
+
+
 def test_static_var_precedence_is_flys_not_command_line_order():
     # fly upserts -v pairs, then -y pairs, then -i pairs (spec §4): -y x=1 -v x=2 gives 1, as fly does.
     assert interp("render", "-", "-y", "x=1", "-v", "x=2", stdin=b"a: ((x))\n").stdout == "a: 1\n"
