@@ -14,8 +14,7 @@ import functools
 import math
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from interp import yaml11
 
@@ -48,8 +47,7 @@ _FLOW_INDICATORS = frozenset(",[]{}?")
 SIMPLE_KEY_LIMIT = 1000
 
 
-@dataclass(frozen=True, slots=True)
-class Position:
+class Position(NamedTuple):
     """Where the replaced scalar stands, as far as its YAML form is concerned."""
 
     in_flow: bool = False
@@ -238,6 +236,10 @@ def flow_key(written: str) -> str:
     return "? " + written if len(written) > SIMPLE_KEY_LIMIT else written
 
 
-@dataclass(frozen=True, slots=True)
 class _Literal:
-    text: str
+    """Text written as it is, between the parts of a flow collection."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str) -> None:
+        self.text = text

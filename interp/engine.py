@@ -12,8 +12,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from ruamel.yaml.nodes import MappingNode, Node
 
@@ -47,11 +46,13 @@ _MAX_LISTED = 10  # keys or names listed in one message
 _SourceKey = tuple[str, int] | None
 
 
-@dataclass
 class _Plan:
-    default_paths: dict[str, None] = field(default_factory=dict)  # ordered set
-    var_source_paths: dict[tuple[str, int], dict[str, None]] = field(default_factory=dict)
-    var_source_specs: dict[tuple[str, int], DeclaredVarSource] = field(default_factory=dict)
+    """The distinct paths each source must answer."""
+
+    def __init__(self) -> None:
+        self.default_paths: dict[str, None] = {}  # ordered set
+        self.var_source_paths: dict[tuple[str, int], dict[str, None]] = {}
+        self.var_source_specs: dict[tuple[str, int], DeclaredVarSource] = {}
 
 
 def _source_key(resolver: Resolver, site: Site, reference: Reference) -> _SourceKey | str:
@@ -95,8 +96,7 @@ class _Unresolved:
 _LEAVE = _Unresolved()
 
 
-@dataclass(frozen=True, slots=True)
-class _NewValue:
+class _NewValue(NamedTuple):
     """A scalar's new value, and what is written for it (the same unless redacted)."""
 
     real: Any
@@ -281,7 +281,7 @@ class _Applier:
         known = self._known_names() if self.undefined else {}
         problems = []
         for reference, (location, outcome) in self.undefined.items():
-            # The guard's reasons, when it skipped a candidate (interp.lookup.SkippedCandidate).
+            # The guard's reasons, when it skipped a candidate.
             guarded = "".join(f"; {s.reason}" for s in getattr(outcome, "skipped", ()))
             message = f"undefined var: {reference.canonical}{describe_tried(outcome.tried)}{guarded}"
             message += _did_you_mean(reference, known.get(location.file, ()))
@@ -475,12 +475,11 @@ def render_sources(sources: Sequence[Source], resolver: Resolver, scans: Sequenc
 # ------------------------------------------------------------------ one var, for `interp get`
 
 
-@dataclass(frozen=True)
-class _NamedSite:
+class _NamedSite(NamedTuple):
     """A place for a var named on the command line: errors stand there, not in a file."""
 
     where: Location
-    var_sources: Mapping[str, DeclaredVarSource] = field(default_factory=dict)
+    var_sources: Mapping[str, DeclaredVarSource]
 
     def locate(self, occurrence: Occurrence) -> Location:
         return self.where
@@ -493,7 +492,7 @@ def resolve_reference(reference: Reference, resolver: Resolver, where: Location)
     applier = _Applier(resolver, outcomes)
     applier.names_by_file[where.file] = set()
     occurrence = Occurrence(reference, f"(({reference.canonical}))", 0)
-    value, _ = applier.value_of(_NamedSite(where), occurrence)  # type: ignore[arg-type]
+    value, _ = applier.value_of(_NamedSite(where, {}), occurrence)  # type: ignore[arg-type]
     first = applier.environment_problems()
     problems = applier.problems + applier.backend_problems() + applier.undefined_problems()
     if problems:

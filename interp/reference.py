@@ -16,9 +16,8 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Union
+from typing import TYPE_CHECKING, NamedTuple, Union
 
 if TYPE_CHECKING:
     from lark import Lark
@@ -31,8 +30,7 @@ class ReferenceSyntaxError(ValueError):
     """An invalid name inside ((...)); an error in every mode."""
 
 
-@dataclass(frozen=True, slots=True)
-class Reference:
+class Reference(NamedTuple):
     """One parsed reference. `source` is None for the default (credential manager) source."""
 
     source: str | None
@@ -54,8 +52,7 @@ class Reference:
         return self.canonical
 
 
-@dataclass(frozen=True, slots=True)
-class Occurrence:
+class Occurrence(NamedTuple):
     """A reference as it stands in a string: its exact text and where it starts in the string."""
 
     reference: Reference

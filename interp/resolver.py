@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from interp.sources.base import Found, Outcome
 from interp.sources.base import Source as ValueSource
@@ -14,8 +13,7 @@ from interp.sources.base import Source as ValueSource
 VarSourceFactory = Callable[[str, str, Mapping[str, Any]], ValueSource | None]
 
 
-@dataclass
-class Resolver:
+class Resolver(NamedTuple):
     """Where values come from and how strictly missing ones are treated."""
 
     static: ValueSource | None = None

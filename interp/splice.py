@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from ruamel.yaml.nodes import MappingNode, Node, SequenceNode
 
@@ -20,8 +19,7 @@ _PROPERTIES = re.compile(f"(?:{_PROPERTY})*")
 _TAG_PROPERTY = re.compile(_PROPERTY)
 
 
-@dataclass(frozen=True)
-class Replacement:
+class Replacement(NamedTuple):
     start: int
     end: int
     text: str

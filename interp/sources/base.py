@@ -8,8 +8,13 @@ they can be logged and put in errors safely.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
+
+if TYPE_CHECKING:
+    from interp.lookup import SkippedCandidate
+
+# The outcomes are NamedTuples, not dataclasses: every render with a reference imports
+# this module, and dataclasses (with inspect) is a large share of start-up.
 
 
 class Found:
@@ -26,15 +31,15 @@ class Found:
         return f"Found(origin={self.origin!r}, value=<hidden>)"
 
 
-@dataclass(frozen=True)
-class NotFound:
-    """No candidate held the path. `tried` lists every id looked up, in order."""
+class NotFound(NamedTuple):
+    """No candidate held the path. `tried` lists every id looked up, in order; `skipped`
+    the candidates the cross-team guard would not look up, each with its reason."""
 
     tried: tuple[str, ...] = ()
+    skipped: tuple[SkippedCandidate, ...] = ()
 
 
-@dataclass(frozen=True)
-class Failed:
+class Failed(NamedTuple):
     """The lookup failed (access denied, throttled, network, undecodable value).
 
     Does not fall through to later candidates. `message` names ids and error

@@ -11,7 +11,6 @@ vault, ssm, idtoken and anything else stay as written for Concourse.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import replace
 from typing import Any
 
 from interp.errors import ConfigError
@@ -86,6 +85,8 @@ def _secretsmanager(name: str, config: Mapping[str, Any], credentials: Source | 
         raise VarSourceError(f"var source '{name}': {error}") from None
     own_connection = any(text[key] for key in ("access_key", "secret_key", "session_token", "region"))
     if own_connection and isinstance(credentials, SecretsManagerSource):
+        from dataclasses import replace  # the settings are a dataclass; only this case needs it
+
         settings = replace(
             credentials.settings,
             **{key: text[key] for key in ("access_key", "secret_key", "session_token", "region") if text[key]},
