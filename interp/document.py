@@ -264,9 +264,34 @@ def is_string_scalar(node: Node) -> bool:
 # directives, a comment glued to a block scalar header, tag-before-anchor and
 # `!!!` tags. Any C error also goes to the pure parser, for its exact message.
 # What remains is normalised to the pure parser's nodes in `_normalise`.
-_PURE_ONLY = re.compile(
-    r"[\t\ufeff\x85\u2028\u2029]|\r(?!\n)|^%|[|>][-+0-9]*#|!!!|(?:^|[\s\[{,])![^\s,\[\]{}]*[ ]+&", re.MULTILINE
-)
+_PURE_ONLY_CHARACTERS = ("\t", "\ufeff", "\x85", "\u2028", "\u2029")
+_LONE_CR = re.compile(r"\r(?!\n)")
+_COMMENT_GLUED_TO_HEADER = re.compile(r"[|>][-+0-9]*#")
+_TAG_THEN_ANCHOR = re.compile(r"![^\s,\[\]{}]*[ ]+&")  # a tag that starts here, then an anchor
+
+
+def needs_pure_parser(text: str) -> bool:
+    """Whether `text` holds anything the C path leaves to the pure parser (see above).
+
+    Each test is a substring search first: one regular expression over the whole text
+    cost more than a third of the C parse itself."""
+    if any(character in text for character in _PURE_ONLY_CHARACTERS) or "!!!" in text:
+        return True
+    if text.startswith("%") or "\n%" in text:  # a directive
+        return True
+    if "\r" in text and _LONE_CR.search(text):
+        return True
+    if ("|#" in text or ">#" in text) or (
+        any(f"{c}#" in text for c in "-+0123456789") and _COMMENT_GLUED_TO_HEADER.search(text)
+    ):
+        return True
+    position = text.find("!")
+    while position != -1:  # a tag (at a line start or after a space, `[`, `{` or `,`) before an anchor
+        before = text[position - 1] if position else " "
+        if (before.isspace() or before in "[{,") and _TAG_THEN_ANCHOR.match(text, position):
+            return True
+        position = text.find("!", position + 1)
+    return False
 
 
 # Deeper than this, the pure path decides (it runs out of stack somewhere past 100 levels);
@@ -329,7 +354,7 @@ def _c_composer() -> Any:
 def _c_compose(text: str) -> list[Node | None] | None:
     """The pure parser's documents, composed in C; None where that cannot be exact."""
     composer_class = _c_composer()
-    if not composer_class or _PURE_ONLY.search(text):
+    if not composer_class or needs_pure_parser(text):
         return None
     read, fresh_names = text, []
     while True:
