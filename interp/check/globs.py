@@ -3,25 +3,51 @@
 groups[].jobs uses gobwas/glob (no separators: `*` matches anything, `{a,b}`
 alternatives, `[!x]` negation); get.passed uses Go's path.Match (`*` stops at
 `/`, `[^x]` negation). Both anchor the whole name.
+
+Most patterns are plain job names: those match by equality, without compiling a
+regex (hundreds per large pipeline, most of the time of its structure checks).
 """
 
 from __future__ import annotations
 
 import re
 from functools import cache
+from typing import Protocol
 
 
 class GlobError(ValueError):
     """The pattern does not compile."""
 
 
+class Matcher(Protocol):
+    def match(self, name: str) -> object: ...
+
+
+class _Exactly:
+    """A pattern without metacharacters: it matches its own text only."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def match(self, name: str) -> bool:
+        return name == self.text
+
+
+_GOBWAS_SPECIAL = frozenset("\\*?[]{}")
+_PATH_MATCH_SPECIAL = frozenset("\\*?[")
+
+
 @cache
-def gobwas_regex(pattern: str) -> re.Pattern[str]:
+def gobwas_matcher(pattern: str) -> Matcher:
     """Compile a gobwas/glob pattern; raises GlobError like glob.Compile would."""
+    if _GOBWAS_SPECIAL.isdisjoint(pattern):
+        return _Exactly(pattern)
     body, rest = _gobwas(pattern, 0, in_braces=False)
     if rest != len(pattern):
         raise GlobError(f"unexpected '{pattern[rest]}'")
-    return re.compile(f"^(?:{body})$", re.DOTALL)
+    return re.compile(f"(?:{body})\\Z", re.DOTALL)  # \Z, not $: that would also take a final newline
 
 
 def _gobwas(p: str, i: int, *, in_braces: bool) -> tuple[str, int]:
@@ -82,8 +108,10 @@ def _char_class(p: str, i: int, *, negation: str) -> tuple[str, int]:
 
 
 @cache
-def path_match_regex(pattern: str) -> re.Pattern[str] | None:
-    """Go path.Match as a regex, or None for a malformed pattern (which matches nothing)."""
+def path_matcher(pattern: str) -> Matcher | None:
+    """Go path.Match, or None for a malformed pattern (which matches nothing)."""
+    if _PATH_MATCH_SPECIAL.isdisjoint(pattern):
+        return _Exactly(pattern)
     out: list[str] = []
     i = 0
     try:
@@ -106,6 +134,6 @@ def path_match_regex(pattern: str) -> re.Pattern[str] | None:
             else:
                 out.append(re.escape(c))
                 i += 1
-        return re.compile("^" + "".join(out) + "$", re.DOTALL)
+        return re.compile("".join(out) + r"\Z", re.DOTALL)
     except (GlobError, re.error):
         return None

@@ -14,7 +14,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from interp.check import varsources
-from interp.check.globs import GlobError, gobwas_regex, path_match_regex
+from interp.check.globs import GlobError, gobwas_matcher, path_matcher
 from interp.check.loader import Document, Path, nesting_diagnostic
 from interp.diagnostics import Diagnostic
 
@@ -186,7 +186,7 @@ class _Checker:
         if pattern is None:
             return set(self.job_names) if is_var(pattern_value) else set()
         try:
-            regex = gobwas_regex(pattern)
+            regex = gobwas_matcher(pattern)
         except (GlobError, re.error):
             self.report(path, "invalid-glob", f"invalid glob expression '{pattern}' for group '{group}'")
             return set()
@@ -445,7 +445,7 @@ class _Checker:
                 if _core_kind(step) != "get":
                     continue
                 for pattern in _seq(step.get("passed")):
-                    regex = path_match_regex(pattern) if isinstance(pattern, str) and not is_var(pattern) else None
+                    regex = path_matcher(pattern) if isinstance(pattern, str) and not is_var(pattern) else None
                     if regex is not None:
                         targets.extend(j for j in self.job_names if regex.match(j))
             edges[name] = targets
@@ -662,7 +662,7 @@ class _JobSteps:
         for i, pattern in enumerate(_seq(step.get("passed"))):
             if not isinstance(pattern, str) or is_var(pattern):
                 continue
-            regex = path_match_regex(pattern)
+            regex = path_matcher(pattern)
             matched = sorted(j for j in self.c.job_names if regex is not None and regex.match(j))
             if not matched:
                 self.c.report(path + ("passed", i), "passed-unknown-job", f"no matching job(s) for '{pattern}'")
