@@ -27,7 +27,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Literal
 
 from interp.errors import ConfigError
@@ -72,7 +72,7 @@ class LookupTemplate:
     def parse(cls, text: str, setting: str) -> LookupTemplate:
         return cls(text=text, setting=setting, parts=_parse_template(text, setting))
 
-    @property
+    @cached_property  # asked for every candidate the guard weighs
     def fields(self) -> frozenset[FieldName]:
         return frozenset(p.name for p in self.parts if isinstance(p, FieldRef))
 
@@ -236,7 +236,7 @@ def secret_names(secret_id: str) -> tuple[str, ...] | None:
         name = match.group(1)
     else:
         name = secret_id
-    if name == "" or any(c.isspace() or not c.isprintable() for c in name):
+    if name == "" or " " in name or not name.isprintable():  # every other space is unprintable
         return None  # a store may trim or reject these: no telling which secret it means
     if arn and len(name) > _SUFFIX_LENGTH and name[-_SUFFIX_LENGTH] == "-":
         return (name, name[: -_SUFFIX_LENGTH])
