@@ -138,6 +138,15 @@ def test_offline_check_never_imports_boto3(tmp_path):
     imported = {module.split(".")[0] for module in modules}
     assert "ruamel" in imported and "interp.check.references" in modules  # the references were linted
     assert "boto3" not in imported and "botocore" not in imported
+    # A valid pipeline is answered by the compiled schema check: jsonschema (~100 ms of
+    # start-up) is loaded only to word the errors of an invalid one.
+    assert "interp.check.schema" in modules and "jsonschema" not in imported
+
+
+def test_an_invalid_pipeline_still_gets_jsonschemas_errors(tmp_path):
+    path = write(tmp_path, "p.yml", "jobs:\n- name: j\n  plan: {}\n")
+    result = interp("check", str(path))
+    assert result.code == 1 and "p.yml:3:9: error" in result.stdout and "[schema]" in result.stdout
 
 
 def test_pre_commit_runs_the_hook_on_pipelines_only(tmp_path):
