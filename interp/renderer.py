@@ -132,6 +132,7 @@ class Renderer:
 
     def _resolve(self, sources: list[Source], pipeline: str | None, vars: Mapping[str, Any] | None) -> list[str]:
         credentials = self._credentials_for(pipeline)
+        merged = {**self.vars, **(vars or {})}  # before the shortcut: a bad `vars` is refused either way
         scans = [scan(source) for source in sources]
         if not any(found.sites or found.problems for found in scans):
             # Nothing to substitute or report: the texts as read. The lookup machinery is
@@ -140,7 +141,6 @@ class Renderer:
         from interp.engine import render_sources
         from interp.resolution import make_resolver
 
-        merged = {**self.vars, **(vars or {})}
         resolver = make_resolver(vars=merged, credentials=credentials, **self.options)
         return render_sources(sources, resolver, scans)
 

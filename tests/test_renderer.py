@@ -158,3 +158,10 @@ def test_renderer_takes_a_region():
 
     renderer = Renderer(team="t", region="eu-west-1", settings=SecretsManagerSettings(retry_attempts=2))
     assert (renderer._credentials.settings.region, renderer._credentials.settings.retry_attempts) == ("eu-west-1", 2)
+
+
+def test_per_call_vars_that_are_not_a_mapping_are_refused_with_or_without_references():
+    # The reference-free shortcut must not skip the check of the caller's arguments.
+    for text in ("a: 1\n", "a: ((x))\n"):
+        with pytest.raises(TypeError):
+            Renderer().render_text(text, vars=[("x", 1)])  # type: ignore[arg-type]
