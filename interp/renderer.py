@@ -101,11 +101,7 @@ class Renderer:
             templates = settings.templates() if settings is not None else None
             extra = {"templates": templates} if templates is not None else {}
             return SecretsFileSource(secrets_file, team=self.team, pipeline=self.pipeline, **extra)
-        from interp.sources.secretsmanager import (
-            SecretCache,
-            SecretsManagerSettings,
-            SecretsManagerSource,
-        )
+        from interp.sources.secretsmanager import SecretCache, SecretsManagerSettings, SecretsManagerSource
 
         settings = settings or SecretsManagerSettings(cache_enabled=True)
         cache = None
