@@ -269,7 +269,7 @@ class _Applier:
             if not others:
                 problems.append(Problem(location, f"var {names}: {first.message}", backend=True))
                 continue
-            ids = ", ".join(dict.fromkeys(failure.tried[-1] for _, failure in failures.values() if failure.tried))
+            ids = ", ".join(dict.fromkeys(str(failure.tried[-1]) for _, failure in failures.values() if failure.tried))
             message = (
                 f"AWS Secrets Manager failed with {code or 'an error'} for {len(failures)} vars ({names}); "
                 f"secret ids: {ids}; first: {first.message}"

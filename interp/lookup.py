@@ -25,11 +25,12 @@ is not part of a secret ARN, whitespace, control characters) is skipped too.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from typing import Literal
 
+from interp.derived_text import DerivedText, is_derived
 from interp.errors import ConfigError
 from interp.template_settings import (
     DEFAULT_PIPELINE_TEMPLATE,
@@ -62,15 +63,22 @@ TemplatePart = str | FieldRef
 
 @dataclass(frozen=True)
 class LookupTemplate:
-    """One parsed template. Build it with `LookupTemplate.parse`."""
+    """One parsed template. Build it with `LookupTemplate.parse`.
+
+    A template from a var source's config may hold a substituted value (a `DerivedText`);
+    its expansions are then derived too, shown with the reference in place of the value."""
 
     text: str
     setting: str
     parts: tuple[TemplatePart, ...]
+    # The parts of the template as written (derived templates only; None when those
+    # parts use other fields than the real ones, so they cannot expand alike).
+    written_parts: tuple[TemplatePart, ...] | None = None
 
     @classmethod
     def parse(cls, text: str, setting: str) -> LookupTemplate:
-        return cls(text=text, setting=setting, parts=_parse_template(text, setting))
+        parts = _parse_template(text, setting)
+        return cls(text=text, setting=setting, parts=parts, written_parts=_written_parts(text, parts))
 
     @cached_property  # asked for every candidate the guard weighs
     def fields(self) -> frozenset[FieldName]:
@@ -82,16 +90,15 @@ class LookupTemplate:
 
     def expand(self, *, team: str, pipeline: str | None, secret: str) -> str:
         values: dict[FieldName, str | None] = {"Team": team, "Pipeline": pipeline, "Secret": secret}
-        pieces: list[str] = []
-        for part in self.parts:
-            if isinstance(part, str):
-                pieces.append(part)
-                continue
-            value = values[part.name]
-            if value is None:
-                raise ValueError(f"template {self.text!r} needs a {part.name}")
-            pieces.append(value)
-        return "".join(pieces)
+        for name in self.fields:
+            if values[name] is None:
+                raise ValueError(f"template {self.text!r} needs a {name}")
+        real = _fill(self.parts, values)
+        if not is_derived(self.text):
+            return real
+        if self.written_parts is not None:
+            return DerivedText(real, _fill(self.written_parts, values, shown=True))
+        return DerivedText(real, f"<the id {self.text} gives for {secret}>")
 
     def teams_producing(self, secret_id: str) -> Iterator[str]:
         """Every Team value for which some expansion of this template equals `secret_id`."""
@@ -120,7 +127,26 @@ class LookupTemplate:
                         yield team
 
 
+def _fill(parts: tuple[TemplatePart, ...], values: dict[FieldName, str | None], shown: bool = False) -> str:
+    pieces = [part if isinstance(part, str) else values[part.name] or "" for part in parts]
+    return "".join(map(str, pieces) if shown else pieces)
+
+
+def _written_parts(text: str, parts: tuple[TemplatePart, ...]) -> tuple[TemplatePart, ...] | None:
+    """A derived template's parts as written, if they name the same fields in the same order."""
+    if not is_derived(text):
+        return None
+    try:
+        written = _parse_template(str(text), "")
+    except ConfigError:
+        return None
+    fields = [p for p in parts if isinstance(p, FieldRef)]
+    return written if [p for p in written if isinstance(p, FieldRef)] == fields else None
+
+
 def _parse_template(text: str, setting: str) -> tuple[TemplatePart, ...]:
+    # Quotes the template as `{text!r}` only: a derived template shows as written there,
+    # while a piece sliced from it would be real text.
     if text == "":
         raise ConfigError(f"{setting}: the template is empty")
     parts: list[TemplatePart] = []
@@ -135,9 +161,10 @@ def _parse_template(text: str, setting: str) -> tuple[TemplatePart, ...]:
         action = text[start + 2 : end]
         match = _ACTION.match(action)
         if match is None:
+            which = "an unsupported action" if is_derived(text) else f"unsupported action '{{{{{action}}}}}'"
             raise ConfigError(
-                f"{setting}: unsupported action '{{{{{action}}}}}' in template {text!r}; "
-                "only {{.Team}}, {{.Pipeline}} and {{.Secret}} are allowed"
+                f"{setting}: {which} in template {text!r}; only {{{{.Team}}}}, {{{{.Pipeline}}}} and "
+                "{{.Secret}} are allowed"
             )
         if start > position:
             parts.append(text[position:start])
@@ -392,11 +419,13 @@ class LookupTemplates:
         pipeline: str = DEFAULT_PIPELINE_TEMPLATE,
         team: str = DEFAULT_TEAM_TEMPLATE,
         shared: str = DEFAULT_SHARED_TEMPLATE,
+        settings: Mapping[Level, str] = TEMPLATE_SETTING_NAMES,  # type: ignore[assignment]
     ) -> LookupTemplates:
+        """The three templates; `settings` names where each came from, for error messages."""
         return cls(
-            pipeline=LookupTemplate.parse(pipeline, PIPELINE_TEMPLATE_SETTING),
-            team=LookupTemplate.parse(team, TEAM_TEMPLATE_SETTING),
-            shared=LookupTemplate.parse(shared, SHARED_TEMPLATE_SETTING),
+            pipeline=LookupTemplate.parse(pipeline, settings["pipeline"]),
+            team=LookupTemplate.parse(team, settings["team"]),
+            shared=LookupTemplate.parse(shared, settings["shared"]),
         )
 
     def ordered(self) -> tuple[tuple[Level, LookupTemplate], ...]:
@@ -451,14 +480,18 @@ def guard_verdict(
             "so interp cannot tell whose secret it is",
             kind="unmappable",
         )
+    # Names and teams are sliced from the id: for an id built from a substituted value
+    # (interp.derived_text) they are real text, so the reason names neither.
+    derived = is_derived(secret_id)
     for templates in guarded:  # the plain case first, for the plainer reason
         owner = _other_team_owner(team, templates, lambda template: template.teams_producing(secret_id))
         if owner is not None:
+            whose = "another team" if derived else f"team {owner[0]!r}"
             return SkippedCandidate(
                 secret_id,
                 level,
                 f"skipped {secret_id!r}: the {owner[1]} secret template gives this id for "
-                f"team {owner[0]!r} too, and interp never reads another team's secrets",
+                f"{whose} too, and interp never reads another team's secrets",
             )
     for templates in guarded:
         for name in names:
@@ -466,11 +499,15 @@ def guard_verdict(
             if owner is None:
                 continue
             other_team, owner_level = owner
-            whose = f"team {other_team!r}" if other_team is not None else f"teams other than {team!r}"
+            if other_team is None or derived:
+                whose = f"teams other than {team!r}"
+            else:
+                whose = f"team {other_team!r}"
+            which = "a secret" if derived else f"the secret {name!r}"
             return SkippedCandidate(
                 secret_id,
                 level,
-                f"skipped {secret_id!r}: it may denote the secret {name!r}, which the {owner_level} secret "
+                f"skipped {secret_id!r}: it may denote {which}, which the {owner_level} secret "
                 f"template can also reach for {whose} (as a name or a full or partial ARN), and interp "
                 "never reads another team's secrets",
             )

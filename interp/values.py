@@ -91,4 +91,5 @@ def text_inside_string(value: Any, reference: Reference) -> str:
 
 
 def describe_tried(tried: Sequence[str]) -> str:
-    return f" (looked up: {', '.join(tried)})" if tried else ""
+    # map(str): an id built from a var source's config shows as written (interp.derived_text).
+    return f" (looked up: {', '.join(map(str, tried))})" if tried else ""

@@ -8,6 +8,7 @@ from collections import defaultdict
 from collections.abc import Mapping
 from typing import Any
 
+from interp.derived_text import DerivedText, remember_substituted
 from interp.errors import Location
 from interp.reference import Occurrence, Reference, split_text
 from interp.resolver import Resolver, resolve_default
@@ -128,18 +129,24 @@ class VarSourceBuilder:
 def interpolate_config(data: Any, values: Mapping[Reference, Any], top: bool = False) -> Any:
     """A var source config with every reference replaced by its value, Concourse's rules:
     a whole-value reference keeps the value's type; inside a longer string only strings and
-    integers. At the top, the keys as written are kept beside (errors must not show values)."""
+    integers. Every string that holds a substituted value is a `DerivedText` showing the
+    text as written, so no message about the config can quote a value; at the top, the
+    keys as written are kept beside."""
     if isinstance(data, str):
         pieces = split_text(data) if "((" in data else (data,)
         if len(pieces) == 1 and isinstance(pieces[0], Occurrence):
-            return values[pieces[0].reference]
+            return _derived(values[pieces[0].reference], data)
+        if all(isinstance(piece, str) for piece in pieces):
+            return data
         text = []
         for piece in pieces:
             if isinstance(piece, str):
                 text.append(piece)
                 continue
-            text.append(text_inside_string(values[piece.reference], piece.reference))
-        return "".join(text)
+            value = text_inside_string(values[piece.reference], piece.reference)
+            remember_substituted(value, piece.text)
+            text.append(value)
+        return DerivedText("".join(text), data)
     if isinstance(data, Mapping):
         result = ConfigMapping() if top else {}
         for key, value in data.items():
@@ -153,6 +160,18 @@ def interpolate_config(data: Any, values: Mapping[Reference, Any], top: bool = F
     if isinstance(data, list):
         return [interpolate_config(item, values) for item in data]
     return data
+
+
+def _derived(value: Any, written: str) -> Any:
+    """A whole value substituted into a config: each string in it shows as the reference."""
+    if isinstance(value, str):
+        remember_substituted(value, written)
+        return DerivedText(value, written)
+    if isinstance(value, Mapping):
+        return {_derived(key, written): _derived(item, written) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_derived(item, written) for item in value]
+    return value
 
 
 class ConfigMapping(dict):  # type: ignore[type-arg]

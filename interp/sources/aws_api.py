@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal, TypeVar
 
+from interp.derived_text import conceal, mentions_substituted
 from interp.sources.secret_values import NOT_FOUND, FetchError, FetchResult, SecretValue
 
 log = logging.getLogger(__name__)
@@ -68,7 +69,9 @@ SecretState = Literal["absent", "exists", "scheduled-for-deletion"]
 
 
 def _short(text: str) -> str:
-    one_line = " ".join(str(text).split())
+    # AWS's and botocore's messages quote ids and endpoints, which may hold a value
+    # substituted into a var source's config: those show as the reference.
+    one_line = " ".join(conceal(str(text)).split())
     return one_line if len(one_line) <= _MAX_ERROR_TEXT else one_line[: _MAX_ERROR_TEXT - 1] + "…"
 
 
@@ -396,10 +399,37 @@ class _HideSecretResponseBodies(logging.Filter):
         return True
 
 
+class _HideSubstitutedText(logging.Filter):
+    """Blanks AWS SDK log records that quote a value substituted into a var source's config.
+
+    Such a value can stand in a request's secret ids, its endpoint (a region) or AWS's
+    answer; interp's own text shows it as the reference (interp.derived_text), but what
+    botocore and urllib3 log is built from the real text."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            text = record.getMessage()
+        except Exception:  # noqa: BLE001 - a record we cannot format cannot be checked: hide it
+            text = None
+        if text is None or mentions_substituted(text):
+            record.msg, record.args = "<an AWS SDK record quoting a var source's config, hidden by interp>", ()
+        return True
+
+
+_SDK_LOGGERS = ("botocore", "boto3", "urllib3", "s3transfer")
+
+
 def _guard_botocore_debug_log() -> None:
     logger = logging.getLogger("botocore.parsers")
     if not any(isinstance(f, _HideSecretResponseBodies) for f in logger.filters):
         logger.addFilter(_HideSecretResponseBodies())
+    # Filters do not pass down a logger's hierarchy: each SDK logger that exists by now
+    # (the client is built, so the modules that log requests are loaded) gets its own.
+    names = [name for name in list(logging.Logger.manager.loggerDict) if name.split(".")[0] in _SDK_LOGGERS]
+    for name in names:
+        sdk_logger = logging.getLogger(name)
+        if not any(isinstance(f, _HideSubstitutedText) for f in sdk_logger.filters):
+            sdk_logger.addFilter(_HideSubstitutedText())
 
 
 class AwsTransport:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from interp.derived_text import plain, plain_data
 from interp.errors import ConfigError
 from interp.sources.base import Source
 from interp.sources.dummy import DummySource
@@ -49,7 +50,7 @@ def make_var_source_factory(credentials: Source | None) -> Any:
         if not isinstance(config, Mapping):
             config = {}
         if kind == "dummy":
-            values = config.get("vars")
+            values = plain_data(config.get("vars"))  # values to render, not text for messages
             return DummySource(name, values if isinstance(values, Mapping) else {})
         if kind == "secretsmanager":
             return _secretsmanager(name, config, credentials)
@@ -80,6 +81,7 @@ def _secretsmanager(name: str, config: Mapping[str, Any], credentials: Source | 
             pipeline=text["pipeline_secret_template"] or DEFAULT_PIPELINE_TEMPLATE,
             team=text["team_secret_template"] or DEFAULT_TEAM_TEMPLATE,
             shared=text["shared_secret_template"] or DEFAULT_SHARED_TEMPLATE,
+            settings={level: f"config key {level}_secret_template" for level in ("pipeline", "team", "shared")},
         )
     except ConfigError as error:
         raise VarSourceError(f"var source '{name}': {error}") from None
@@ -87,10 +89,11 @@ def _secretsmanager(name: str, config: Mapping[str, Any], credentials: Source | 
     if own_connection and isinstance(credentials, SecretsManagerSource):
         from dataclasses import replace  # the settings are a dataclass; only this case needs it
 
-        settings = replace(
-            credentials.settings,
-            **{key: text[key] for key in ("access_key", "secret_key", "session_token", "region") if text[key]},
-        )
+        # The keys go to AWS only, as plain text; the region stays derived, so a message
+        # naming it shows the reference (the client gets its plain text).
+        connection = {key: text[key] for key in ("access_key", "secret_key", "session_token", "region") if text[key]}
+        keys = {key: plain(value) for key, value in connection.items() if key != "region"}
+        settings = replace(credentials.settings, **{**connection, **keys})
         try:
             source = SecretsManagerSource(credentials.team, credentials.pipeline, settings)
         except ConfigError as error:
