@@ -11,15 +11,24 @@ The pieces, in the order the command runs them:
    64 KiB or of a type the lookup would hand back as a string — and all of them are
    reported before anything is read or written.
 3. `classify`: what is in Secrets Manager now (DescribeSecret, and GetSecretValue on
-   the target id only): each id is `create`, `update`, `unchanged` or `conflict` (the
-   var exists at another level, the target is scheduled for deletion, or the guard
-   refuses the id as another team's).
-4. `apply`: CreateSecret / PutSecretValue one id at a time, in id order, stopping at
-   the first failure, then every written id is read back and compared. The report
-   says exactly which ids were written, which failed and which were not attempted;
-   running again converges, because step 3 finds the written ones `unchanged`.
+   the target id only): each id is `create`, `update`, `update tags` (the value is
+   there, a wanted tag is not), `unchanged` or `conflict` (the var exists at another
+   level, the target is scheduled for deletion, or the guard refuses the id as another
+   team's).
+4. `apply`: CreateSecret / PutSecretValue / TagResource one id at a time, in id order,
+   stopping at the first failure, then every written id is read back and compared. The
+   report says exactly which ids were written (and whether their tags were), which
+   failed and which were not attempted; running again converges on values and tags,
+   because step 3 finds what was done `unchanged` and only the rest still to do.
 5. `verify`: render pipelines once with the vars files as static vars and once from
-   Secrets Manager alone; the outputs must be identical.
+   Secrets Manager alone, read as Concourse reads it (every number in a JSON-object
+   secret is a float64); the outputs must be identical.
+
+Numbers in maps: Concourse decodes a JSON-object secret with Go's encoding/json into
+interface{}, so each number in it is a float64. `encode` refuses an integer float64
+cannot hold (past 2^53 in magnitude) and infinity/NaN (not JSON); `number_fields` names
+the fields Concourse reads as numbers, which work as whole values but not inside a
+longer string.
 
 Nothing here ever puts a value, its hash or its length into a message, a plan or a log.
 """
@@ -27,10 +36,11 @@ Nothing here ever puts a value, its hash or its length into a message, a plan or
 from __future__ import annotations
 
 import json
+import math
 import re
 import time
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -43,7 +53,9 @@ SECRET_ID = re.compile(rf"[A-Za-z0-9/_+=.@-]{{1,{MAX_ID_LENGTH}}}\Z")
 MAX_TAG_KEY, MAX_TAG_VALUE, MAX_DESCRIPTION = 128, 256, 2048
 LEVELS: tuple[Level, ...] = ("pipeline", "team", "shared")
 
-Status = Literal["create", "update", "unchanged", "conflict"]
+FLOAT64_EXACT = 2**53  # every integer up to this magnitude is exactly a float64
+Status = Literal["create", "update", "update tags", "unchanged", "conflict"]
+Tags = tuple[tuple[str, str], ...]
 
 
 # ------------------------------------------------------------------------------ reading
@@ -152,6 +164,9 @@ def encode(name: str, value: Any, *, stringify: bool) -> Encoded | str:
         text = value
         expected: Any = value
     elif isinstance(value, dict):
+        refused = _float64_problem(name, value)
+        if refused is not None:
+            return refused
         text = json.dumps(value, ensure_ascii=False)
         expected = value
     elif stringify:
@@ -179,6 +194,73 @@ def encode(name: str, value: Any, *, stringify: bool) -> Encoded | str:
             )
         return f"var '{name}' would not read back from Secrets Manager as the same value"
     return Encoded(text)
+
+
+# ------------------------------------------------------------------------------ numbers, as Concourse reads them
+
+
+def _segment(name: str) -> str:
+    """One field's name as Concourse writes it in messages (quoted if it holds , . : / or a space)."""
+    from interp.reference import Reference
+
+    return Reference(None, name).canonical
+
+
+def _numbers_in(value: Any, path: str) -> list[tuple[str, int | float]]:
+    """Every number inside `value` (not bools), with its canonical field path, in document order.
+
+    Iterative: a value may be nested as deeply as the JSON decoder allows."""
+    found: list[tuple[str, int | float]] = []
+    stack: list[tuple[str, Any]] = [(path, value)]
+    while stack:
+        here, node = stack.pop()
+        if isinstance(node, dict):
+            stack.extend(reversed([(f"{here}.{_segment(str(key))}", inner) for key, inner in node.items()]))
+        elif isinstance(node, list):
+            stack.extend(reversed([(f"{here}[{index}]", inner) for index, inner in enumerate(node)]))
+        elif isinstance(node, int | float) and not isinstance(node, bool):
+            found.append((here, node))
+    return found
+
+
+def is_exact_float64(number: int | float) -> bool:
+    """Whether Concourse's float64 reading of this JSON number is the number itself."""
+    return math.isfinite(number) if isinstance(number, float) else abs(number) <= FLOAT64_EXACT
+
+
+def number_fields(name: str, value: Any) -> list[str]:
+    """The fields of a map var that Concourse reads as numbers (float64); none for any other var,
+    which is stored as a string. Names only: never a value."""
+    if not isinstance(value, dict):
+        return []
+    return [path for path, _ in _numbers_in(value, _segment(name))]
+
+
+def _float64_problem(name: str, value: dict[str, Any]) -> str | None:
+    """Why a map cannot be stored as JSON that Concourse reads back as the same value, or None."""
+    numbers = _numbers_in(value, _segment(name))
+    not_json = [path for path, n in numbers if isinstance(n, float) and not math.isfinite(n)]
+    if not_json:
+        return (
+            f"var '{name}': {_fields_hold(not_json)} infinity or NaN, which JSON cannot hold "
+            "(Concourse would read the secret as a plain string)"
+        )
+    too_big = [path for path, n in numbers if not is_exact_float64(n)]
+    if len(too_big) == 1:
+        return (
+            f"var '{name}': {_fields_hold(too_big)} an integer past 2^53 in magnitude: Concourse reads JSON numbers "
+            "as float64, which would change it; quote it in the vars file so it is stored as a JSON string"
+        )
+    if too_big:
+        return (
+            f"var '{name}': {_fields_hold(too_big)} integers past 2^53 in magnitude: Concourse reads JSON numbers "
+            "as float64, which would change them; quote each in the vars file so it is stored as a JSON string"
+        )
+    return None
+
+
+def _fields_hold(paths: Sequence[str]) -> str:
+    return f"field {paths[0]} holds" if len(paths) == 1 else f"fields {', '.join(paths)} hold"
 
 
 # ------------------------------------------------------------------------------ where it goes
@@ -234,6 +316,7 @@ class Item:
     guard_reason: str | None = None  # the guard refuses the target id as another team's
     status: Status | None = None
     reason: str = ""  # for a conflict
+    tags_to_set: Tags = ()  # on an existing secret: the wanted tags it lacks or holds otherwise
 
     @property
     def name(self) -> str:
@@ -305,6 +388,14 @@ def prepare(entries: Iterable[VarEntry], scope: Scope, *, stringify: bool) -> tu
 # ------------------------------------------------------------------------------ what is there now
 
 
+@dataclass(frozen=True)
+class Described:
+    """What DescribeSecret says of one id: whether it exists, and its tags. Never a value."""
+
+    state: Literal["absent", "exists", "scheduled-for-deletion"]
+    tags: Mapping[str, str]
+
+
 class SecretsApi:
     """The calls the import makes, over one boto3 client (tests may pass a fake)."""
 
@@ -315,9 +406,21 @@ class SecretsApi:
         self._reader = AwsTransport(client, batch_enabled=False)
 
     def describe(self, secret_id: str) -> Any:
+        """Described or AwsFailure. One DescribeSecret gives both the state and the tags.
+
+        aws_api.describe_secret answers the state alone, and the tags are needed to converge
+        on them, so the call is made here with aws_api's own error handling."""
         from interp.sources import aws_api
 
-        return aws_api.describe_secret(self.client, secret_id)
+        try:
+            response = self.client.describe_secret(SecretId=secret_id)
+        except aws_api._aws_errors() as error:
+            failure = aws_api._failure(error)
+            return Described("absent", {}) if failure.code == "ResourceNotFoundException" else failure
+        if not isinstance(response, Mapping) or response.get("ARN") is None:
+            return aws_api.AwsFailure("InvalidResponse", "the response was not a DescribeSecret answer")
+        tags = {str(t.get("Key")): str(t.get("Value", "")) for t in response.get("Tags") or [] if isinstance(t, Mapping)}
+        return Described("scheduled-for-deletion" if response.get("DeletedDate") is not None else "exists", tags)
 
     def read(self, secret_id: str) -> Any:
         """SecretValue, NOT_FOUND or FetchError, as the lookup reads it."""
@@ -357,8 +460,16 @@ def _stored_matches(stored: Any, encoded: Encoded) -> bool:
         return False
 
 
-def classify(items: list[Item], api: SecretsApi) -> tuple[list[Item], list[Problem]]:
-    """Each item with its status, and the backend problems that kept one from being known."""
+def tags_missing(wanted: Tags, present: Mapping[str, str]) -> Tags:
+    """The wanted tags a secret lacks or holds with another value (its other tags stay as they are)."""
+    return tuple((key, value) for key, value in wanted if present.get(key) != value)
+
+
+def classify(items: list[Item], api: SecretsApi, tags: Tags = ()) -> tuple[list[Item], list[Problem]]:
+    """Each item with its status, and the backend problems that kept one from being known.
+
+    `tags` are the tags apply will set (WriteOptions.tags): an existing secret that lacks one
+    is `update tags` when its value is unchanged, and an `update` carries the ones to set."""
     from interp.sources.aws_api import AwsFailure
     from interp.sources.secret_values import NOT_FOUND, FetchError
 
@@ -383,7 +494,7 @@ def classify(items: list[Item], api: SecretsApi) -> tuple[list[Item], list[Probl
             if isinstance(state, AwsFailure):
                 problems.append(_backend_problem(item, "DescribeSecret", other_id, state))
                 failed = True
-            elif state == "exists":
+            elif state.state == "exists":
                 if order[level] < order[item.level]:
                     conflicts.append(f"{level}-level secret {other_id!r} exists, and a render reads it first, not this one")
                 else:
@@ -394,31 +505,35 @@ def classify(items: list[Item], api: SecretsApi) -> tuple[list[Item], list[Probl
             continue
         if failed:
             continue
-        if state == "scheduled-for-deletion":
+        if state.state == "scheduled-for-deletion":
             conflicts.append("the secret is scheduled for deletion: restore it (restore-secret) or wait until it is gone")
         if conflicts:
             result.append(_with(item, "conflict", "; ".join(conflicts)))
-        elif state == "absent":
+        elif state.state == "absent":
             result.append(_with(item, "create"))
         else:
             stored = api.read(item.secret_id)
+            to_set = tags_missing(tags, state.tags)
             if isinstance(stored, FetchError):
                 problems.append(_backend_problem(item, "GetSecretValue", item.secret_id, stored.code))
-            elif stored is NOT_FOUND:
-                result.append(_with(item, "update"))  # it exists without a current value
+            elif stored is NOT_FOUND or not _stored_matches(stored, item.encoded):  # NOT_FOUND: no current value
+                result.append(_with(item, "update", tags_to_set=to_set))
             else:
-                result.append(_with(item, "unchanged" if _stored_matches(stored, item.encoded) else "update"))
+                result.append(_with(item, "update tags" if to_set else "unchanged", tags_to_set=to_set))
     return result, problems
 
 
-def _with(item: Item, status: Status, reason: str = "") -> Item:
-    return Item(item.entry, item.secret_id, item.level, item.encoded, item.others, item.guard_reason, status, reason)
+def _with(item: Item, status: Status, reason: str = "", tags_to_set: Tags = ()) -> Item:
+    return replace(item, status=status, reason=reason, tags_to_set=tags_to_set)
 
 
 # ------------------------------------------------------------------------------ writing
 
-Outcome = Literal["created", "updated", "unchanged", "failed", "unknown", "not attempted", "read back differs"]
-WRITTEN: frozenset[str] = frozenset({"created", "updated"})
+Outcome = Literal[
+    "created", "updated", "tags updated", "unchanged", "failed", "unknown", "not attempted", "read back differs"
+]
+WRITTEN: frozenset[str] = frozenset({"created", "updated"})  # a value was written (and is read back)
+DONE: frozenset[str] = WRITTEN | {"tags updated"}  # the id's work was done (tags too unless `untagged`)
 
 
 @dataclass(frozen=True)
@@ -428,7 +543,7 @@ class WriteOptions:
     overwrite: bool = False
     kms_key_id: str | None = None
     description: str | None = None
-    tags: tuple[tuple[str, str], ...] = ()
+    tags: Tags = ()
 
 
 @dataclass(frozen=True)
@@ -438,6 +553,11 @@ class Written:
     item: Item
     outcome: Outcome
     detail: str = ""
+    untagged: bool = False  # the value was written, but its tags were not (all or some)
+
+    @property
+    def complete(self) -> bool:
+        return self.outcome in DONE and not self.untagged
 
 
 def parse_tags(pairs: Iterable[str]) -> tuple[tuple[str, str], ...]:
@@ -462,9 +582,30 @@ def check_options(options: WriteOptions) -> None:
         raise ConfigError("--kms-key-id: must not be empty")
 
 
+def _tag_failure(failure: Any, tags: Tags) -> str:
+    """What a failed TagResource left undone, by tag key (keys keep the line short)."""
+    keys = ", ".join(key for key, _ in tags)
+    if failure.outcome_unknown:
+        return f"TagResource failed: {failure}; tags {keys} may or may not be set"
+    return f"TagResource failed: {failure}; tags not set: {keys}"
+
+
+def _retag(item: Item, api: SecretsApi) -> Written:
+    """An id whose value is already the wanted one: only its tags are set."""
+    from interp.sources.aws_api import AwsFailure
+
+    tagged = api.tag(item.secret_id, item.tags_to_set)
+    if isinstance(tagged, AwsFailure):
+        outcome: Outcome = "unknown" if tagged.outcome_unknown else "failed"
+        return Written(item, outcome, f"the value is unchanged, but {_tag_failure(tagged, item.tags_to_set)}")
+    return Written(item, "tags updated")
+
+
 def _write_one(item: Item, api: SecretsApi, options: WriteOptions) -> Written:
     from interp.sources.aws_api import AwsFailure
 
+    if item.status == "update tags":
+        return _retag(item, api)
     if item.status == "create":
         result = api.create(
             item.secret_id,
@@ -483,10 +624,11 @@ def _write_one(item: Item, api: SecretsApi, options: WriteOptions) -> Written:
         if result.code == "ResourceExistsException":
             return Written(item, "failed", f"{result.code}: the secret was created by someone else after the plan")
         return Written(item, "failed", str(result))
-    if done == "updated" and options.tags:
-        tagged = api.tag(item.secret_id, options.tags)
+    if done == "updated" and item.tags_to_set:  # CreateSecret set them already
+        tagged = api.tag(item.secret_id, item.tags_to_set)
         if isinstance(tagged, AwsFailure):
-            return Written(item, "failed", f"the value was written, but TagResource failed: {tagged}")
+            detail = f"the value was written, but {_tag_failure(tagged, item.tags_to_set)}"
+            return Written(item, "updated", detail, untagged=True)  # still read back: the value is there
     return Written(item, done)
 
 
@@ -504,15 +646,18 @@ def _read_back(written: Written, api: SecretsApi, pause: Callable[[float], None]
         if isinstance(stored, FetchError):
             break
     detail = f"reading it back failed: {stored.code}" if isinstance(stored, FetchError) else "it does not hold what was written"
-    return Written(written.item, "read back differs", f"{written.outcome}, but {detail}")
+    also = f"; {written.detail}" if written.detail else ""  # a tag failure stays said
+    return Written(written.item, "read back differs", f"{written.outcome}, but {detail}{also}", written.untagged)
 
 
 def apply(
     items: Sequence[Item], api: SecretsApi, options: WriteOptions, *, pause: Callable[[float], None] = time.sleep
 ) -> list[Written]:
-    """Write every create and update, in id order, stopping at the first failure; read back what was written.
+    """Write every create and update (and set the tags of `update tags`), in id order, stopping at
+    the first failure (a TagResource one included); read back every value written.
 
-    The caller has checked that nothing is in conflict and that updates may overwrite.
+    The caller has checked that nothing is in conflict and that updates may overwrite, and
+    classified the items with `options.tags`.
     """
     report: list[Written] = []
     stopped = False
@@ -524,7 +669,7 @@ def apply(
         else:
             written = _write_one(item, api, options)
             report.append(written)
-            stopped = written.outcome not in WRITTEN
+            stopped = not written.complete
     return [_read_back(w, api, pause) if w.outcome in WRITTEN else w for w in report]
 
 
@@ -538,6 +683,51 @@ def _first_difference(a: str, b: str) -> int:
     return min(len(a.splitlines()), len(b.splitlines())) + 1
 
 
+def _concourse_int(text: str) -> int | float:
+    """A JSON integer as Concourse reads it: the nearest float64, kept an int when that is exact
+    (so interp's render, which keeps an int's kind, shows it the same)."""
+    number = int(text)
+    if is_exact_float64(number):
+        return number
+    try:
+        return float(number)
+    except OverflowError:  # past float64's range: no float64 is it
+        return math.inf
+
+
+class _AsConcourseReads:
+    """A values source whose JSON-object secrets hold each number as Concourse reads it (float64).
+
+    `changed` names the fields whose value that reading changes. Everything else is the
+    wrapped source's (the engine asks it for team, pipeline and diagnostics)."""
+
+    def __init__(self, source: Any) -> None:
+        self._source = source
+        self.changed: dict[str, None] = {}  # ordered, without repeats
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._source, name)
+
+    def resolve(self, paths: Sequence[str]) -> Mapping[str, Any]:
+        from interp.sources.base import Found
+
+        answers = dict(self._source.resolve(paths))
+        for path, outcome in answers.items():
+            if isinstance(outcome, Found) and isinstance(outcome.value, dict):
+                answers[path] = Found(self._read(path, outcome.value), outcome.origin, secret=outcome.secret)
+        return answers
+
+    def _read(self, path: str, value: dict[str, Any]) -> Any:
+        changed = [field for field, n in _numbers_in(value, _segment(path)) if not is_exact_float64(n)]
+        if not changed:
+            return value
+        self.changed.update(dict.fromkeys(changed))
+        try:
+            return json.loads(json.dumps(value), parse_int=_concourse_int)
+        except (ValueError, RecursionError):  # cannot happen for a value the lookup decoded; keep it
+            return value
+
+
 def verify(
     pipelines: Sequence[str],
     entries: Sequence[VarEntry],
@@ -546,14 +736,18 @@ def verify(
     pipeline: str | None,
     settings: Any,
 ) -> list[Problem]:
-    """Render each pipeline with the vars as static vars, then from Secrets Manager alone: same bytes."""
+    """Render each pipeline with the vars as static vars, then from Secrets Manager alone as Concourse
+    reads it (numbers in maps as float64): same bytes."""
     from interp.errors import InterpError
     from interp.renderer import Renderer
+    from interp.sources.secretsmanager import SecretsManagerSource
 
     from_files = Renderer(team=team, pipeline=pipeline, vars={e.name: e.value for e in entries}, settings=settings)
-    from_store = Renderer(team=team, pipeline=pipeline, settings=settings)
+    store = _AsConcourseReads(SecretsManagerSource(team, pipeline, settings))
+    from_store = Renderer(team=team, pipeline=pipeline, credentials=store)
     problems: list[Problem] = []
     for path in pipelines:
+        store.changed.clear()  # this pipeline's render says which of its fields float64 changes
         renders: list[str] = []
         for what, renderer in (("the vars files", from_files), ("Secrets Manager", from_store)):
             try:
@@ -564,11 +758,13 @@ def verify(
                 ]
         if len(renders) == 2 and renders[0] != renders[1]:
             line = _first_difference(renders[0], renders[1])
+            changed = ", ".join(store.changed)
+            why = f"; Concourse reads JSON numbers in a map as float64, which changes {changed}" if changed else ""
             problems.append(
                 Problem(
                     Location(path),
                     "verify: the render from Secrets Manager differs from the render from the vars files "
-                    f"(first at line {line} of the rendered output)",
+                    f"(first at line {line} of the rendered output){why}",
                 )
             )
     return problems
@@ -627,5 +823,6 @@ def summary_counts(statuses: Iterable[str]) -> str:
 
 __all__ = [
     "Encoded", "Item", "Scope", "SecretsApi", "VarEntry", "WriteOptions", "Written",
-    "apply", "classify", "encode", "name_is_reachable", "parse_tags", "prepare", "read_vars_files", "verify",
+    "apply", "classify", "encode", "name_is_reachable", "number_fields", "parse_tags", "prepare", "read_vars_files",
+    "verify",
 ]  # fmt: skip

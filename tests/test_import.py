@@ -237,7 +237,8 @@ def test_a_bad_vars_file_is_an_error_with_its_position(moto_server: str, tmp_pat
     creds = write_vars(tmp_path, "a: 1\na: 2\n")
     result = run_import(moto_server, creds, "--team", "t")
     assert result.code == 1
-    assert result.stderr.startswith(f"{creds}: ") and "duplicate key" in result.stderr and "line 2, column 1" in result.stderr
+    assert result.stderr.startswith(f"{creds}:") and "duplicate key" in result.stderr
+    assert f"{creds}:2:1: " in result.stderr or "line 2, column 1" in result.stderr  # static_vars words the place
     assert "Traceback" not in result.stderr
 
 
@@ -314,6 +315,96 @@ def test_a_failure_part_way_lists_what_was_written_and_a_rerun_converges(
     for result in (failed, again):
         assert "LEAKMARKER" not in result.stdout + result.stderr
         assert "Traceback" not in result.stderr
+
+
+# ------------------------------------------------------------------------------ tags
+
+
+def tags_of(endpoint: str, secret_id: str) -> dict[str, str]:
+    described = secretsmanager_client(endpoint).describe_secret(SecretId=secret_id)
+    return {t["Key"]: t["Value"] for t in described.get("Tags", [])}
+
+
+def test_a_value_written_but_denied_its_tags_is_reported_so_and_a_rerun_applies_the_tags(
+    moto_server: str, proxy: FaultProxy, tmp_path: Path
+) -> None:
+    secretsmanager_client(moto_server).create_secret(Name="/concourse/t/a", SecretString="LEAKMARKER-40")
+    creds = write_vars(tmp_path, "a: LEAKMARKER-41\nb: LEAKMARKER-42\n")
+    flags = ("--team", "t", "--apply", "--overwrite", "--tag", "owner=ci", "--tag", "team=t")
+    proxy.inject("deny", actions=["TagResource"])
+    denied = run_import(proxy.endpoint, creds, *flags)
+    assert denied.code == 3, denied.stderr
+    assert (
+        "  updated        /concourse/t/a  (var a): the value was written, but TagResource failed: AccessDeniedException"
+    ) in denied.stdout
+    assert "tags not set: owner, team" in denied.stdout
+    assert "  not attempted  /concourse/t/b  (var b)" in denied.stdout  # writing stops at the first failure
+    assert "written: 1 (1 without the wanted tags); unchanged: 0; not written: 1" in denied.stdout
+    assert "1 secret id(s) written without their tags" in denied.stderr and "run the same command again" in denied.stderr
+    assert stored(moto_server) == {"/concourse/t/a": "LEAKMARKER-41"}
+    assert tags_of(moto_server, "/concourse/t/a") == {}
+    calls = [(r.action, r.ids) for r in proxy.requests()]
+    put = calls.index(("PutSecretValue", ("/concourse/t/a",)))
+    assert ("GetSecretValue", ("/concourse/t/a",)) in calls[put + 1 :]  # the written value was read back
+
+    proxy.inject(None)
+    plan = run_import(proxy.endpoint, creds, "--team", "t", "--tag", "owner=ci", "--tag", "team=t")
+    assert plan.code == 0, plan.stderr
+    assert "  update tags    /concourse/t/a  (var a): the value is unchanged; tags to add or change: owner, team" in plan.stdout
+    assert "dry run: nothing written (1 update tags, 1 create)" in plan.stdout
+
+    proxy.reset()
+    again = run_import(proxy.endpoint, creds, *flags)
+    assert again.code == 0, again.stderr
+    assert "  tags updated   /concourse/t/a  (var a)" in again.stdout
+    assert "  created        /concourse/t/b  (var b)" in again.stdout
+    assert "written: 1; tags updated: 1; unchanged: 0; not written: 0" in again.stdout
+    assert proxy.count("PutSecretValue") == 0 and proxy.count("TagResource") == 1  # the value was already there
+    assert tags_of(moto_server, "/concourse/t/a") == tags_of(moto_server, "/concourse/t/b") == {"owner": "ci", "team": "t"}
+
+    proxy.reset()
+    converged = run_import(proxy.endpoint, creds, *flags)
+    assert converged.code == 0, converged.stderr
+    assert "written: 0; unchanged: 2; not written: 0" in converged.stdout
+    assert not any(proxy.count(action) for action in WRITE_ACTIONS), proxy.actions()
+    for result in (denied, plan, again, converged):
+        assert "LEAKMARKER" not in result.stdout + result.stderr
+        assert "Traceback" not in result.stderr
+
+
+def test_a_tag_only_update_that_is_denied_says_the_value_was_already_there(
+    moto_server: str, proxy: FaultProxy, tmp_path: Path
+) -> None:
+    secretsmanager_client(moto_server).create_secret(
+        Name="/concourse/t/a", SecretString="x", Tags=[{"Key": "owner", "Value": "old"}, {"Key": "keep", "Value": "k"}]
+    )
+    creds = write_vars(tmp_path, "a: x\n")
+    proxy.inject("deny", actions=["TagResource"])
+    denied = run_import(proxy.endpoint, creds, "--team", "t", "--apply", "--tag", "owner=ci", "--tag", "keep=k")
+    assert denied.code == 3, denied.stderr
+    assert (
+        "  failed         /concourse/t/a  (var a): the value is unchanged, but TagResource failed: AccessDeniedException"
+    ) in denied.stdout
+    assert "tags not set: owner" in denied.stdout  # keep=k is already there
+    assert "written: 0; unchanged: 0; not written: 1" in denied.stdout
+    assert tags_of(moto_server, "/concourse/t/a") == {"owner": "old", "keep": "k"}
+
+    proxy.inject(None)
+    done = run_import(proxy.endpoint, creds, "--team", "t", "--apply", "--tag", "owner=ci", "--tag", "keep=k")
+    assert done.code == 0, done.stderr  # no --overwrite needed: no value is replaced
+    assert "  tags updated   /concourse/t/a  (var a)" in done.stdout
+    assert tags_of(moto_server, "/concourse/t/a") == {"owner": "ci", "keep": "k"}
+
+
+def test_an_update_whose_tags_are_already_there_makes_no_tag_call(moto_server: str, proxy: FaultProxy, tmp_path: Path) -> None:
+    secretsmanager_client(moto_server).create_secret(
+        Name="/concourse/t/a", SecretString="old", Tags=[{"Key": "owner", "Value": "ci"}]
+    )
+    creds = write_vars(tmp_path, "a: new\n")
+    result = run_import(proxy.endpoint, creds, "--team", "t", "--apply", "--overwrite", "--tag", "owner=ci")
+    assert result.code == 0, result.stderr
+    assert "  updated        /concourse/t/a  (var a)\n" in result.stdout
+    assert proxy.count("PutSecretValue") == 1 and proxy.count("TagResource") == 0
 
 
 def test_reading_fails_means_nothing_is_written(moto_server: str, proxy: FaultProxy, tmp_path: Path) -> None:
@@ -437,10 +528,11 @@ def test_a_write_whose_answer_is_lost_is_reported_as_unknown_and_a_rerun_converg
     assert stored(moto_server) == {"/concourse/t/a": "x", "/concourse/t/b": "z"}
 
 
-def test_the_team_and_templates_come_from_the_project_settings(moto_server: str, tmp_path: Path) -> None:
-    (tmp_path / ".interp.yml").write_text("team: main\nteam_secret_template: /ci/{{.Team}}/{{.Secret}}\n")
+def test_the_team_comes_from_the_project_settings_and_the_templates_as_for_render(moto_server: str, tmp_path: Path) -> None:
+    (tmp_path / ".interp.yml").write_text("team: main\n")
     write_vars(tmp_path, "token: x\n")
-    result = interp("import", "creds.yml", "--apply", cwd=tmp_path, env=aws_test_env(moto_server))
+    env = {**aws_test_env(moto_server), "CONCOURSE_AWS_SECRETSMANAGER_TEAM_SECRET_TEMPLATE": "/ci/{{.Team}}/{{.Secret}}"}
+    result = interp("import", "creds.yml", "--apply", cwd=tmp_path, env=env)
     assert result.code == 0, result.stderr
     assert stored(moto_server) == {"/ci/main/token": "x"}
 

@@ -22,17 +22,20 @@ explicit; --level shared writes ids every team can read). A string is stored
 as plain text, a map as a JSON object, so ((var.field)) works and nested
 values keep their types; any other whole value (number, bool, list, null)
 would come back from the lookup as a string and is refused unless
---stringify.
+--stringify. Concourse reads every number in a map as a float64: an integer
+past 2^53 is refused (quote it), and the fields read as numbers are named.
 
-A dry run by default: one line per secret id, create, update, unchanged or
-conflict (the var exists at another level, the target is scheduled for
-deletion, or the cross-team guard refuses the id), never a value. With
---apply it is carried out (CreateSecret, PutSecretValue), every written id is
-read back, and a secret holding a different value is replaced only with
---overwrite. Any problem (a name no ((...)) can reach, an id Secrets Manager
-refuses, a value over 64 KiB, a refused type, a conflict) is reported, all at
-once, and nothing is written. A failure part-way lists what was and was not
-written (exit 3); running the same command again picks up where it stopped.
+A dry run by default: one line per secret id, create, update, update tags
+(the value is there, a --tag is not), unchanged or conflict (the var exists
+at another level, the target is scheduled for deletion, or the cross-team
+guard refuses the id), never a value. With --apply it is carried out
+(CreateSecret, PutSecretValue, TagResource), every written id is read back,
+and a secret holding a different value is replaced only with --overwrite.
+Any problem (a name no ((...)) can reach, an id Secrets Manager refuses, a
+value over 64 KiB, a refused type, a conflict) is reported, all at once, and
+nothing is written. A failure part-way lists what was and was not written,
+tags included (exit 3); running the same command again picks up where it
+stopped, and sets the tags a secret still lacks.
 """
 EPILOG = """\
 exit codes: 0 ok (a dry run: the plan can be applied), 1 a problem in the vars
@@ -105,6 +108,52 @@ def _plan_line(status: str, item: Any, note: str = "") -> str:
     return f"{line}: {note}" if note else line
 
 
+def _plan_note(item: Any, overwrite: bool) -> str:
+    """What the plan line adds to the status: a conflict's reason, what --apply needs, the tags to set."""
+    notes = [item.reason] if item.reason else []
+    if item.status == "update" and not overwrite:
+        notes.append("holds a different value; --apply replaces it only with --overwrite")
+    if item.status == "update tags":
+        notes.append("the value is unchanged")
+    if item.tags_to_set:
+        notes.append("tags to add or change: " + ", ".join(key for key, _ in item.tags_to_set))
+    return "; ".join(notes)
+
+
+def _print_number_note(items: Sequence[Any]) -> None:
+    """Name (never show) the map fields Concourse reads as float64, and where they work."""
+    from interp import importer
+
+    fields = [f for item in items for f in importer.number_fields(item.name, item.entry.value)]
+    if not fields:
+        return
+    example = next((f for f in fields if not f.endswith("]")), fields[0])
+    last = example.rpartition(".")[2]
+    key = last if last.isidentifier() else "value"
+    print(f"note: Concourse reads these fields as numbers (float64): {', '.join(fields)}")
+    print(
+        f"  each works as a whole value ({key}: (({example}))) but not inside a longer string, where Concourse "
+        "refuses it (cannot interpolate non-primitive value (float64)); "
+        "store a string in the vars file if it must go in one"
+    )
+
+
+def _summary(report: Sequence[Any]) -> tuple[str, list[Any], list[Any]]:
+    """The summary line, the ids written without their tags, and the ids whose work was not done."""
+    from interp import importer
+
+    done = [w for w in report if w.outcome in importer.WRITTEN]
+    untagged = [w for w in done if w.untagged]
+    retagged = [w for w in report if w.outcome == "tags updated"]
+    unchanged = [w for w in report if w.outcome == "unchanged"]
+    not_done = [w for w in report if w.outcome not in importer.DONE and w.outcome != "unchanged"]
+    line = f"written: {len(done)}"
+    line += f" ({len(untagged)} without the wanted tags)" if untagged else ""
+    line += f"; tags updated: {len(retagged)}" if retagged else ""
+    line += f"; unchanged: {len(unchanged)}; not written: {len(not_done)}"
+    return line, untagged, not_done
+
+
 def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     from interp import importer
     from interp.sources import aws_settings
@@ -134,16 +183,15 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
             file=sys.stderr,
         )
     api = importer.SecretsApi(create_client(settings))
-    items, backend_problems = importer.classify(items, api)
+    items, backend_problems = importer.classify(items, api, options.tags)
     needs_overwrite = [i for i in items if i.status == "update"] if not args.overwrite else []
     conflicts = [i for i in items if i.status == "conflict"]
     blocked = problems or conflicts or backend_problems or (args.apply and needs_overwrite)
     if not args.apply or blocked:  # with --apply, each id's line says what was done instead
-        for item in sorted(items, key=lambda i: i.secret_id):
-            note = item.reason
-            if item.status == "update" and not args.overwrite:
-                note = "holds a different value; --apply replaces it only with --overwrite"
-            print(_plan_line(str(item.status), item, note))
+        ordered = sorted(items, key=lambda i: i.secret_id)
+        for item in ordered:
+            print(_plan_line(str(item.status), item, _plan_note(item, args.overwrite)))
+        _print_number_note(ordered)
     sys.stdout.flush()
     if problems or backend_problems:
         _print_problems([*problems, *backend_problems])
@@ -171,20 +219,33 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     report = importer.apply(items, api, options)
     for written in report:
         print(_plan_line(written.outcome, written.item, written.detail))
-    done = [w for w in report if w.outcome in importer.WRITTEN]
-    unchanged = [w for w in report if w.outcome == "unchanged"]
-    not_done = [w for w in report if w.outcome not in importer.WRITTEN and w.outcome != "unchanged"]
-    print(f"written: {len(done)}; unchanged: {len(unchanged)}; not written: {len(not_done)}")
+    _print_number_note([w.item for w in report])
+    line, untagged, not_done = _summary(report)
+    print(line)
     sys.stdout.flush()
+    if untagged or not_done:
+        _print_unfinished(report, untagged, not_done)
+        return ExitCode.BACKEND
+    return _verify(args, entries, scope, settings, ExitCode.OK)
+
+
+def _print_unfinished(report: Sequence[Any], untagged: Sequence[Any], not_done: Sequence[Any]) -> None:
+    from interp import importer
+
+    written = sum(1 for w in report if w.outcome in importer.WRITTEN)
+    if untagged:
+        print(
+            f"interp: {len(untagged)} secret id(s) written without their tags (TagResource failed); "
+            "run the same command again to set them",
+            file=sys.stderr,
+        )
     if not_done:
         print(
             f"interp: {len(not_done)} secret id(s) not written or not confirmed "
-            f"({importer.summary_counts(w.outcome for w in not_done)}); {len(done)} written; "
+            f"({importer.summary_counts(w.outcome for w in not_done)}); {written} written; "
             "run the same command again to finish",
             file=sys.stderr,
         )
-        return ExitCode.BACKEND
-    return _verify(args, entries, scope, settings, ExitCode.OK)
 
 
 def _verify(args: argparse.Namespace, entries: Any, scope: Any, settings: Any, code: int) -> int:
