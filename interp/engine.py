@@ -362,8 +362,21 @@ def _alias_key_location(source: Source, mapping: MappingNode, node: Node) -> Loc
     return source.location(star if star != -1 else node.start_mark.index)
 
 
+def _is_redacted(applier: _Applier, site: Site) -> bool:
+    """Whether --redact hides what this changed key became (it holds a secret-derived value)."""
+    if not applier.resolver.redact:
+        return False
+    value = applier.new_value(site)  # already computed once; problems are not repeated
+    return value is not None and value.shown != value.real
+
+
 def _check_keys(applier: _Applier, changed_keys: dict[int, list[tuple[Site, Any]]], sites: Sequence[Site]) -> None:
-    """Keys that become equal (as Concourse's JSON has them) or a map/list, aliased keys included."""
+    """Keys that become equal (as Concourse's JSON has them) or a map/list, aliased keys included.
+
+    Under --redact a key holding a secret is not compared: whether `((secret)): 1` collides
+    with `guess: 2` would tell the secret, so the render's output and exit must not depend
+    on it. Its redacted form is distinct in the output; a render without --redact checks it.
+    """
     mappings: dict[int, MappingNode] = {id(site.parent): site.parent for site in sites if site.is_key}  # type: ignore[misc]
     changes: dict[int, list[tuple[Site, Any]]] = {key: list(values) for key, values in changed_keys.items()}
     for mapping_id, aliased in _aliased_key_changes(applier, sites).items():
@@ -378,8 +391,11 @@ def _check_keys(applier: _Applier, changed_keys: dict[int, list[tuple[Site, Any]
         mapping = mappings[mapping_id]
         source = changed[0][0].source
         new_keys = {id(site.node): value for site, value in changed}
+        hidden = {id(site.node) for site, _ in changed if _is_redacted(applier, site)}
         seen: dict[tuple[str, str], Node] = {}
         for key, _ in mapping.value:
+            if id(key) in hidden:
+                continue
             if id(key) in new_keys:
                 identity: tuple[str, str] | None = yaml11.key_identity(new_keys[id(key)])
             else:

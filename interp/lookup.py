@@ -450,6 +450,10 @@ def _validate_name(setting: str, kind: str, value: str) -> None:
         raise ConfigError(f"{setting}: the {kind} name {value!r} must not contain '/' or ':'")
     if "{{" in value or "}}" in value:
         raise ConfigError(f"{setting}: the {kind} name {value!r} must not contain '{{{{' or '}}}}'")
+    if not value.isprintable() or any(character.isspace() for character in value):
+        # The ids built from it would be neither names nor ARNs (see secret_names): the guard
+        # would skip every such candidate and the lookup fall through to the shared level.
+        raise ConfigError(f"{setting}: the {kind} name {value!r} must not contain spaces or control characters")
 
 
 def _other_team_owner(

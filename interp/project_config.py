@@ -12,9 +12,13 @@ directory or the nearest parent that has one. Precedence, highest first:
                                       # pipeline_from_filename: true is the old spelling)
     disable: [cross-team-var]         # interp check rules turned off
     region: eu-west-1
-    team_secret_template: /concourse/{{.Team}}/{{.Secret}}
     var_files: [vars/common.yml]      # relative to this file; before any -l
     secrets_file: dev-secrets.yml     # offline store instead of AWS
+
+The lookup templates (pipeline/team/shared_secret_template) decide whose secrets a
+team's lookup may read, and a project file is found beside the pipelines (often in
+the same pull request): when a team is set, a template from here that no flag or
+environment variable overrides is an error, never used (see `apply`).
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from interp.errors import ConfigError
+from interp.template_settings import TEMPLATE_SETTINGS
 
 CONFIG_FILE = ".interp.yml"
 
@@ -32,13 +37,15 @@ CONFIG_FILE = ".interp.yml"
 # stands in for the environment variable, so a real one still wins.
 _AS_ENVIRONMENT = {
     "region": "CONCOURSE_AWS_SECRETSMANAGER_REGION",
-    "pipeline_secret_template": "CONCOURSE_AWS_SECRETSMANAGER_PIPELINE_SECRET_TEMPLATE",
-    "team_secret_template": "CONCOURSE_AWS_SECRETSMANAGER_TEAM_SECRET_TEMPLATE",
-    "shared_secret_template": "CONCOURSE_AWS_SECRETSMANAGER_SHARED_SECRET_TEMPLATE",
     "secret_retry_attempts": "CONCOURSE_SECRET_RETRY_ATTEMPTS",
     "secret_retry_interval": "CONCOURSE_SECRET_RETRY_INTERVAL",
 }
-_STRINGS = {"team", "pipeline", "secrets_file", *_AS_ENVIRONMENT}
+# The lookup templates, by setting: (flag, its attribute on the arguments, environment variable).
+# Operator-only when a team is set: a template without {{.Team}} reads every team's ids.
+_LOOKUP_TEMPLATES = {
+    f"{level}_secret_template": (flag, flag[2:].replace("-", "_"), env_name) for level, flag, env_name, _ in TEMPLATE_SETTINGS
+}
+_STRINGS = {"team", "pipeline", "secrets_file", *_AS_ENVIRONMENT, *_LOOKUP_TEMPLATES}
 KNOWN_KEYS = frozenset({*_STRINGS, "pipeline_from", "pipeline_from_filename", "var_files", "disable"})
 _NAMINGS = ("filename", "dirname")
 
@@ -148,6 +155,30 @@ def pipeline_naming(values: Mapping[str, Any]) -> str | None:
     return "filename" if values.get("pipeline_from_filename") else None
 
 
+def _refuse_lookup_templates(config: ProjectConfig, args: argparse.Namespace, environ: Mapping[str, str]) -> None:
+    """A ConfigError for a lookup template the project file would decide for a team's lookup.
+
+    `.interp.yml` is found in the working folder or a parent, usually in the repository (and
+    the pull request) of the pipelines: a template there without {{.Team}} would make
+    another team's ids this team's (the cross-team guard judges ids by the templates in use).
+    Only what the operator controls, flags and environment, may set them. A project value
+    that a flag or variable overrides is never used, so it is let be; without a team no
+    secret is looked up and the templates are not used either.
+    """
+    if getattr(args, "team", None) is None:
+        return
+    for key, (flag, attribute, variable) in _LOOKUP_TEMPLATES.items():
+        if key not in config.values or not hasattr(args, attribute):
+            continue
+        if getattr(args, attribute) is not None or environ.get(variable):
+            continue
+        raise ConfigError(
+            f"{config.path}: {key}: the lookup templates decide whose secrets a team may read, so project "
+            f"settings (which travel with the pipelines) cannot set them; remove it and pass {flag} or set "
+            f"{variable}, which the operator controls"
+        )
+
+
 def apply(
     config: ProjectConfig | None, args: argparse.Namespace, environ: Mapping[str, str]
 ) -> tuple[argparse.Namespace, dict[str, str]]:
@@ -168,6 +199,7 @@ def apply(
     naming = pipeline_naming(values)
     if hasattr(args, "team") and args.team is None and "team" in values:
         args.team = values["team"]
+    _refuse_lookup_templates(config, args, environ)
     if hasattr(args, "pipeline") and not pipeline_flagged and not file_pipelines_flagged and "pipeline" in values:
         args.pipeline = values["pipeline"]
     if hasattr(args, "secrets_file") and args.secrets_file is None and "secrets_file" in values:

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from interp.errors import ConfigError
+from interp.errors import ConfigError, Location
 from interp.reference import ReferenceSyntaxError, parse_name
 from interp.sources.base import Found, NotFound, Outcome
 
@@ -39,14 +39,20 @@ class StaticVars:
         return f"StaticVars(names={sorted(self.values)!r})"
 
 
-def _load_yaml(text: str, what: str) -> Any:
-    """YAML as fly reads it (go-yaml v2, then JSON): `0644` is 420, `yes` is true, timestamps stay text."""
+def _load_yaml(text: str, flag: str, name: str) -> Any:
+    """YAML as fly reads it (go-yaml v2, then JSON): `0644` is 420, `yes` is true, timestamps stay text.
+
+    Errors name the place and the kind of problem, never the text there: it is a value
+    (yaml11 keeps only a parser's fixed words).
+    """
     from interp import yaml11
 
     try:
         return yaml11.load(text)
     except yaml11.LoadProblem as problem:
-        raise ConfigError(f"{what}: {problem.message}{problem.where()}") from None
+        if flag == "-l":  # a file: file:line:col, as every other input error
+            raise ConfigError(f"-l {Location(name, problem.line, problem.column)}: {problem.message}") from None
+        raise ConfigError(f"{flag} {name}{problem.where()}: {problem.message}") from None
 
 
 def _set(target: dict[str, Any], name: str, value: Any, flag: str) -> None:
@@ -87,7 +93,7 @@ def build_static_vars(
         except (OSError, UnicodeDecodeError) as error:
             reason = getattr(error, "strerror", None) or str(error)
             raise ConfigError(f"-l {path}: cannot read vars file: {reason}") from None
-        loaded = _load_yaml(text, f"-l {path}")
+        loaded = _load_yaml(text, "-l", str(path))
         if loaded is None:
             continue
         if not isinstance(loaded, dict):
@@ -100,5 +106,5 @@ def build_static_vars(
     for flag, given in (("-y", yamls), ("-i", instance)):
         for pair in given:
             name, text = _split_pair(pair, flag)
-            _set(pairs, name, _load_yaml(text, f"{flag} {name}"), flag)
+            _set(pairs, name, _load_yaml(text, flag, name), flag)
     return {**from_files, **pairs}

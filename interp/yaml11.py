@@ -396,6 +396,33 @@ class _Decoder:
                 self.active.discard(id(item))
 
 
+# Every file compose reads holds values (vars files, -y/-i values, the secrets file): the
+# usual cause of a parse error there is a value YAML reads as syntax.
+QUOTING_HINT = "quote a value that starts with *, &, !, @ or `: unquoted, YAML reads it as syntax"
+# What ruamel quotes with repr() is the input's own text (an alias or tag handle, a character),
+# unless it follows "expected " or "or " (its fixed `expected ':'`, `expected ',' or ']'`).
+_QUOTED = re.compile(r"'(?:[^'\\]|\\.)*'" + r'|"(?:[^"\\]|\\.)*"')
+_FIXED_BEFORE = ("expected ", "or ")
+_TRAILING_FOUND = re.compile(r",? but (?:found|got)\Z")
+
+
+def parser_words(problem: str | None) -> str:
+    """A parser's problem in its fixed words only: what it quotes of the input may be a value.
+
+    `found undefined alias 'Hunter2'` is `found undefined alias`; a decoding error inside a
+    tag's %-escape (Python's codec wording, with the byte) is named, not repeated.
+    """
+    first_line = (problem or "").split("\n")[0]
+    if "codec" in first_line:
+        return "a %-escape in a tag is not UTF-8"
+
+    def fixed_only(quoted: re.Match[str]) -> str:
+        return quoted.group() if first_line[: quoted.start()].endswith(_FIXED_BEFORE) else ""
+
+    words = " ".join(_QUOTED.sub(fixed_only, first_line).split())
+    return _TRAILING_FOUND.sub("", words) or "syntax error"
+
+
 def compose(text: str) -> Node | None:
     """The single document of `text` as ruamel nodes; LoadProblem for bad YAML (position, never text)."""
     import warnings
@@ -409,11 +436,10 @@ def compose(text: str) -> Node | None:
             return YAML(typ="safe", pure=True).compose(text)
     except MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
-        # Parser messages can quote the text around the error; keep only their fixed words.
-        reason = (error.problem or "invalid YAML").split("\n")[0]
         if mark is None:
             raise LoadProblem(f"invalid YAML: {type(error).__name__}") from None
-        raise LoadProblem(f"invalid YAML: {reason}", mark.line + 1, mark.column + 1) from None
+        message = f"invalid YAML: {parser_words(error.problem)} ({QUOTING_HINT})"
+        raise LoadProblem(message, mark.line + 1, mark.column + 1) from None
     except YAMLError as error:
         raise LoadProblem(f"invalid YAML ({type(error).__name__})") from None
     except RecursionError:

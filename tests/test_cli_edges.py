@@ -46,7 +46,7 @@ def test_a_retry_interval_beyond_go_durations_is_a_configuration_error():
     result = interp("render", "-", "--team", "t", "--secret-retry-interval", "99999999999999999999h", stdin=b"a: ((x))\n",
                     env={"AWS_REGION": "us-east-1"})  # fmt: skip
     assert result.code == 2, result.stderr
-    assert "--secret-retry-interval" in result.stderr and "not a duration" in result.stderr
+    assert "--secret-retry-interval" in result.stderr and "out of range" in result.stderr
 
 
 @pytest.mark.parametrize("value", ["0", str(MAX_CONCURRENCY + 1), "10000000"])

@@ -13,9 +13,9 @@ from moto_server import aws_test_env
 from tests.cli import interp
 
 SECRETS = """\
-/proj/main/x: team-x
-/proj/main/deploy/x: deploy-x
-/proj/main/deploy/only: pipeline-only
+/concourse/main/x: team-x
+/concourse/main/deploy/x: deploy-x
+/concourse/main/deploy/only: pipeline-only
 """
 PIPELINE = """\
 jobs:
@@ -32,8 +32,6 @@ team: main
 secrets_file: secrets.yml
 pipeline_from: filename
 region: eu-west-1
-team_secret_template: /proj/{{.Team}}/{{.Secret}}
-pipeline_secret_template: /proj/{{.Team}}/{{.Pipeline}}/{{.Secret}}
 """
 
 
@@ -52,7 +50,7 @@ def project(tmp_path):
 # --- one configuration -------------------------------------------------------------------
 
 
-def test_render_uses_team_secrets_file_templates_and_pipeline_naming_from_the_settings(project):
+def test_render_uses_team_secrets_file_and_pipeline_naming_from_the_settings(project):
     result = interp("render", "pipelines/deploy.yml", cwd=project)
     expected = PIPELINE.replace("((x))", "deploy-x").replace("((only))", "pipeline-only")
     assert (result.code, result.stdout) == (0, expected), result.stderr
@@ -67,14 +65,14 @@ def test_explain_uses_the_settings(project):
     result = interp("explain", "pipelines/deploy.yml", cwd=project)
     assert result.code == 0, result.stderr  # was: the following arguments are required: --team
     assert "team main, pipeline deploy; secrets from secrets file" in result.stdout
-    assert "/proj/main/deploy/only" in result.stdout
+    assert "/concourse/main/deploy/only" in result.stdout
 
 
-def test_policy_uses_the_team_templates_and_region_from_the_settings(project):
+def test_policy_uses_the_team_and_region_from_the_settings(project):
     result = interp("policy", cwd=project)
     assert result.code == 0, result.stderr  # was: the following arguments are required: --team
     resources = json.dumps(json.loads(result.stdout))
-    assert "arn:aws:secretsmanager:eu-west-1:*:secret:/proj/main/*" in resources
+    assert "arn:aws:secretsmanager:eu-west-1:*:secret:/concourse/main/*" in resources
 
 
 def test_health_checks_the_configured_secrets_file_for_the_configured_team(project):
@@ -82,7 +80,7 @@ def test_health_checks_the_configured_secrets_file_for_the_configured_team(proje
     assert result.code == 0, result.stderr
     report = json.loads(result.stdout)["secrets_file"]
     assert report["health"] == {"status": "UP"}
-    assert [p["id"] for p in report["paths"]] == ["/proj/main/__concourse-health-check"]
+    assert [p["id"] for p in report["paths"]] == ["/concourse/main/__concourse-health-check"]
 
 
 def test_audit_uses_the_settings_with_pipeline_from(project):
@@ -91,11 +89,11 @@ def test_audit_uses_the_settings_with_pipeline_from(project):
     assert "missing" not in {finding["kind"] for finding in json.loads(result.stdout)["findings"]}
 
 
-def test_import_uses_the_team_and_templates_from_the_settings(project, moto_server):
+def test_import_uses_the_team_from_the_settings(project, moto_server):
     result = interp("import", "vars.yml", cwd=project, env=aws_test_env(moto_server))
     assert result.code == 0, result.stderr
     assert "import into team 'main'" in result.stdout
-    assert "/proj/main/token" in result.stdout
+    assert "/concourse/main/token" in result.stdout
 
 
 def test_get_uses_the_settings(project):
@@ -105,16 +103,16 @@ def test_get_uses_the_settings(project):
 
 def test_a_flag_still_beats_the_settings(project):
     result = interp("policy", "--team", "other", "--aws-secretsmanager-region", "us-east-1", cwd=project)
-    assert result.code == 0 and "us-east-1:*:secret:/proj/other/" in result.stdout, result.stderr
-    assert "/proj/main/" not in result.stdout
+    assert result.code == 0 and "us-east-1:*:secret:/concourse/other/" in result.stdout, result.stderr
+    assert "/concourse/main/" not in result.stdout
 
 
 def test_audit_takes_pipeline_from_and_the_old_spelling(project):
     (project / "ci" / "deploy").mkdir(parents=True)
     (project / "ci" / "deploy" / "pipeline.yml").write_text("jobs: []\ny: ((only))\n")
     by_dir = interp("--no-config", "audit", "ci", "--team", "main", "--secrets-file", "secrets.yml",
-                    "--aws-secretsmanager-pipeline-secret-template", "/proj/{{.Team}}/{{.Pipeline}}/{{.Secret}}",
-                    "--aws-secretsmanager-team-secret-template", "/proj/{{.Team}}/{{.Secret}}",
+                    "--aws-secretsmanager-pipeline-secret-template", "/concourse/{{.Team}}/{{.Pipeline}}/{{.Secret}}",
+                    "--aws-secretsmanager-team-secret-template", "/concourse/{{.Team}}/{{.Secret}}",
                     "--pipeline-from", "dirname", "--format", "json", cwd=project)  # fmt: skip
     assert by_dir.code == 0, by_dir.stdout + by_dir.stderr
     old = interp("audit", "pipelines/deploy.yml", "--pipeline-from-filename", cwd=project)

@@ -17,7 +17,9 @@ from ruamel.yaml import YAML
 
 import interp
 from fault_proxy import FaultProxy
-from interp.sources.secretsmanager import SecretsManagerSettings, SecretsManagerSource
+from interp.errors import ConfigError
+from interp.sources.secrets_file import SecretsFileSource
+from interp.sources.secretsmanager import SecretsManagerSettings, SecretsManagerSource, SecretValue
 from moto_server import aws_test_env, secretsmanager_client
 from tests.cli import interp as run_interp
 
@@ -260,3 +262,44 @@ def test_library_guard_holds_for_every_render_of_a_shared_renderer(proxy: FaultP
     assert sorted(i for i in proxy.requested_ids() if is_other_teams(i)) == []
     with pytest.raises(Exception, match="must not contain '/'"):
         renderer.render_text("a: ((x))\n", pipeline="../other")
+
+
+# --------------------------------------------------------------------------- names that bend ids (issue 21 item 9a)
+
+# Each holds whitespace or a control character: the ids built from it are neither secret names
+# nor ARNs, so the guard skipped every team and pipeline candidate and the lookup quietly fell
+# through to the shared level, where Concourse itself would have failed on that id.
+BENT_NAMES = ["my team", "tab\there", "line\nbreak", "nul\x00", "nbsp\u00a0x", "bell\x07"]
+
+
+@pytest.mark.parametrize("name", BENT_NAMES, ids=repr)
+def test_a_team_or_pipeline_name_with_whitespace_or_control_characters_is_refused(name: str) -> None:
+    stored = {"/concourse/x": SecretValue(string="shared-x")}
+    with pytest.raises(ConfigError, match=r"--team: the team name .* must not contain spaces or control characters"):
+        interp.render_text("a: ((x))\n", credentials=SecretsFileSource(stored, team=name))
+    with pytest.raises(ConfigError, match=r"--pipeline: the pipeline name .* must not contain spaces or control characters"):
+        interp.render_text("a: ((x))\n", credentials=SecretsFileSource(stored, team=TEAM, pipeline=name))
+
+
+def test_the_cli_refuses_a_team_with_a_space_instead_of_reading_the_shared_level(tmp_path: Path) -> None:
+    secrets = tmp_path / "secrets.yml"
+    secrets.write_text("/concourse/x: shared-x\n/concourse/my team/x: team-x\n")
+    pipeline = tmp_path / "pipeline.yml"
+    pipeline.write_text("a: ((x))\n")
+    for scope in (["--team", "my team"], ["--team", TEAM, "--pipeline", "my pipeline"]):
+        result = run_interp("--no-config", "render", str(pipeline), *scope, "--secrets-file", str(secrets))
+        assert result.code == 2 and "shared-x" not in result.stdout, result.stdout
+        assert "must not contain spaces or control characters" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_pipeline_named_after_a_file_with_a_space_is_refused(tmp_path: Path) -> None:
+    secrets = tmp_path / "secrets.yml"
+    secrets.write_text("/concourse/x: shared-x\n")
+    (tmp_path / "pipelines").mkdir()
+    (tmp_path / "pipelines" / "my pipeline.yml").write_text("jobs: []\na: ((x))\n")
+    result = run_interp(
+        "--no-config", "render", str(tmp_path / "pipelines"), "--out-dir", str(tmp_path / "out"),
+        "--pipeline-from", "filename", "--team", TEAM, "--secrets-file", str(secrets),
+    )  # fmt: skip
+    assert result.code == 2 and "the pipeline name 'my pipeline' must not contain spaces" in result.stderr
+    assert not (tmp_path / "out").exists()

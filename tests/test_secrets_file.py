@@ -139,11 +139,11 @@ def test_invalid_yaml_does_not_echo_content(tmp_path):
     path = write(tmp_path, f"/concourse/t/x: [{SECRET_TEXT}\n")
     with pytest.raises(ConfigError) as error:
         load_secrets_file(path)
-    assert "not valid YAML" in str(error.value) and SECRET_TEXT not in str(error.value)
+    assert "secrets.yml:2:1: invalid YAML" in str(error.value) and SECRET_TEXT not in str(error.value)
 
 
 def test_duplicate_ids_are_an_error(tmp_path):
-    with pytest.raises(ConfigError, match=r"duplicate key \(first defined at line 1, column 1\) at line 2, column 1"):
+    with pytest.raises(ConfigError, match=r"secrets.yml:2:1: duplicate key \(first defined at line 1, column 1\)"):
         load_secrets_file(write(tmp_path, "/a: x\n/a: y\n"))
 
 
@@ -154,7 +154,7 @@ def test_a_timestamp_is_the_text_written_as_go_yaml_reads_it(tmp_path):
 
 
 def test_a_bad_explicit_tag_names_its_place_never_the_value(tmp_path):
-    with pytest.raises(ConfigError, match="cannot decode !!str as a !!int at line 1, column 17") as error:
+    with pytest.raises(ConfigError, match="secrets.yml:1:17: cannot decode !!str as a !!int") as error:
         load_secrets_file(write(tmp_path, "/concourse/t/x: !!int hunter2\n"))
     assert "hunter2" not in str(error.value)
 

@@ -114,8 +114,15 @@ _GO_DURATION_MAX_SECONDS = (2**63 - 1) / 1e9  # about 292 years
 _GO_DURATION_PART = re.compile(r"([0-9]*(?:\.[0-9]*)?)(ns|us|µs|μs|ms|s|m|h)")
 
 
+class DurationOutOfRange(ValueError):
+    """A well-formed duration past Go's int64 nanoseconds (about 292 years)."""
+
+
 def parse_go_duration(text: str) -> float:
-    """Seconds in a Go `time.ParseDuration` string: `500ms`, `10s`, `1m30s`, `1.5h`, `0`."""
+    """Seconds in a Go `time.ParseDuration` string: `500ms`, `10s`, `1m30s`, `1.5h`, `0`.
+
+    ValueError for text that is not a duration; DurationOutOfRange for one Go cannot hold.
+    """
     body = text[1:] if text[:1] in ("+", "-") else text
     negative = text.startswith("-")
     if body == "0":
@@ -131,7 +138,7 @@ def parse_go_duration(text: str) -> float:
         total += float(match.group(1)) * _GO_DURATION_UNITS[match.group(2)]
         position = match.end()
     if total > _GO_DURATION_MAX_SECONDS:  # Go's durations are int64 nanoseconds
-        raise ValueError(f"invalid duration {text!r}: out of range")
+        raise DurationOutOfRange(f"invalid duration {text!r}: out of range")
     return -total if negative else total
 
 
@@ -164,10 +171,12 @@ def settings_from(args: argparse.Namespace, environ: Mapping[str, str] | None = 
         text = pick(attr, env_name)
         if text is None:
             return default
+        where = f"{flag} ({env_name})" if env_name not in (None, flag) else flag  # env-only: named once
         try:
             return parse_go_duration(text)
+        except DurationOutOfRange:  # well formed, so "not a duration" would mislead
+            raise ConfigError(f"{where}: {text!r} is out of range: Go durations stop at 2562047h (about 292 years)") from None
         except ValueError:
-            where = f"{flag} ({env_name})" if env_name else flag
             raise ConfigError(f"{where}: {text!r} is not a duration such as 500ms, 10s or 1m30s") from None
 
     def integer(attr: str, flag: str, env_name: str | None) -> int | None:

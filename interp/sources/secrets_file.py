@@ -27,7 +27,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from interp.errors import ConfigError
+from interp.errors import ConfigError, Location
 from interp.lookup import DEFAULT_TEMPLATES, LookupTemplates
 from interp.sources.secretsmanager import NOT_FOUND, FetchResult, SecretValue, TemplatedSource
 
@@ -78,10 +78,8 @@ def load_secrets_file(path: str | Path) -> dict[str, SecretValue]:
     try:
         data = yaml11.load(text, keep_binary=True)
     except yaml11.LoadProblem as problem:
-        # Parser wording can quote the text near the error, which could be a value: keep the place only.
-        if problem.message.startswith("invalid YAML"):
-            raise ConfigError(f"{origin}: not valid YAML{problem.where()}") from None
-        raise ConfigError(f"{origin}: {problem.message}{problem.where()}") from None
+        # The place and yaml11's wording, which never quotes the text (it holds secrets).
+        raise ConfigError(f"secrets file {Location(str(path), problem.line, problem.column)}: {problem.message}") from None
     return parse_secrets(data, origin)
 
 
