@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import codecs
+import contextlib
 import os
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
 
 from interp.commands.arguments import add_lookup_arguments, add_static_var_arguments  # noqa: F401 - their old home
@@ -19,8 +21,9 @@ every comment and every byte that did not need to change.
 """
 
 EPILOG = """\
-exit codes: 0 ok, 1 bad input or unresolvable var, 2 usage or configuration,
-3 the secret backend failed (AWS, network).
+exit codes: 0 ok, 1 bad input or unresolvable var (or an output that cannot be
+written), 2 usage or configuration, 3 the secret backend failed (AWS, network);
+141 (128+SIGPIPE, silent) when the reader of standard output went away (| head).
 """
 
 
@@ -125,12 +128,29 @@ def _stop_now(message: str, code: int) -> NoReturn:
 
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = sys.argv[1:] if argv is None else list(argv)
+    real_stdout = sys.stdout
+    restore_errors = _escape_unencodable(real_stdout)
+    sys.stdout = _GuardedStream(real_stdout if real_stdout is not None else _ClosedStdout())
+    try:
+        return _main(arguments)
+    except _StdoutFailed as failure:
+        return _stdout_failed(failure.error, real_stdout)
+    except BrokenPipeError as error:  # standard error's reader went away: treated as standard output's
+        return _stdout_failed(error, real_stdout)
+    finally:
+        sys.stdout = real_stdout
+        restore_errors()
+
+
+def _main(arguments: list[str]) -> int:
     parser = build_parser(chosen_command(arguments))
     args = parser.parse_args(arguments)
     previous_handler = signal.signal(signal.SIGTERM, _raise_terminated)
     try:
         args, environ = _with_project_config(args)
-        return int(args.run(args, environ))
+        code = int(args.run(args, environ))
+        sys.stdout.flush()  # what a command left buffered fails here, not in Python's exit
+        return code
     except InterpError as error:
         for problem in error.problems:
             print(problem, file=sys.stderr)
@@ -142,11 +162,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _stop_now("interp: interrupted; nothing was written", 128 + signal.SIGINT)
     except _Terminated:
         return _stop_now("interp: terminated; nothing was written", 128 + signal.SIGTERM)
-    except BrokenPipeError:
-        # The reader went away (`| head`); keep Python from complaining at exit.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        return int(ExitCode.OK)
+    except BrokenPipeError:  # standard error's reader went away (standard output's is _StdoutFailed)
+        raise  # for main, not for the internal-error line below
     except Exception as error:  # a bug: say so without a traceback that could carry values
         if os.environ.get("INTERP_DEBUG"):
             raise
@@ -154,6 +171,119 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 70
     finally:
         signal.signal(signal.SIGTERM, previous_handler)
+
+
+# ---------------------------------------------------------------------------
+# Standard output: a full disk, a closed descriptor or a reader gone is the
+# environment's failure, never an internal error.
+# ---------------------------------------------------------------------------
+
+
+class _StdoutFailed(BaseException):
+    """Writing standard output failed. A BaseException, like KeyboardInterrupt, so that no
+    command's own `except Exception` or `except OSError` (a file it could not read) takes it."""
+
+    def __init__(self, error: OSError) -> None:
+        super().__init__(error)
+        self.error = error
+
+
+class _GuardedStream:
+    """sys.stdout (and its .buffer) while a command runs: a failed write or flush raises
+    _StdoutFailed; everything else (isatty, encoding, ...) is the stream's own."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def write(self, data: Any) -> Any:
+        try:
+            return self._stream.write(data)
+        except OSError as error:
+            raise _StdoutFailed(error) from None
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except OSError as error:
+            raise _StdoutFailed(error) from None
+
+    @property
+    def buffer(self) -> _GuardedStream:
+        return _GuardedStream(self._stream.buffer)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+class _ClosedStdout:
+    """What Python leaves as sys.stdout (None) when descriptor 1 was closed (`>&-`), as a stream
+    whose writes fail like any other unwritable output's."""
+
+    @property
+    def buffer(self) -> _ClosedStdout:
+        return self
+
+    def write(self, data: Any) -> int:
+        import errno
+
+        raise OSError(errno.EBADF, "it is closed")
+
+    def flush(self) -> None:
+        pass  # nothing can be pending
+
+    def isatty(self) -> bool:
+        return False
+
+
+def _stdout_failed(error: OSError, stdout: Any) -> int:
+    """Exit as a tool does when its output cannot be written: a reader gone (`| head`) is the
+    conventional silent 128+SIGPIPE; anything else is said in one line, exit 1 (as -o OUT's)."""
+    _discard_pending(stdout)
+    if isinstance(error, BrokenPipeError):
+        return 128 + signal.SIGPIPE
+    reason = error.strerror or str(error)
+    print(f"interp: cannot write to standard output: {reason}", file=sys.stderr)
+    return int(ExitCode.BAD_INPUT)
+
+
+def _discard_pending(stdout: Any) -> None:
+    """Point descriptor 1 at /dev/null, so that Python's flush at exit drops what is still
+    buffered instead of failing again with a traceback-like complaint."""
+    with contextlib.suppress(OSError, ValueError, AttributeError):  # closed, or not a real file
+        descriptor = stdout.fileno()
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, descriptor)
+        os.close(devnull)
+
+
+_ESCAPE = "interp.escape"
+
+
+def _escape(error: UnicodeError) -> tuple[str | bytes, int]:
+    """An encoding error handler: a file name's undecodable bytes (surrogateescape, as Python
+    reads argv and paths) go out as those bytes again; anything else as a backslash escape."""
+    try:
+        return codecs.lookup_error("surrogateescape")(error)
+    except UnicodeError:
+        return codecs.lookup_error("backslashreplace")(error)
+
+
+def _escape_unencodable(stdout: Any) -> Callable[[], None]:
+    """Text that standard output's encoding cannot hold (a lone surrogate from a JSON escape in a
+    secret's key) is escaped, as Python writes standard error, instead of failing the command.
+    Only names reach stdout as text: values go out as bytes (render, get).
+    Returns what undoes it, for a caller that runs main in its own process."""
+    previous = getattr(stdout, "errors", None)
+    if previous not in ("strict", "surrogateescape") or not hasattr(stdout, "reconfigure"):
+        return lambda: None
+    codecs.register_error(_ESCAPE, _escape)
+    stdout.reconfigure(errors=_ESCAPE)
+
+    def restore() -> None:
+        with contextlib.suppress(OSError, ValueError):  # reconfigure flushes: the output may be gone
+            stdout.reconfigure(errors=previous)
+
+    return restore
 
 
 def _with_project_config(args: argparse.Namespace) -> tuple[argparse.Namespace, dict[str, str]]:

@@ -12,7 +12,7 @@ import sys
 from collections.abc import Mapping
 from typing import Any
 
-from interp.errors import ConfigError, ExitCode, Location
+from interp.errors import ConfigError, ExitCode, InterpError, Location, Problem
 
 HELP = "print one var's resolved value (a secret, in clear: for scripts and debugging)"
 DESCRIPTION = """\
@@ -48,7 +48,7 @@ def add_parser(commands: Any) -> None:
 def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     from interp.commands.common import credentials_from_args, static_vars_from_args
     from interp.engine import resolve_reference
-    from interp.reference import ReferenceSyntaxError, parse_name_argument
+    from interp.reference import Reference, ReferenceSyntaxError, parse_name_argument
     from interp.render_report import reporting
     from interp.resolution import make_resolver
 
@@ -61,7 +61,26 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     resolver = make_resolver(vars=static_vars_from_args(args), credentials=credentials_from_args(args, environ))
     with reporting(command_line=True):
         value = resolve_reference(reference, resolver, Location("interp get"))
-    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
-    sys.stdout.write(text + "\n")
+    whole = Reference(None, reference.path).canonical if reference.fields else None
+    sys.stdout.buffer.write(printed(value, args.name, whole=whole))
     sys.stdout.flush()
     return ExitCode.OK
+
+
+def printed(value: Any, name: str, *, whole: str | None = None) -> bytes:
+    """The value as `get` prints it, in UTF-8 as render writes: a string as it is, anything else
+    as JSON. A lone surrogate (a `\\ud800` escape in a secret's JSON) has no UTF-8 form: in JSON
+    it is written as that escape again, which reads back as exactly the value; a string holding
+    one cannot be printed as it is, and anything else would hand a script a wrong value, so it is
+    an error (naming the var, never the value). `whole` is the secret a field came from."""
+    if not isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False, default=str).encode("utf-8", "backslashreplace") + b"\n"
+    try:
+        return value.encode("utf-8") + b"\n"
+    except UnicodeEncodeError:
+        hint = f"; `interp get {whole}` prints the whole secret as JSON, the character escaped" if whole else ""
+        message = (
+            f"var {name}: the value holds a lone surrogate (a \\ud800-style escape in JSON), which UTF-8 "
+            f"cannot encode, so it cannot be printed as it is; nothing printed{hint}"
+        )
+        raise InterpError([Problem(Location("interp get"), message)]) from None

@@ -84,7 +84,7 @@ def add_parser(commands: Any) -> None:
 def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     from interp.commands.common import renderer_from_args
     from interp.commands.inputs import expand_inputs
-    from interp.output import write_atomically
+    from interp.output import OutputError, write_atomically
 
     inputs = expand_inputs(args.files)
     files = [name for name, _ in inputs]
@@ -129,12 +129,9 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     if args.output is not None or targets:
         outputs = [(Path(args.output), encoded[0])] if args.output is not None else list(zip(targets, encoded, strict=True))
         try:
-            for target, _ in outputs:
-                target.parent.mkdir(parents=True, exist_ok=True)  # subfolders of a directory input
-            write_atomically(outputs)
-        except OSError as error:
-            where = Location(str(error.filename or outputs[0][0]))
-            raise InterpError([Problem(where, f"cannot write output: {error.strerror or error}")]) from None
+            write_atomically(outputs)  # creates the missing folders too (subfolders of a directory input)
+        except OutputError as error:
+            raise InterpError([Problem(Location(str(error.path)), f"cannot write output: {error.message}")]) from None
     else:
         sys.stdout.buffer.write(encoded[0])
         sys.stdout.buffer.flush()

@@ -15,6 +15,7 @@ from interp.errors import ConfigError
 from interp.sources.aws_settings import (  # the settings are part of this module's API too
     ENV_REGION,
     SecretsManagerSettings,
+    check_region,
 )
 
 from interp.sources.aws_api import BOTOCORE_DEFAULT_POOL_SIZE
@@ -55,7 +56,7 @@ def create_client_and_session(
     from botocore.exceptions import ProfileNotFound
 
     env = os.environ if environ is None else environ
-    region = settings.region or (session.region_name if session is not None else None)
+    callers_session = session is not None
     if session is None:
         try:
             session = boto3.Session(
@@ -66,9 +67,7 @@ def create_client_and_session(
             )
         except ProfileNotFound as error:
             raise ConfigError(f"--profile (AWS_PROFILE): {error}") from None
-        region = region or env.get("AWS_REGION") or session.region_name
-    if not region:
-        raise ConfigError(_REGION_HELP)
+    region = _client_region(settings, session, env, callers_session=callers_session)
     config = Config(
         connect_timeout=settings.connect_timeout,
         read_timeout=settings.read_timeout,
@@ -78,6 +77,27 @@ def create_client_and_session(
     client = session.client("secretsmanager", region_name=region, config=config)
     use_retry_interval(client, settings.retry_attempts, settings.retry_interval)
     return client, session
+
+
+def _client_region(
+    settings: SecretsManagerSettings, session: Any, env: Mapping[str, str], *, callers_session: bool
+) -> str:
+    """The settings' region, else AWS_REGION, else the session's, checked as botocore would check
+    it: one botocore found itself (AWS_DEFAULT_REGION, the profile) was never checked by interp."""
+    if settings.region:
+        region, setting = settings.region, "region"
+    elif callers_session:
+        region, setting = session.region_name, "the region of the boto3 session given"
+    elif env.get("AWS_REGION"):
+        region, setting = env["AWS_REGION"], "AWS_REGION"
+    else:
+        region = session.region_name
+        from_env = region is not None and region == os.environ.get("AWS_DEFAULT_REGION")
+        setting = "AWS_DEFAULT_REGION" if from_env else f"the region of AWS profile {session.profile_name!r}"
+    if not region:
+        raise ConfigError(_REGION_HELP)
+    check_region(region, setting)
+    return region  # as it is: a var source's region may be a secret-derived str
 
 
 # ---------------------------------------------------------------------------

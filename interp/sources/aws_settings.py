@@ -106,7 +106,38 @@ class SecretsManagerSettings:
         for setting, seconds in (("--connect-timeout", self.connect_timeout), ("--read-timeout", self.read_timeout)):
             if seconds <= 0:
                 raise ConfigError(f"{setting} must be positive")
+        check_region(self.region, "region")
         self.templates()
+
+
+# botocore's validate_region_name (a DNS host label), mirrored so that a region botocore would
+# refuse is a configuration error before any client is built, without importing botocore.
+# fullmatch, where botocore's `$` would also let a trailing newline through.
+_REGION_NAME = re.compile(r"(?![0-9]+\Z)(?!-)[a-zA-Z0-9-]{1,63}(?<!-)")
+
+
+def check_region(region: str | None, setting: str) -> None:
+    """Raise ConfigError, naming `setting`, for a region botocore would refuse to build a client for
+    (an empty one counts as unset, as everywhere a region is read)."""
+    if region and not _REGION_NAME.fullmatch(region):
+        raise ConfigError(
+            f"{setting}: {region!r} is not a valid AWS region name "
+            "(letters, digits and hyphens, such as eu-west-1)"
+        )
+
+
+def region_from(args: argparse.Namespace, env: Mapping[str, str]) -> str | None:
+    """The region the flag, then CONCOURSE_AWS_SECRETSMANAGER_REGION, then AWS_REGION name (empty
+    is unset), checked and named by where it came from: botocore would fail far from the cause."""
+    for value, setting in (
+        (getattr(args, "aws_secretsmanager_region", None), "--aws-secretsmanager-region"),
+        (env.get(ENV_REGION), f"{ENV_REGION} (or region: in the project settings)"),
+        (env.get("AWS_REGION"), "AWS_REGION"),
+    ):
+        if value:
+            check_region(str(value), setting)
+            return str(value)
+    return None
 
 
 _GO_DURATION_UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "μs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
@@ -209,7 +240,7 @@ def settings_from(args: argparse.Namespace, environ: Mapping[str, str] | None = 
         access_key=pick("aws_secretsmanager_access_key", ENV_ACCESS_KEY),
         secret_key=pick("aws_secretsmanager_secret_key", ENV_SECRET_KEY),
         session_token=pick("aws_secretsmanager_session_token", ENV_SESSION_TOKEN),
-        region=pick("aws_secretsmanager_region", ENV_REGION) or env.get("AWS_REGION") or None,
+        region=region_from(args, env),
         pipeline_secret_template=templates["pipeline"],
         team_secret_template=templates["team"],
         shared_secret_template=templates["shared"],
