@@ -153,19 +153,22 @@ def test_a_value_read_through_a_derived_id_still_renders(seeded: str, tmp_path: 
     assert result.stdout.endswith("ok: fine\n")
 
 
-def test_a_region_from_a_secret_stays_out_of_messages_and_the_sdk_log(
+def test_a_region_from_a_secret_is_used_and_stays_out_of_messages_and_the_sdk_log(
     seeded: str, monkeypatch: pytest.MonkeyPatch, debug_log: pytest.LogCaptureFixture
 ) -> None:
     region = "ap-southeast-4"  # a region moto serves, so no marker: the test looks for the name itself
     secretsmanager_client(seeded).create_secret(Name="/concourse/t/reg", SecretString=region)
-    debug_log.clear()  # seeding logged the value itself
+    secretsmanager_client(seeded, region).create_secret(Name="/concourse/t/there", SecretString="only-there")
+    debug_log.clear()  # seeding logged the region itself
     for key, value in aws_test_env(seeded).items():
         monkeypatch.setenv(key, value)
     source = SecretsManagerSource("t", "p", SecretsManagerSettings(region="us-east-1", retry_attempts=1))
-    text = "var_sources:\n- {name: r, type: secretsmanager, config: {region: ((reg))}}\na: ((r:missing))\n"
+    renderer = interp.Renderer(credentials=source, resolve_var_sources=True)
+    text = "var_sources:\n- {name: r, type: secretsmanager, config: {region: ((reg))}}\na: ((r:there))\n"
+    assert renderer.render_text(text).endswith("a: only-there\n")  # read in that region, not in ((reg))
     with pytest.raises(interp.InterpError) as raised:
-        interp.Renderer(credentials=source, resolve_var_sources=True).render_text(text)
-    assert "undefined var: r:missing" in str(raised.value)  # moto answered in that region
+        renderer.render_text(text.replace("((r:there))", "((r:missing))"))
+    assert "undefined var: r:missing" in str(raised.value)
     assert "hidden by interp" in debug_log.text
     for said in (str(raised.value), repr(raised.value), debug_log.text):
         assert region not in said

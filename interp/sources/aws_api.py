@@ -419,6 +419,11 @@ class _HideSubstitutedText(logging.Filter):
 _SDK_LOGGERS = ("botocore", "boto3", "urllib3", "s3transfer")
 
 
+def guard_sdk_logs() -> None:
+    """Install interp's filters on the AWS SDK's loggers (see the two filters above)."""
+    _guard_botocore_debug_log()
+
+
 def _guard_botocore_debug_log() -> None:
     logger = logging.getLogger("botocore.parsers")
     if not any(isinstance(f, _HideSecretResponseBodies) for f in logger.filters):

@@ -18,7 +18,8 @@ from interp.sources.aws_settings import (  # the settings are part of this modul
     check_region,
 )
 
-from interp.sources.aws_api import BOTOCORE_DEFAULT_POOL_SIZE
+from interp.derived_text import plain
+from interp.sources.aws_api import BOTOCORE_DEFAULT_POOL_SIZE, guard_sdk_logs
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +75,10 @@ def create_client_and_session(
         max_pool_connections=max(BOTOCORE_DEFAULT_POOL_SIZE, settings.max_workers or 0),
         retries={"mode": settings.retry_mode, "total_max_attempts": settings.retry_attempts},
     )
-    client = session.client("secretsmanager", region_name=region, config=config)
+    guard_sdk_logs()  # before the client exists: building it logs the region and endpoint
+    # plain(): botocore formats the region into the endpoint and the signature, and a derived
+    # region formats as its reference (interp.derived_text).
+    client = session.client("secretsmanager", region_name=plain(region), config=config)
     use_retry_interval(client, settings.retry_attempts, settings.retry_interval)
     return client, session
 
