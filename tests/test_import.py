@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from fault_proxy import FaultProxy
+from interp.errors import InterpError, Location
 from moto_server import aws_test_env, secretsmanager_client
 from tests.cli import REPO, Result, interp
 
@@ -238,8 +239,19 @@ def test_a_bad_vars_file_is_an_error_with_its_position(moto_server: str, tmp_pat
     result = run_import(moto_server, creds, "--team", "t")
     assert result.code == 1
     assert result.stderr.startswith(f"{creds}:") and "duplicate key" in result.stderr
-    assert f"{creds}:2:1: " in result.stderr or "line 2, column 1" in result.stderr  # static_vars words the place
+    assert f"{creds}:2:1: duplicate key" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_bad_vars_files_problem_carries_its_line_and_column(tmp_path: Path) -> None:
+    from interp.commands.import_vars import _read_entries
+
+    creds = write_vars(tmp_path, "a: 1\npassword: *Hunter2Secret\n")
+    with pytest.raises(InterpError) as raised:
+        _read_entries([str(creds)])
+    (problem,) = raised.value.problems
+    assert problem.location == Location(str(creds), 2, 11)
+    assert problem.message.startswith("invalid YAML: found undefined alias") and "Hunter2" not in problem.message
 
 
 # ------------------------------------------------------------------------------ conflicts

@@ -7,6 +7,7 @@ this module turns flags into its inputs and its results into lines and an exit c
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -94,8 +95,10 @@ def _read_entries(paths: Sequence[str]) -> Any:
     except ConfigError as error:
         # static_vars words it as for -l; here the file is the argument itself.
         message = str(error).removeprefix("-l ")
-        path, _, reason = message.partition(": ")
-        raise InterpError([Problem(Location(path), reason or message)]) from None
+        place, _, reason = message.partition(": ")
+        file, line, column = re.fullmatch(r"(.*?)(?::(\d+):(\d+))?", place).groups()  # type: ignore[union-attr]
+        location = Location(file, int(line), int(column)) if line else Location(place)
+        raise InterpError([Problem(location, reason or message)]) from None
 
 
 def _print_problems(problems: Sequence[Problem]) -> None:
