@@ -22,9 +22,11 @@ TOP_LEVEL_KEYS = ("groups", "var_sources", "resources", "resource_types", "proto
                   "display", "user_data")
 
 HOOKS = ("on_success", "on_failure", "on_abort", "on_error", "ensure")  # visit order
-# atc.StepPrecedence, core steps only; `aggregate` was removed in Concourse 7.
-CORE_STEPS = ("run", "task", "put", "get", "set_pipeline", "load_var", "try", "do", "in_parallel",
-              "aggregate")
+# atc.StepPrecedence, core steps only. `aggregate` was removed in Concourse 7: a step with it
+# and no other step key is "no step configured", and fly refuses the pipeline.
+CORE_STEPS = ("run", "task", "put", "get", "set_pipeline", "load_var", "try", "do", "in_parallel")
+# The StepPrecedence keys that wrap a core step rather than being one.
+STEP_MODIFIERS = (*HOOKS, "across", "attempts", "timeout")
 CORE_FIELDS: dict[str, frozenset[str]] = {
     "run": frozenset({"run", "type", "params", "privileged", "tags", "container_limits", "timeout"}),
     "task": frozenset({"task", "privileged", "hermetic", "file", "container_limits", "config", "params",
@@ -36,7 +38,6 @@ CORE_FIELDS: dict[str, frozenset[str]] = {
     "try": frozenset({"try"}),
     "do": frozenset({"do", "tags"}),
     "in_parallel": frozenset({"in_parallel", "tags"}),
-    "aggregate": frozenset({"aggregate"}),
 }
 TASK_CONFIG_FIELDS = frozenset({"platform", "rootfs_uri", "image_resource", "container_limits", "params",
                                 "run", "inputs", "outputs", "caches"})
@@ -524,9 +525,10 @@ def iter_steps(step: Any, path: Path) -> Iterator[tuple[dict[str, Any], Path]]:
 def _sub_steps(step: dict[str, Any], kind: str | None, path: Path) -> Iterator[tuple[Any, Path]]:
     if kind == "try":
         yield step["try"], path + ("try",)
-    elif kind in ("do", "aggregate"):
-        for i, child in enumerate(_seq(step[kind])):
-            yield child, path + (kind, i)
+    elif kind == "do" or (kind is None and "aggregate" in step):  # aggregate: refused, but its steps count
+        key = kind or "aggregate"
+        for i, child in enumerate(_seq(step[key])):
+            yield child, path + (key, i)
     elif kind == "in_parallel":
         value = step["in_parallel"]
         if isinstance(value, list):
@@ -559,13 +561,9 @@ class _JobSteps:
             return  # the schema reports the type
         kind = _core_kind(step)
         if kind is None:
-            self.c.report(path, "step-fields", "no core step type declared (e.g. get, put, task, etc.)")
+            self._no_core_step(step, path)
             return
         self._unknown_fields(step, kind, path)
-        if kind == "aggregate":
-            self.c.report(path + ("aggregate",), "deprecated",
-                          "the aggregate step was removed in Concourse 7; use in_parallel", severity="warning",
-                          key=True)
         if "across" in step:
             self._across(step, kind, path)
         else:
@@ -575,6 +573,18 @@ class _JobSteps:
         for hook in HOOKS:
             if hook in step and step[hook] is not None:
                 self.step(step[hook], path + (hook,))
+
+    def _no_core_step(self, step: dict[str, Any], path: Path) -> None:
+        """atc.Step.UnmarshalJSON's two refusals: only modifiers, or no step key at all."""
+        if any(key in step for key in STEP_MODIFIERS):
+            self.c.report(path, "step-fields", "no core step type declared (e.g. get, put, task, etc.)")
+        elif "aggregate" in step:
+            self.c.report(path + ("aggregate",), "step-fields", "no step configured: the aggregate step was "
+                          "removed in Concourse 7, and fly refuses it; use in_parallel", key=True)
+            for i, child in enumerate(_seq(step["aggregate"])):  # checked as in_parallel's would be
+                self.step(child, path + ("aggregate", i))
+        else:
+            self.c.report(path, "step-fields", "no step configured (no known step key such as get, put or task)")
 
     def _unknown_fields(self, step: dict[str, Any], kind: str, path: Path) -> None:
         allowed = set(CORE_FIELDS[kind]) | set(HOOKS) | {"attempts", "timeout"}
