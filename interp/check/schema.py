@@ -225,21 +225,44 @@ def _is_var_branch(parent: ValidationError, child: ValidationError) -> bool:
     return isinstance(index, int) and branches[index].get("$ref") == _VAR_REF
 
 
+# Objects whose unknown fields Concourse ignores everywhere: they are decoded inside a type with
+# its own lenient UnmarshalJSON (atc.InParallelConfig, TaskConfig's nested
+# parts), so neither set-pipeline nor `fly validate-pipeline --strict` refuses them. Likely a
+# mistake all the same (a misindented key): a warning, rule `unknown-field`.
+LENIENT_OBJECTS = frozenset({"in_parallel config", "image_resource", "run", "task input",
+                             "task output", "task cache"})
+UNKNOWN_FIELD_RULE = "unknown-field"
+# Objects set-pipeline decodes strictly (atc.UnmarshalConfig: every struct below the top level),
+# though `fly validate-pipeline` without --strict lets their unknown fields pass.
+_REFUSED_AT_SET_PIPELINE = frozenset({"group", "var source", "resource", "resource type", "prototype",
+                                      "display", "build_log_retention", "job"})
+
+
 def _diagnostics(error: ValidationError, doc: Document) -> Iterator[Diagnostic]:
     path = tuple(error.absolute_path)
     if error.validator == "additionalProperties" and isinstance(error.instance, dict):
         known = error.schema.get("properties", {})
         title = error.schema.get("title", "mapping")
         for key in error.instance:
-            if key not in known:
-                yield _make(doc, path + (key,), f"unknown field '{key}' in {title}", key=True)
+            if key in known:
+                continue
+            message = f"unknown field '{key}' in {title}"
+            if title in LENIENT_OBJECTS:
+                yield _make(doc, path + (key,), message + " (Concourse ignores it)", key=True,
+                            severity="warning", rule=UNKNOWN_FIELD_RULE)
+                continue
+            if title in _REFUSED_AT_SET_PIPELINE:
+                message += (" (set-pipeline refuses it: json: unknown field; fly validate-pipeline "
+                            "lets it pass without --strict)")
+            yield _make(doc, path + (key,), message, key=True)
         return
     yield _make(doc, path, f"{_label(path)}{_message(error)}")
 
 
-def _make(doc: Document, path: tuple[Any, ...], message: str, *, key: bool = False) -> Diagnostic:
+def _make(doc: Document, path: tuple[Any, ...], message: str, *, key: bool = False, severity: str = "error",
+          rule: str = RULE) -> Diagnostic:
     line, column = doc.locate(path, key=key)
-    return Diagnostic(doc.filename, line, column, "error", RULE, message)
+    return Diagnostic(doc.filename, line, column, severity, rule, message)
 
 
 def _label(path: tuple[Any, ...]) -> str:

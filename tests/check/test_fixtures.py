@@ -27,7 +27,7 @@ RULES = {
     "missing-file": "error", "repeated-var-name": "error", "var-shadowed": "warning", "across-config": "error",
     "invalid-duration": "error", "invalid-attempts": "error", "task-config": "error",
     "task-image-override": "warning", "task-hermetic": "warning", "job-cycle": "error", "display": "error",
-    "unknown-top-level-key": "error", "top-level-typo": "warning",
+    "unknown-top-level-key": "error", "top-level-typo": "warning", "unknown-field": "warning",
     # ((var)) reference lints (interp/check/references.py)
     "invalid-var": "error", "var-with-spaces": "warning", "shell-arithmetic": "warning",
     "undeclared-source": "error", "cross-team-var": "warning", "unused-var-source": "warning",

@@ -46,11 +46,24 @@ def test_in_parallel_list_and_object_forms() -> None:
     assert _errors(text) == []
 
 
-def test_in_parallel_object_typo_is_reported_on_the_key() -> None:
+def test_in_parallel_object_typo_is_a_warning_on_the_key() -> None:
+    """atc.InParallelConfig decodes leniently: Concourse ignores the key (set-pipeline and --strict alike)."""
     text = BASE + "jobs:\n- name: j\n  plan:\n  - get: repo\n  - in_parallel:\n      stepz: []\n"
-    errors = _errors(text)
-    assert [(e.line, e.column) for e in errors] == [(9, 7)]
-    assert "unknown field 'stepz'" in errors[0].message
+    assert _errors(text) == []
+    (warning,) = [d for d in check_text(text, "p.yml") if d.rule == "unknown-field"]
+    assert (warning.line, warning.column, warning.rule) == (9, 7, "unknown-field")
+    assert "unknown field 'stepz'" in warning.message
+
+
+def test_an_unknown_field_in_a_resource_is_an_error_that_names_set_pipeline() -> None:
+    text = BASE.replace("type: git", "type: git\n  password: x") + "jobs:\n- name: j\n  plan:\n  - get: repo\n"
+    (error,) = _errors(text)
+    assert error.rule == "schema" and "set-pipeline refuses it" in error.message
+
+
+def test_a_scalar_in_check_timeout_is_read_as_text() -> None:
+    text = BASE.replace("type: git", "type: git\n  check_timeout: 10") + "jobs:\n- name: j\n  plan:\n  - get: repo\n"
+    assert _errors(text) == []
 
 
 def test_version_every_latest_and_pinned() -> None:
