@@ -103,6 +103,13 @@ class _Checker:
         self.out.append(Diagnostic(self.doc.filename, line, column, severity, rule, message))  # type: ignore[arg-type]
 
     def identifier(self, name_value: Any, path: Path, what: str) -> None:
+        if is_var(name_value):
+            # fly validates names as written, before any var is known (and a credential
+            # manager's var is still unknown when set-pipeline saves the pipeline).
+            problem = identifier_problem(name_value)
+            if problem:
+                self.report(path, "invalid-identifier", f"{what}: {problem}", severity="warning")
+            return
         name = _name(name_value)
         if name is None:
             return
@@ -436,6 +443,9 @@ class _Checker:
         """atc's validateCycle: DFS over `passed:` edges; the first cycle found is reported."""
         edges: dict[str, list[str]] = {}
         paths: dict[str, Path] = {}
+        # In `jobs:` order, as Go walks pipelineConfig.Jobs: the job a cycle "starts at" depends
+        # on it (a set's order would change with the hash seed).
+        ordered = list(dict.fromkeys(n for _, j in self.jobs if (n := _name(j.get("name")))))
         for i, job in self.jobs:
             name = _name(job.get("name"))
             if name is None or name in edges:
@@ -448,7 +458,7 @@ class _Checker:
                 for pattern in _seq(step.get("passed")):
                     regex = path_matcher(pattern) if isinstance(pattern, str) and not is_var(pattern) else None
                     if regex is not None:
-                        targets.extend(j for j in self.job_names if regex.match(j))
+                        targets.extend(j for j in ordered if regex.match(j))
             edges[name] = targets
         for root in edges:
             state: dict[str, int] = {}
@@ -564,6 +574,11 @@ class _JobSteps:
             self._no_core_step(step, path)
             return
         self._unknown_fields(step, kind, path)
+        if kind == "in_parallel" and step["in_parallel"] is None:
+            # atc.InParallelConfig.UnmarshalJSON takes a list or a mapping, nothing else.
+            self.c.report(path + ("in_parallel",), "step-fields",
+                          "malformed in_parallel step: wrong type for parallel config: <nil> (give it a list of steps)",
+                          key=True)
         if "across" in step:
             self._across(step, kind, path)
         else:

@@ -66,11 +66,6 @@ KNOWN_DIVERGENCES: dict[str, str] = {
                                     ("resource_types", "resource type", "resource types"),
                                     ("prototypes", "prototype", "prototypes")]
     },
-    # -- which job a glob-made cycle 'starts at'
-    "atc/configvalidate/validate_test.go :: ValidateConfig > there is cycle in the pipeline > contains a cycle that "
-    "covers multiple jobs caused by glob > detects a cycle" + FINDINGS:
-        "fly: 'pipeline contains a cycle that starts at Job 'some-job-1''; interp names some-job-3 as the start "
-        "(both refuse)",
 }
 
 
