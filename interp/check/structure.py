@@ -237,7 +237,7 @@ class _Checker:
                 self.report(path, "missing-name", f"{ident} has no name")
             if _name(item.get("type")) in (None, "") and not is_var(item.get("type")):
                 self.report(path + ("type",) if "type" in item else path, "missing-type",
-                            f"{section}.{name or f'[{i}]'} has no type")
+                            f"{f'{section}.{name}' if name else ident} has no type")
             if name:
                 if name in seen:
                     self.report(path + ("name",), "duplicate-name",
@@ -432,6 +432,8 @@ class _Checker:
         try:
             scheme = urlsplit(image).scheme
         except ValueError:
+            scheme = None
+        if scheme is None or go_url_parse_fails(image):
             self.report(("display", "background_image"), "display",
                         f"background_image is not a valid URL: {image}")
             return
@@ -484,6 +486,33 @@ def _find_cycle(root: str, edges: dict[str, list[str]], state: dict[str, int]) -
             state[child] = 1
             stack.append((child, iter(edges.get(child, ()))))
     return None
+
+
+_HEX = frozenset("0123456789abcdefABCDEF")
+
+
+def go_url_parse_fails(text: str) -> bool:
+    """Whether Go's url.Parse surely refuses `text` (a subset: it never says so wrongly).
+
+    A control character before the fragment, a ':' first ("missing protocol scheme"), a
+    colon in the first segment of a scheme-less path, or a bad '%' escape in such a path."""
+    before_fragment = text.split("#", 1)[0]
+    if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in before_fragment):
+        return True
+    for index, ch in enumerate(before_fragment):  # Go's getScheme
+        if ch.isascii() and ch.isalpha():
+            continue
+        if ch == ":":
+            return index == 0  # a scheme (what follows is not judged here) or none at all
+        if ch.isascii() and (ch.isdigit() or ch in "+-.") and index > 0:
+            continue
+        break
+    path = before_fragment.split("?", 1)[0]
+    if path.startswith("//"):
+        return False  # an authority: Go's host rules are not reproduced here
+    if ":" in path.split("/", 1)[0]:
+        return True
+    return any(ch == "%" and not (len(path) > i + 2 and {path[i + 1], path[i + 2]} <= _HEX) for i, ch in enumerate(path))
 
 
 def _near_top_level(key: str) -> str | None:
