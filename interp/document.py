@@ -12,7 +12,7 @@ them faster where it can do so exactly (see `compose_all`).
 from __future__ import annotations
 
 import bisect
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 import re
 import warnings
 from pathlib import Path
@@ -258,40 +258,97 @@ def is_string_scalar(node: Node) -> bool:
 # --- The C composer, made exact -------------------------------------------------
 #
 # libyaml (through ruamel.yaml.clib) composes several times faster than ruamel's
-# pure parser, but the two disagree in places. Texts holding anything below are
-# left to the pure parser outright: tabs (the pure scanner rejects tabs libyaml
-# allows), byte order marks past the start, NEL/LS/PS and lone CR line breaks,
-# directives, a comment glued to a block scalar header, tag-before-anchor and
-# `!!!` tags. Any C error also goes to the pure parser, for its exact message.
-# What remains is normalised to the pure parser's nodes in `_normalise`.
+# pure parser, but the two disagree in places. Texts holding any of these are
+# left to the pure parser outright:
+# - tabs (the pure scanner rejects tabs libyaml allows), byte order marks past the
+#   start, NEL/LS/PS and lone CR line breaks, and directives;
+# - a comment glued to a block scalar header (`|#`);
+# - a block scalar whose first leading blank line holds spaces and is shallower than
+#   a later leading line (`|` then " " then "  y": the pure scanner refuses it);
+# - a tag before an anchor (the node's start mark differs);
+# - a tag with a second `!` (`!!!`, `!'!`, `!!x!y`: the pure scanner takes all up to
+#   it for a handle, and refuses most);
+# - an anchor or alias name right before `:`, `?`, `%`, `@` or a backquote (`*x: 1`:
+#   libyaml's name ends there, the pure scanner's reads on);
+# - a document end marker followed by another (`...` twice: the pure parser opens
+#   an implicit document after the first, and finds no content).
+# Any C error also goes to the pure parser, for its exact message. What remains is
+# normalised to the pure parser's nodes in `_normalise`.
 _PURE_ONLY_CHARACTERS = ("\t", "\ufeff", "\x85", "\u2028", "\u2029")
 _LONE_CR = re.compile(r"\r(?!\n)")
-_COMMENT_GLUED_TO_HEADER = re.compile(r"[|>][-+0-9]*#")
-_TAG_THEN_ANCHOR = re.compile(r"![^\s,\[\]{}]*[ ]+&")  # a tag that starts here, then an anchor
+_BLOCK_SCALAR_INDICATORS = "-+0123456789"
+# From a tag's `!`: an anchor after it (past spaces, line breaks, comments), or a second `!` past a leading `!!`.
+_TAG_TO_LEAVE = re.compile(r"!(?:\S*\s(?:\s|#[^\n]*\n)*&|![^\s!]*!|[^\s!]+!)")
+# From an anchor's `&` or an alias's `*`: a name libyaml ends where the pure scanner does not.
+_NAME_READ_ON = re.compile(r"[&*][0-9A-Za-z_-]+[?:%@`]")
+# A document end marker, comment and blank lines, another document end marker.
+_REPEATED_DOCUMENT_END = re.compile(r"^\.\.\.(?=\s|$)[^\n]*\n(?:[ \r]*(?:#[^\n]*)?\n)*\.\.\.(?=\s|$)", re.MULTILINE)
+# A block scalar header without an indentation indicator, a first line of spaces
+# only (group 1), maybe more such lines, then a line with more spaces than that.
+_SHALLOW_LEADING_BLANK = re.compile(r"[|>][-+]?[ ]*(?:#[^\n]*)?\r?\n([ ]+)\r?\n(?:[ ]*\r?\n)*?\1[ ]")
 
 
 def needs_pure_parser(text: str) -> bool:
     """Whether `text` holds anything the C path leaves to the pure parser (see above).
 
     Each test is a substring search first: one regular expression over the whole text
-    cost more than a third of the C parse itself."""
-    if any(character in text for character in _PURE_ONLY_CHARACTERS) or "!!!" in text:
-        return True
-    if text.startswith("%") or "\n%" in text:  # a directive
+    cost more than a third of the C parse itself. Where a test starts at a character
+    pipelines hold rarely (`%`, `#`, `!`, `|`, `>`), that character is found one by one:
+    a search for two characters costs several times more over a large text."""
+    if any(character in text for character in _PURE_ONLY_CHARACTERS):
         return True
     if "\r" in text and _LONE_CR.search(text):
         return True
-    if ("|#" in text or ">#" in text) or (
-        any(f"{c}#" in text for c in "-+0123456789") and _COMMENT_GLUED_TO_HEADER.search(text)
-    ):
+    if _directive(text) or _comment_glued_to_a_header(text) or _tag_to_leave(text) or _name_read_on(text):
         return True
-    position = text.find("!")
-    while position != -1:  # a tag (at a line start or after a space, `[`, `{` or `,`) before an anchor
-        before = text[position - 1] if position else " "
-        if (before.isspace() or before in "[{,") and _TAG_THEN_ANCHOR.match(text, position):
+    if "..." in text and _REPEATED_DOCUMENT_END.search(text):
+        return True
+    return any(_SHALLOW_LEADING_BLANK.match(text, position) for header in "|>" for position in _each(text, header))
+
+
+def _each(text: str, character: str) -> Iterator[int]:
+    """Every position of `character` in `text`."""
+    position = text.find(character)
+    while position != -1:
+        yield position
+        position = text.find(character, position + 1)
+
+
+def _directive(text: str) -> bool:
+    return any(position == 0 or text[position - 1] == "\n" for position in _each(text, "%"))
+
+
+def _comment_glued_to_a_header(text: str) -> bool:
+    """`|#`, `>-#`, `|2+#`...: a `#` right after a block scalar header."""
+    for position in _each(text, "#"):
+        before = position - 1
+        while before >= 0 and text[before] in _BLOCK_SCALAR_INDICATORS:
+            before -= 1
+        if before >= 0 and text[before] in "|>":
             return True
-        position = text.find("!", position + 1)
     return False
+
+
+def _tag_to_leave(text: str) -> bool:
+    """A tag before an anchor, or with a second `!`."""
+    return any(
+        _token_may_start(text, position) and _TAG_TO_LEAVE.match(text, position) for position in _each(text, "!")
+    )
+
+
+def _name_read_on(text: str) -> bool:
+    """An anchor or alias whose name libyaml ends before a character the pure scanner takes in."""
+    return any(
+        _token_may_start(text, position) and _NAME_READ_ON.match(text, position)
+        for indicator in "&*"
+        for position in _each(text, indicator)
+    )
+
+
+def _token_may_start(text: str, position: int) -> bool:
+    """At the text's or a line's start, after a space, `[`, `{`, `,`, or a JSON-like key's `:`."""
+    before = text[position - 1] if position else " "
+    return before.isspace() or before in "[{,:"
 
 
 # Deeper than this, the pure path decides (it runs out of stack somewhere past 100 levels);
@@ -387,8 +444,8 @@ def _rename_redefined_anchor(text: str, error: Exception, fresh_names: list[str]
     YAML lets an anchor be defined again (later aliases mean the latest node), and
     ruamel does; libyaml refuses. So the redefinition and every `&name`/`*name`
     after it get a fresh name of the same length, keeping every offset. Where a
-    renamed spot lay inside a scalar, the scalar holds the fresh name and
-    `_normalise` leaves the text to the pure parser.
+    renamed spot lay inside a scalar or a tag (`!x&name`), that holds the fresh
+    name and `_normalise` leaves the text to the pure parser.
     """
     mark = getattr(error, "problem_mark", None)
     if getattr(error, "context", None) != "found duplicate anchor; first occurrence" or mark is None:
@@ -408,8 +465,8 @@ def _rename_redefined_anchor(text: str, error: Exception, fresh_names: list[str]
 def _normalise(text: str, documents: list[Node | None], fresh_names: list[str]) -> None:
     """Make libyaml's nodes ruamel's: plain style None, and the pure parser's marks.
 
-    Nodes keep no anchor name (interp never reads it). A scalar holding a name
-    `_rename_redefined_anchor` made up was renamed where it was not an anchor.
+    Nodes keep no anchor name (interp never reads it). A scalar or tag holding a
+    name `_rename_redefined_anchor` made up was renamed where it was not an anchor.
     """
     from ruamel.yaml.error import StringMark
 
@@ -431,6 +488,8 @@ def _normalise(text: str, documents: list[Node | None], fresh_names: list[str]) 
             if depth > _DEEPEST_EXACT:
                 raise _Inexact  # where the pure composer's recursion gives out is its own to say
             seen.add(id(node))
+            if fresh_names and any(fresh in node.tag for fresh in fresh_names):
+                raise _Inexact  # `!x&name`: the renaming reached into a tag
             if end_mark is not None:
                 if node.start_mark.index == end_mark.index:
                     node.start_mark = end_mark
