@@ -63,6 +63,7 @@ def _check_all(
     # Imported here so that loading fails fast without paying for jsonschema.
     from interp.check import schema, structure
 
+    diags.extend(structure.fold_top_level_case(loaded.document))  # stage 3 reads `Jobs:` as `jobs:`
     diags.extend(schema.validate(loaded.document))
     diags.extend(structure.check(loaded.document, strict=strict))
     if loaded.document.root is not None:

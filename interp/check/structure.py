@@ -515,6 +515,34 @@ def go_url_parse_fails(text: str) -> bool:
     return any(ch == "%" and not (len(path) > i + 2 and {path[i + 1], path[i + 2]} <= _HEX) for i, ch in enumerate(path))
 
 
+def fold_top_level_case(doc: Document) -> list[Diagnostic]:
+    """Read top-level keys as Concourse does: its JSON decoder matches struct fields ignoring
+    case, so `Jobs:` is `jobs:`, and of two keys that fold together the later one wins.
+    `doc.data` and its positions are changed in place; a key that overrides another is a warning."""
+    data = doc.data
+    if not isinstance(data, dict) or all(not isinstance(k, str) or k in TOP_LEVEL_KEYS or k.lower() not in TOP_LEVEL_KEYS
+                                         for k in data):
+        return []
+    positions = doc.positions.get(id(data), {})
+    folded: dict[Any, Any] = {}
+    written: dict[Any, Any] = {}  # the folded key -> the key as written that won
+    found: list[Diagnostic] = []
+    for key, value in data.items():
+        target = key.lower() if isinstance(key, str) and key.lower() in TOP_LEVEL_KEYS else key
+        if target in written:
+            line, column = doc.locate((key,), key=True)
+            found.append(Diagnostic(doc.filename, line, column, "warning", "top-level-typo",
+                                    f"top-level key '{key}' replaces '{written[target]}': Concourse reads keys "
+                                    f"ignoring case, and the later one wins"))
+        folded[target] = value
+        written[target] = key
+    entries = {target: positions[key] for target, key in written.items() if key in positions}
+    data.clear()
+    data.update(folded)
+    doc.positions[id(data)] = entries
+    return found
+
+
 def _near_top_level(key: str) -> str | None:
     lowered = key.lower()
     for known in TOP_LEVEL_KEYS:

@@ -1,0 +1,27 @@
+"""Concourse reads top-level keys ignoring case (encoding/json), the later of two winning."""
+
+from __future__ import annotations
+
+from interp.check.run import check_text
+
+JOB = "- name: j\n  plan:\n  - get: r\n"
+RESOURCES = "resources:\n- name: r\n  type: git\n"
+
+
+def _said(text: str, *, strict: bool = False) -> list[tuple[str, str]]:
+    return [(d.severity, d.rule) for d in check_text(text, "p.yml", strict=strict)]
+
+
+def test_a_capitalised_key_is_read_as_the_key() -> None:
+    assert _said(RESOURCES + "Jobs:\n" + JOB) == []
+    assert _said(RESOURCES + "Jobs:\n" + JOB, strict=True) == []  # fly --strict: a case-folded match is known
+
+
+def test_a_capitalised_key_of_the_wrong_type_is_refused_as_that_key() -> None:
+    assert ("error", "schema") in _said(RESOURCES + "Jobs: 1\n")
+
+
+def test_the_later_of_two_folded_keys_wins_with_a_warning() -> None:
+    said = check_text(RESOURCES + "Jobs: 1\njobs:\n" + JOB, "p.yml")
+    assert [(d.line, d.severity, d.rule) for d in said] == [(5, "warning", "top-level-typo")]
+    assert "'jobs' replaces 'Jobs'" in said[0].message
