@@ -26,6 +26,8 @@ RULES: dict[str, Rule] = {
     "ytt-template": Rule("warning", "a ytt directive: check the rendered output instead"),
     # Schema (interp/check/schema.py)
     "schema": Rule("error", "the pipeline does not match Concourse's config schema"),
+    "unknown-field": Rule("warning", "a field Concourse ignores where it decodes leniently (an in_parallel config, "
+                          "an inline task's image_resource, run, inputs, outputs, caches)"),
     # Structure: fly validate-pipeline's checks (interp/check/structure.py)
     "invalid-identifier": Rule("warning", "a name that is not a valid Concourse identifier"),
     "empty-identifier": Rule("error", "an identifier is an empty string"),
