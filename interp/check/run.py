@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
 from interp.check.loader import decode_bytes, load_text, ytt_marker
 from interp.check.references import CrossTeamProbe, lint_references
@@ -23,6 +24,7 @@ def check_text(
     cross_team: CrossTeamProbe | None = None,
     team: str | None = None,
     disable: Iterable[str] = (),
+    static_vars: Mapping[str, Any] | None = None,
 ) -> list[Diagnostic]:
     """Every problem fly validate-pipeline would find in `text`, plus YAML-level ones, with positions.
 
@@ -31,8 +33,11 @@ def check_text(
     var names the cross-team guard would stop (see interp.lookup). Rules in `disable`
     and those a `# interp: ignore[rule]` comment names on a line are not reported;
     a per-var lint repeated in the file is reported once, with its other places.
+    `static_vars` are fly's -v/-y/-i/-l vars: the schema sees them templated in, as
+    fly does, so a ((var)) they define may sit in a typed field.
     """
-    return check_text_counting(text, filename, strict=strict, cross_team=cross_team, team=team, disable=disable)[0]
+    return check_text_counting(text, filename, strict=strict, cross_team=cross_team, team=team, disable=disable,
+                               static_vars=static_vars)[0]
 
 
 def check_text_counting(
@@ -43,15 +48,17 @@ def check_text_counting(
     cross_team: CrossTeamProbe | None = None,
     team: str | None = None,
     disable: Iterable[str] = (),
+    static_vars: Mapping[str, Any] | None = None,
 ) -> tuple[list[Diagnostic], int]:
     """check_text, and how many diagnostics were silenced by `disable` or ignore comments."""
-    found = _check_all(text, filename, strict=strict, cross_team=cross_team, team=team)
+    found = _check_all(text, filename, strict=strict, cross_team=cross_team, team=team, static_vars=static_vars)
     kept = Suppressions.of(text, disable).apply(found)
     return collapse_repeats(kept), len(found) - len(kept)
 
 
 def _check_all(
-    text: str, filename: str, *, strict: bool, cross_team: CrossTeamProbe | None, team: str | None
+    text: str, filename: str, *, strict: bool, cross_team: CrossTeamProbe | None, team: str | None,
+    static_vars: Mapping[str, Any] | None = None,
 ) -> list[Diagnostic]:
     loaded = load_text(text, filename)
     diags = list(loaded.diagnostics)
@@ -64,7 +71,7 @@ def _check_all(
     from interp.check import schema, structure
 
     diags.extend(structure.fold_top_level_case(loaded.document))  # stage 3 reads `Jobs:` as `jobs:`
-    diags.extend(schema.validate(loaded.document))
+    diags.extend(schema.validate(loaded.document, static_vars))
     diags.extend(structure.check(loaded.document, strict=strict))
     if loaded.document.root is not None:
         diags.extend(

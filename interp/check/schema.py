@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from functools import cache
 from importlib import resources
 from typing import TYPE_CHECKING, Any
@@ -13,6 +13,7 @@ if TYPE_CHECKING:  # jsonschema is imported for invalid pipelines only: ~100 ms 
     from jsonschema import Draft202012Validator
     from jsonschema.exceptions import ValidationError
 
+from interp.check import typed_vars
 from interp.check.loader import Document, nesting_diagnostic
 from interp.diagnostics import Diagnostic
 
@@ -33,22 +34,64 @@ def _validator() -> Draft202012Validator:
     return Draft202012Validator(pipeline_schema())
 
 
-def validate(doc: Document) -> list[Diagnostic]:
-    """One diagnostic per problem, at the offending node (the key, for unknown fields)."""
+def validate(doc: Document, static_vars: Mapping[str, Any] | None = None) -> list[Diagnostic]:
+    """One diagnostic per problem, at the offending node (the key, for unknown fields).
+
+    The schema sees the data as fly's templating leaves it: each whole-value ((var))
+    that `static_vars` defines is replaced by its value; every other ((var)) stays a
+    string, which a typed field refuses (rule var-in-typed-field, interp.check.typed_vars).
+    """
+    data = typed_vars.template(doc.data, static_vars) if static_vars else doc.data
     try:
-        if is_valid(doc.data):
+        if is_valid(data):
             return []  # the common case, answered without jsonschema's per-node bookkeeping
     except RecursionError:
         pass  # jsonschema's walk below says where it is too deep
     found: dict[tuple[int, int, str], Diagnostic] = {}
     try:
-        for error in _validator().iter_errors(doc.data):
+        for error in _errors(data):
             for leaf in _most_specific(error):
-                for diag in _diagnostics(leaf, doc):
+                typed = _typed_var(leaf, doc, data)
+                for diag in _diagnostics(leaf, doc) if typed is None else typed:
                     found.setdefault((diag.line, diag.column, diag.message), diag)
     except RecursionError:  # jsonschema recurses ~20 frames per nested step; say so where it is deepest
         return [nesting_diagnostic(doc.filename, doc.root)] if doc.root is not None else []
     return list(found.values())
+
+
+def _errors(data: Any) -> Iterator[ValidationError]:
+    """jsonschema's errors for `data`, walking only the section items the compiled check refuses.
+
+    jsonschema's walk costs ~20x the compiled check, so a big pipeline with one bad
+    job (a ((var)) in a typed field, say) is walked only in that job. The rest of the
+    top level is walked with its lists emptied; errors in items get their place back.
+    """
+    schema = pipeline_schema()
+    if not isinstance(data, dict):
+        yield from _validator().iter_errors(data)
+        return
+    shallow = dict(data)
+    invalid: list[tuple[str, int, str, Any]] = []
+    for key, section in schema["properties"].items():
+        value, items = data.get(key), section.get("items")
+        if isinstance(value, list) and isinstance(items, dict) and "$ref" in items:
+            name = items["$ref"].removeprefix("#/$defs/")
+            check = _definitions()[name]
+            shallow[key] = []
+            invalid += [(key, index, name, item) for index, item in enumerate(value) if not check(item)]
+    yield from _validator().iter_errors(shallow)
+    for key, index, name, item in invalid:
+        for error in _validator_of(name).iter_errors(item):
+            error.path.extendleft((index, key))  # -> key, index, ...
+            yield error
+
+
+@cache
+def _validator_of(name: str) -> Draft202012Validator:
+    from jsonschema import Draft202012Validator
+
+    schema = pipeline_schema()
+    return Draft202012Validator({"$schema": schema["$schema"], "$defs": schema["$defs"], "$ref": f"#/$defs/{name}"})
 
 
 def is_valid(instance: Any) -> bool:
@@ -65,11 +108,27 @@ def is_valid(instance: Any) -> bool:
 Check = Callable[[Any], bool]
 
 # Keywords that only describe; they never change validity.
-_ANNOTATIONS = frozenset({"$schema", "$id", "$defs", "title", "description", "x-error", "examples"})
+_ANNOTATIONS = frozenset({"$schema", "$id", "$defs", "title", "description", "x-error", "examples",
+                          "x-static-var"})
 
 
 @cache
 def _compiled() -> Check:
+    return _compile(pipeline_schema(), _reference)
+
+
+def _reference(name: str) -> Check:
+    definitions = _definitions()
+
+    def check(instance: Any) -> bool:
+        return definitions[name](instance)
+
+    return check
+
+
+@cache
+def _definitions() -> dict[str, Check]:
+    """Each of the schema's $defs, compiled (references look their target up when called)."""
     schema = pipeline_schema()
     definitions: dict[str, Check] = {}
 
@@ -81,7 +140,7 @@ def _compiled() -> Check:
 
     for name, definition in schema["$defs"].items():
         definitions[name] = _compile(definition, reference)
-    return _compile(schema, reference)
+    return definitions
 
 
 def _compile(schema: Any, reference: Callable[[str], Check]) -> Check:
@@ -238,6 +297,34 @@ _REFUSED_AT_SET_PIPELINE = frozenset({"group", "var source", "resource", "resour
                                       "display", "build_log_retention", "job"})
 
 
+def _typed_var(error: ValidationError, doc: Document, data: Any) -> list[Diagnostic] | None:
+    """A schema error that a ((var)) causes, in Concourse's words (rule var-in-typed-field).
+
+    None when no ((var)) is involved; [] when Concourse takes the value all the same
+    (fail_fast without across: step-fields reports the misplaced key).
+    """
+    path = tuple(error.absolute_path)
+    found = typed_vars.var_at(doc.data, path)
+    if found is None:
+        return None
+    where, text = found
+    if where != path:  # inside a static var's value: the schema's words, at the var
+        diag = next(_diagnostics(error, doc))
+        return [Diagnostic(diag.file, diag.line, diag.column, diag.severity, diag.rule,
+                           f"{diag.message} (in the static var {text})")]
+    message = typed_vars.message(doc.data, path, text, _at(data, path), _expected(error))
+    if message is None:
+        return []
+    line, column = doc.locate(path)
+    return [Diagnostic(doc.filename, line, column, "error", typed_vars.RULE, message)]
+
+
+def _at(data: Any, path: tuple[Any, ...]) -> Any:
+    for segment in path:
+        data = data[segment]
+    return data
+
+
 def _diagnostics(error: ValidationError, doc: Document) -> Iterator[Diagnostic]:
     path = tuple(error.absolute_path)
     if error.validator == "additionalProperties" and isinstance(error.instance, dict):
@@ -295,6 +382,8 @@ def _expected(error: ValidationError) -> str:
             parts.extend(_expected_of(branch))
     else:
         parts = _expected_of(error.schema)
+    if isinstance(error.schema, dict) and error.schema.get("x-static-var") and "a ((var))" not in parts:
+        parts.append("a ((var))")
     unique = list(dict.fromkeys(p for p in parts if p))
     if not unique:
         return "a different value"
@@ -308,6 +397,8 @@ _TYPE_WORDS = {"string": "a string", "integer": "an integer", "number": "a numbe
 def _expected_of(schema: dict[str, Any]) -> list[str]:
     if schema.get("$ref") == _VAR_REF:
         return ["a ((var))"]
+    if schema.get("x-static-var"):  # a typed field: a static var may stand there (typed_vars)
+        return [*_expected_of({k: v for k, v in schema.items() if k != "x-static-var"}), "a ((var))"]
     if "$ref" in schema:
         target = pipeline_schema()["$defs"].get(schema["$ref"].rsplit("/", 1)[-1], {})
         return _expected_of(target)

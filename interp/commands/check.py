@@ -103,8 +103,10 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
 
     disabled = validated_rules((r for item in args.disable for r in item.split(",") if r.strip()), "--disable")
     probe = _cross_team_probe(args, environ)
+    from interp.commands.common import static_vars_from_args
     from interp.commands.inputs import pipeline_files
 
+    static_vars = static_vars_from_args(args)  # fly templates these before it decodes: typed fields may use them
     texts = _read_all(pipeline_files(args.files))
     diagnostics: list[Diagnostic] = []
     checked: list[tuple[str, str]] = []
@@ -117,7 +119,8 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
             skipped += 1
             continue
         found, silenced_here = check_text_counting(
-            text, name, strict=args.strict, cross_team=probe, team=args.team, disable=disabled
+            text, name, strict=args.strict, cross_team=probe, team=args.team, disable=disabled,
+            static_vars=static_vars,
         )
         silenced += silenced_here
         diagnostics += found
@@ -214,6 +217,7 @@ def _resolve(
         if pipeline is not None:
             scoped.pipeline = pipeline
         resolver = make_resolver(vars=static_vars, credentials=credentials_from_args(scoped, environ))
+        resolver = resolver._replace(concourse_numbers=True)  # check answers for Concourse: float64 rules
         try:
             render_sources([load_source(texts[name], name) for name in group], resolver)
         except InterpError as error:

@@ -28,6 +28,7 @@ RULES = {
     "invalid-duration": "error", "invalid-attempts": "error", "task-config": "error",
     "task-image-override": "warning", "task-hermetic": "warning", "job-cycle": "error", "display": "error",
     "unknown-top-level-key": "error", "top-level-typo": "warning", "unknown-field": "warning",
+    "var-in-typed-field": "error",
     # ((var)) reference lints (interp/check/references.py)
     "invalid-var": "error", "var-with-spaces": "warning", "shell-arithmetic": "warning",
     "undeclared-source": "error", "cross-team-var": "warning", "unused-var-source": "warning",

@@ -20,7 +20,8 @@ def test_schema_is_valid_2020_12_and_cached() -> None:
     assert schema._validator() is schema._validator()
 
 
-def test_whole_var_is_accepted_for_typed_fields() -> None:
+def test_whole_var_in_typed_fields_must_be_static() -> None:
+    """Concourse decodes these before any credential manager is asked (tests/check/test_typed_vars.py)."""
     text = BASE + (
         "  tags: ((array-param))\n"
         "  source: ((source))\n"
@@ -30,7 +31,9 @@ def test_whole_var_is_accepted_for_typed_fields() -> None:
         "  - across:\n    - var: v\n      values: ((.:dynamic))\n      max_in_flight: all\n"
         "    task: t\n    file: repo/t.yml\n"
     )
-    assert _errors(text) == []
+    assert {(e.rule, e.line) for e in _errors(text)} == {("var-in-typed-field", n) for n in (4, 5, 8, 11, 13)}
+    static = {"array-param": ["a"], "source": {"uri": "x"}, "serial": True, "auto_deploy": False, "n": 2}
+    assert [d for d in check_text(text, "p.yml", static_vars=static) if d.severity == "error"] == []
 
 
 def test_a_var_inside_longer_text_is_not_a_boolean() -> None:
