@@ -26,7 +26,7 @@ from interp.scan import DeclaredVarSource, Scan, Site, key_identity, scan
 from interp.sources.base import Failed, Found, NotFound, Outcome
 from interp.splice import Replacement, replacement_for, splice
 from interp.sources.var_sources import VarSourceError
-from interp.values import ValueProblem, describe_tried, text_inside_string, traverse, type_name
+from interp.values import GoFloat64, ValueProblem, describe_tried, float64_refusal, text_inside_string, traverse, type_name
 from interp.var_source_configs import VarSourceBuilder
 
 # Written for a secret-derived value under --redact. Deliberately an invalid var (an empty
@@ -116,6 +116,7 @@ class _Applier:
         self.left: dict[tuple[Location, str], None] = {}  # --skip-missing: references left as written
         self.environment_codes: set[str] = set()  # codes the environment problem already explains
         self._listing: list[str] | None = None
+        self.float64_in_string: dict[str, Location] = {}  # var -> first place (render notes it)
 
     def value_of(self, site: Site, occurrence: Occurrence) -> tuple[Any, bool]:
         """(value, secret-derived) for an occurrence, or (_LEAVE, False); problems are recorded."""
@@ -211,6 +212,8 @@ class _Applier:
                     text = text_inside_string(value, piece.reference)
                 except ValueProblem as problem:
                     self._report(site, piece, str(problem))
+                if text is not None and isinstance(value, GoFloat64):
+                    text = self._float64_in_string(site, piece, text)
             if text is None:
                 real.append(piece.text)
                 shown.append(piece.text)
@@ -219,6 +222,19 @@ class _Applier:
             shown.append(REDACTED if redact and secret else text)
             changed = True
         return _NewValue("".join(real), "".join(shown)) if changed else None
+
+    def _float64_in_string(self, site: Site, occurrence: Occurrence, text: str) -> str | None:
+        """A number Concourse holds as a float64, inside a longer string: Concourse refuses it.
+        Checking (answering for Concourse) reports that; a render writes the exact number and
+        notes, once per var, that Concourse would not."""
+        reference = occurrence.reference
+        if self.resolver.concourse_numbers:
+            self._report(site, occurrence, f"{float64_refusal(reference)}: Concourse reads this number as a "
+                         "float64 (a JSON number in a secret, a number in a -l vars file); store it as a JSON "
+                         "string, or quote it in the vars file")
+            return None
+        self.float64_in_string.setdefault(reference.canonical, site.locate(occurrence))
+        return text
 
     def environment_problems(self) -> list[Problem]:
         """The one line about the machine (credentials, region, endpoint, denied everywhere), when
@@ -483,6 +499,8 @@ def render_sources(sources: Sequence[Source], resolver: Resolver, scans: Sequenc
     report = current_report()
     if report is not None:
         report.left += list(applier.left)
+        for name, where in applier.float64_in_string.items():
+            report.float64_in_string.setdefault(name, where)
     if problems:
         raise InterpError(first + sorted(problems, key=lambda p: p.location) + applier.hint_problems())
     return [source.output_text(splice(source.text, replacements.get(id(source), ()))) for source in sources]

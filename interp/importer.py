@@ -129,14 +129,19 @@ class Encoded:
 
 
 def _same(a: Any, b: Any) -> bool:
-    """Equal and of the same types all the way down (True is not 1, 1 is not 1.0)."""
-    if type(a) is not type(b):
+    """Equal and of the same types all the way down (True is not 1, 1 is not 1.0; an integer the
+    lookup marks as Concourse's float64, interp.values.GoFloat64, is an integer)."""
+    if _kind(a) is not _kind(b):
         return False
     if isinstance(a, dict):
         return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
     if isinstance(a, list):
         return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
     return bool(a == b)
+
+
+def _kind(value: Any) -> type:
+    return int if isinstance(value, int) and not isinstance(value, bool) else type(value)
 
 
 def decoded(secret_string: str) -> Any:

@@ -19,6 +19,8 @@ class RenderReport:
     def __init__(self, *, command_line: bool = False) -> None:
         self.command_line = command_line  # hints name flags (--team) rather than library arguments (team=)
         self.left: list[tuple[Location, str]] = []  # --skip-missing: (place, name)
+        # Numbers Concourse holds as float64 that a render wrote inside a string: var -> first place.
+        self.float64_in_string: dict[str, Location] = {}
 
 
 _REPORT: ContextVar[RenderReport | None] = ContextVar("interp_render_report", default=None)

@@ -23,6 +23,8 @@ class Resolver(NamedTuple):
     var_source_factory: VarSourceFactory | None = None
     redact: bool = False
     only_static: bool = False  # no credential source: undefined vars get the hint to add a team
+    # Answer for Concourse (check --resolve): a float64 number inside a string is an error there.
+    concourse_numbers: bool = False
 
 
 def resolve_default(resolver: Resolver, paths: list[str], known: Mapping[str, Outcome]) -> dict[str, Outcome]:

@@ -21,6 +21,7 @@ from typing import Any
 from interp.errors import ConfigError, Location
 from interp.reference import ReferenceSyntaxError, parse_name
 from interp.sources.base import Found, NotFound, Outcome
+from interp.values import as_go_float64
 
 
 class StaticVars:
@@ -98,7 +99,7 @@ def build_static_vars(
             continue
         if not isinstance(loaded, dict):
             raise ConfigError(f"-l {path}: a vars file must be a YAML mapping of names to values")
-        from_files.update(loaded)  # a later file wins
+        from_files.update(as_go_float64(loaded))  # a later file wins; its numbers are float64 to fly
     pairs: dict[str, Any] = {}
     for pair in strings:
         name, text = _split_pair(pair, "-v")

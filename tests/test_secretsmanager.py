@@ -248,7 +248,9 @@ def test_secret_string_decoding(sm, stored, expected):
 
 def test_json_integers_stay_integers(sm):
     sm.create_secret(Name="/concourse/t/x", SecretString='{"port": 5432}')
-    assert type(SecretsManagerSource("t", None, client=sm).resolve(["x"])["x"].value["port"]) is int
+    port = SecretsManagerSource("t", None, client=sm).resolve(["x"])["x"].value["port"]
+    # The exact integer, marked as what Concourse holds it as (a float64): interp.values.GoFloat64.
+    assert isinstance(port, int) and not isinstance(port, float) and port == 5432 and type(port).__name__ == "GoFloat64"
 
 
 def test_secret_binary_json_object_is_a_map(sm):

@@ -137,7 +137,18 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
         sys.stdout.buffer.flush()
     if report.left and not args.quiet:
         print(skip_missing_summary(report.left), file=sys.stderr)
+    if not args.quiet:
+        for name, where in report.float64_in_string.items():
+            print(float64_note(name, where), file=sys.stderr)
     return ExitCode.OK
+
+
+def float64_note(name: str, where: Location) -> str:
+    """What Concourse would do with a float64 number interp wrote inside a string (names only)."""
+    return (f"{where}: note: var {name} is a number Concourse reads as a float64 (a JSON number in a secret, "
+            f"a number in a -l vars file); interp wrote it exactly, but Concourse would refuse it inside a "
+            f"string (cannot interpolate non-primitive value (float64) from var: {name}): store it as a JSON "
+            "string, or quote it in the vars file")
 
 
 def skip_missing_summary(left: list[tuple[Location, str]]) -> str:

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any, Literal, Protocol
 
+from interp.values import GoFloat64
+
 
 
 log = logging.getLogger(__name__)
@@ -73,7 +75,8 @@ def _reject_constant(name: str) -> Any:
 
 def _json_object(text: str) -> dict[str, Any] | None:
     try:
-        parsed = json.loads(text, parse_constant=_reject_constant)
+        # Concourse decodes a JSON object into `any`: its numbers are float64 (GoFloat64 marks the integers).
+        parsed = json.loads(text, parse_constant=_reject_constant, parse_int=GoFloat64)
     except ValueError:
         return None
     except RecursionError:
