@@ -3,7 +3,8 @@
 Composes with the one loader (interp.document.compose_all: nodes carry marks) and converts the first document
 to plain Python the way Concourse would read it: merge keys applied, YAML 1.1
 booleans, every alias shared rather than copied. `Document.locate` maps a path
-of keys/indices back to the node's 1-based line and column.
+of keys/indices back to the node's 1-based line and column. Duplicate keys are
+fly's first stage, go-yaml v3's rule: interp.check.duplicate_keys.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from interp import yaml11
+from interp.check.duplicate_keys import duplicate_keys
 from interp.document import ComposeError, LoadError, compose_all, decode
 from interp.diagnostics import Diagnostic
 
@@ -124,7 +126,7 @@ def load_text(text: str, filename: str) -> LoadResult:
         data = converter.convert(root)
     except RecursionError:
         return LoadResult(None, [nesting_diagnostic(filename, root)])
-    diags = converter.diagnostics
+    diags = duplicate_keys(root, text, filename) + converter.diagnostics  # fly's stage 1, then the rest
     if len(nodes) > 1:
         second = nodes[1]
         diags.append(_diag(filename, _document_start_line(text, second), 1, "multiple-documents",
@@ -307,7 +309,6 @@ class _Converter:
         self.positions[id(result)] = where
         merges: list[Node] = []
         own: list[tuple[Node, Node]] = []
-        seen: dict[Any, Node] = {}
         for key_node, value_node in node.value:
             if yaml11.is_merge_key(key_node, self.text):
                 merges.append(value_node)
@@ -317,14 +318,10 @@ class _Converter:
                 where_node = node if node.flow_style and isinstance(key_node, MappingNode) else key_node
                 self._error(where_node, "yaml-syntax", _non_scalar_key_message(key_node))
                 continue
-            identity = _key_identity(key_node, self.text)
-            if identity in seen:
-                self._error(key_node, "duplicate-key", f'mapping key "{key_node.value}" already defined '
-                            f"at line {seen[identity].start_mark.line + 1}")
-                continue
-            seen[identity] = key_node
             own.append((key_node, value_node))
-        # Merged keys first (earlier sources win among themselves), own keys override.
+        # Merged keys first (earlier sources win among themselves), own keys override. Keys
+        # that are one key to Concourse (`true` and `on`) keep the later value, as go-yaml
+        # v2 does; keys that are one to go-yaml v3 are reported in stage 1 (duplicate_keys).
         for source in self._merge_sources(merges):
             src = self.convert(source)
             if not isinstance(src, dict):
@@ -389,11 +386,6 @@ def _key_value(node: ScalarNode, text: str | None) -> Any:
         return yaml11.scalar_value(node, text)
     except yaml11.Yaml11Error:
         return node.value  # reported where the converter meets the node
-
-
-def _key_identity(node: ScalarNode, text: str | None = None) -> tuple[str, str]:
-    """Two keys are one when Concourse's JSON has them as one (`true`, `on` and `"true"` are one key)."""
-    return yaml11.key_identity(_key_value(node, text))
 
 
 def json_key(node: ScalarNode, text: str | None = None) -> str:

@@ -35,11 +35,12 @@ def test_yaml11_booleans_only_when_plain() -> None:
     assert data == {"a": True, "b": "yes", "c": False, "d": False, "e": True}
 
 
-def test_duplicate_key_points_at_second_key_and_ignores_merge() -> None:
+def test_duplicate_key_points_at_second_key_and_counts_merge_keys() -> None:
+    # fly's go-yaml v3 pass: a second `<<` is a duplicate key (see tests/check/test_duplicate_keys.py).
     text = "x: &x {k: 1}\ny:\n  <<: *x\n  <<: *x\n  k: 2\n  k: 3\n"
     diags = load_text(text, "p.yml").diagnostics
-    assert [(d.rule, d.line, d.column) for d in diags] == [("duplicate-key", 6, 3)]
-    assert 'mapping key "k" already defined' in diags[0].message
+    assert [(d.rule, d.line, d.column) for d in diags] == [("duplicate-key", 4, 3), ("duplicate-key", 6, 3)]
+    assert 'mapping key "k" already defined' in diags[1].message
 
 
 def test_alias_bomb_is_refused_quickly() -> None:
