@@ -54,12 +54,23 @@ def test_quiet_silences_the_note_and_yaml_numbers_need_none(files: Path) -> None
     assert (typed.code, typed.stderr) == (0, "")
 
 
-def test_check_resolve_reports_a_float64_inside_a_string_at_its_place(files: Path) -> None:
-    args = ("check", str(files / "task.yml"), "--resolve", "--team", "t", "--secrets-file", str(files / "secrets.yml"))
-    result = interp(*args, "-l", str(files / "vars.yml"))
+def test_check_resolve_reports_a_json_number_inside_a_string_at_its_place(files: Path) -> None:
+    (files / "db.yml").write_text(TASK.replace('"((db.port))"', '"--port=((db.port))"'))
+    args = ("check", str(files / "db.yml"), "--resolve", "--team", "t", "--secrets-file", str(files / "secrets.yml"))
+    result = interp(*args, "-y", "secs=7211")
     assert result.code == 1
     errors = [line for line in result.stdout.splitlines() if ": error: " in line]
-    assert [line.split(":")[1:3] for line in errors] == [["8", "37"]]  # secs in "sleep ((secs))"
-    assert "cannot interpolate non-primitive value (float64) from var: secs" in errors[0]
-    assert "quote it in the vars file" in errors[0]
-    assert interp(*args, "-y", "secs=7211").code == 0  # a whole-value float64 (db.port) is fine
+    assert [line.split(":")[1:3] for line in errors] == [["8", "56"]]  # db.port in "--port=((db.port))"
+    assert "cannot interpolate non-primitive value (float64) from var: db.port" in errors[0]
+    assert "store it as a JSON string" in errors[0] and "5437" not in result.stdout
+    assert interp("check", str(files / "task.yml"), "--resolve", "--team", "t", "--secrets-file",
+                  str(files / "secrets.yml"), "-y", "secs=7211").code == 0  # a whole-value float64 is fine
+
+
+def test_check_with_a_vars_file_refuses_its_numbers_inside_strings(files: Path) -> None:
+    """Offline, as fly validate-pipeline -l does (stage 2: templating with static vars)."""
+    result = interp("check", str(files / "task.yml"), "-l", str(files / "vars.yml"))
+    assert result.code == 1
+    assert "float64-in-string" in result.stdout and "from var: secs" in result.stdout
+    assert "7211" not in result.stdout + result.stderr
+    assert interp("check", str(files / "task.yml"), "-y", "secs=7211").code == 0

@@ -28,6 +28,8 @@ RULES: dict[str, Rule] = {
     "schema": Rule("error", "the pipeline does not match Concourse's config schema"),
     "unknown-field": Rule("warning", "a field Concourse ignores where it decodes leniently (an in_parallel config, "
                           "an inline task's image_resource, run, inputs, outputs, caches)"),
+    "float64-in-string": Rule("error", "a number of a -l vars file inside a longer string: fly holds it as a "
+                              "float64 and refuses it (cannot interpolate non-primitive value (float64))"),
     "var-in-typed-field": Rule("error", "a ((var)) in a bool, number, list or map field that no static var fills "
                                "(Concourse decodes it when the pipeline is set)"),
     # Structure: fly validate-pipeline's checks (interp/check/structure.py)

@@ -72,6 +72,10 @@ def _check_all(
 
     diags.extend(structure.fold_top_level_case(loaded.document))  # stage 3 reads `Jobs:` as `jobs:`
     diags.extend(schema.validate(loaded.document, static_vars))
+    if static_vars:
+        from interp.check.typed_vars import float64_in_strings
+
+        diags.extend(float64_in_strings(loaded.document, static_vars))  # stage 2: numbers by origin
     diags.extend(structure.check(loaded.document, strict=strict))
     if loaded.document.root is not None:
         diags.extend(
@@ -87,6 +91,7 @@ def check_file(
     cross_team: CrossTeamProbe | None = None,
     team: str | None = None,
     disable: Iterable[str] = (),
+    static_vars: Mapping[str, Any] | None = None,
 ) -> list[Diagnostic]:
     """check_text on a file's bytes; `-` reads standard input."""
     name = os.fspath(path)
@@ -100,7 +105,8 @@ def check_file(
     text, diags = decode_bytes(raw, name)
     if text is None:
         return diags
-    return check_text(text, name, strict=strict, cross_team=cross_team, team=team, disable=disable)
+    return check_text(text, name, strict=strict, cross_team=cross_team, team=team, disable=disable,
+                      static_vars=static_vars)
 
 
 def is_pipeline_file(text: str) -> bool:

@@ -21,7 +21,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from interp.check.loader import Document
+from interp.diagnostics import Diagnostic
 from interp.reference import Occurrence, Reference, ReferenceSyntaxError, split_text
+from interp.values import GoFloat64, float64_refusal
 
 RULE = "var-in-typed-field"
 _MISSING = object()
@@ -73,6 +76,47 @@ def template(data: Any, static_vars: Mapping[str, Any]) -> Any:
     if isinstance(data, list):
         return [template(item, static_vars) for item in data]
     return data
+
+
+FLOAT64_RULE = "float64-in-string"
+
+
+def float64_in_strings(doc: Document, static_vars: Mapping[str, Any]) -> list[Diagnostic]:
+    """Stage 2's other refusal: a static var fly holds as a float64 (a number of a -l file)
+    inside a longer string (`cannot interpolate non-primitive value (float64) from var: X`)."""
+    if not static_vars:
+        return []
+    found: list[Diagnostic] = []
+
+    def visit(data: Any, path: tuple[Any, ...]) -> None:
+        if isinstance(data, dict):
+            for key, value in data.items():
+                visit(value, (*path, key))
+        elif isinstance(data, list):
+            for index, item in enumerate(data):
+                visit(item, (*path, index))
+        elif isinstance(data, str) and "((" in data and whole_reference(data) is None:
+            for name in _float64_names(data, static_vars):
+                line, column = doc.locate(path)
+                found.append(Diagnostic(doc.filename, line, column, "error", FLOAT64_RULE,
+                                        f"{float64_refusal(Reference(None, *name))}: fly reads the numbers of a -l "
+                                        "vars file as float64 and refuses them inside a string; quote it in the vars "
+                                        "file (or pass it with -y)"))
+
+    visit(doc.data, ())
+    return found
+
+
+def _float64_names(text: str, static_vars: Mapping[str, Any]) -> list[tuple[str, tuple[str, ...]]]:
+    try:
+        pieces = split_text(text)
+    except ReferenceSyntaxError:
+        return []  # the reference lints report it
+    names = []
+    for piece in pieces:
+        if isinstance(piece, Occurrence) and isinstance(static_value(piece.reference, static_vars), GoFloat64):
+            names.append((piece.reference.path, piece.reference.fields))
+    return list(dict.fromkeys(names))
 
 
 def var_at(data: Any, path: tuple[Any, ...]) -> tuple[tuple[Any, ...], str] | None:

@@ -9,6 +9,7 @@ import pytest
 
 from interp.check.report import format_text
 from interp.check.run import check_file
+from interp.static_vars import build_static_vars
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "check"
 CASES = sorted(FIXTURES.glob("*.yml"))
@@ -28,7 +29,7 @@ RULES = {
     "invalid-duration": "error", "invalid-attempts": "error", "task-config": "error",
     "task-image-override": "warning", "task-hermetic": "warning", "job-cycle": "error", "display": "error",
     "unknown-top-level-key": "error", "top-level-typo": "warning", "unknown-field": "warning",
-    "var-in-typed-field": "error",
+    "var-in-typed-field": "error", "float64-in-string": "error",
     # ((var)) reference lints (interp/check/references.py)
     "invalid-var": "error", "var-with-spaces": "warning", "shell-arithmetic": "warning",
     "undeclared-source": "error", "cross-team-var": "warning", "unused-var-source": "warning",
@@ -36,8 +37,11 @@ RULES = {
 
 
 def _check(path: Path) -> list:
+    """A fixture's diagnostics; `<rule>.vars` beside it is a -l vars file given to check."""
     strict = path.read_bytes().startswith(b"# interp-check: strict")
-    return [dataclasses.replace(d, file=path.name) for d in check_file(path, strict=strict)]
+    vars_file = path.with_suffix(".vars")
+    static = build_static_vars(files=[vars_file]) if vars_file.exists() else None
+    return [dataclasses.replace(d, file=path.name) for d in check_file(path, strict=strict, static_vars=static)]
 
 
 @pytest.mark.parametrize("path", CASES, ids=lambda p: p.stem)
