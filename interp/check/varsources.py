@@ -93,8 +93,8 @@ def check_dummy(config: dict[str, Any]) -> Problems:
 
 
 # Keys with mapstructure tags in atc/creds/vault, plus the untagged TLS file
-# fields mapstructure would still match by field name. Checked loosely: an
-# unknown key is an error (ErrorUnused), values are not type-checked here.
+# fields mapstructure would still match by field name: an unknown key is an error
+# (ErrorUnused), and each value must decode into its field's Go type (below).
 VAULT_KEYS = {
     "url", "path_prefix", "lookup_templates", "shared_path", "namespace", "login_timeout",
     "query_timeout", "enable_kv_mount_cache", "disable_srv_lookup", "ca_cert", "client_cert",
@@ -104,8 +104,56 @@ VAULT_KEYS = {
 }
 
 
+# mapstructure (no weak typing) decodes each setting into the VaultManager field's Go type; a
+# ((var)) is still the string "((var))" when the pipeline is set, so it counts as a string.
+_VAULT_DURATIONS = {"login_timeout", "query_timeout", "auth_backend_max_ttl", "auth_retry_max", "auth_retry_initial"}
+_VAULT_BOOLS = {"enable_kv_mount_cache", "disable_srv_lookup", "insecure_skip_verify"}
+
+
+def _vault_type_problem(key: str, value: Any) -> str | None:
+    if value is None:
+        return None
+    if key in _VAULT_DURATIONS:
+        if isinstance(value, str):
+            return None if is_go_duration(value) else f"'{key}' time: invalid duration {value!r}"
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return None  # a number of nanoseconds
+        return f"'{key}' expected type 'time.Duration', got {_go_kind(value)}"
+    if key in _VAULT_BOOLS:
+        return None if isinstance(value, bool) else f"'{key}' expected type 'bool', got unconvertible type '{_go_kind(value)}'"
+    if key == "lookup_templates":
+        if not isinstance(value, list):
+            return f"'{key}' source data must be an array or slice, got {_go_kind(value)}"
+        bad = next((index for index, item in enumerate(value) if not isinstance(item, str)), None)
+        return None if bad is None else f"'{key}[{bad}]' expected type 'string', got unconvertible type '{_go_kind(value[bad])}'"
+    if key == "auth_params":
+        if not isinstance(value, dict):
+            return f"'{key}' expected a map, got '{_go_kind(value)}'"
+        bad_key = next((k for k, v in value.items() if not isinstance(v, str)), None)
+        return None if bad_key is None else f"'{key}[{bad_key}]' expected type 'string', got unconvertible type '{_go_kind(value[bad_key])}'"
+    if not isinstance(value, str):
+        return f"'{key}' expected type 'string', got unconvertible type '{_go_kind(value)}'"
+    return None
+
+
+def _go_kind(value: Any) -> str:
+    """The Go type mapstructure sees: the config arrives through JSON, so every number is a float64."""
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int | float):
+        return "float64"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "[]interface {}"
+    return "map[string]interface {}" if isinstance(value, dict) else type(value).__name__
+
+
 def check_vault(config: dict[str, Any]) -> Problems:
     problems = _unknown_keys(config, VAULT_KEYS)
+    for key, value in config.items():
+        if isinstance(key, str) and key.lower() in VAULT_KEYS and (problem := _vault_type_problem(key.lower(), value)):
+            problems.append((key, f"decoding failed due to the following error(s): {problem}"))
     url = config.get("url")
     if isinstance(url, str) and not _is_var(url):
         scheme, _, rest = url.partition("://")
