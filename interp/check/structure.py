@@ -534,6 +534,14 @@ def fold_top_level_case(doc: Document) -> list[Diagnostic]:
             found.append(Diagnostic(doc.filename, line, column, "warning", "top-level-typo",
                                     f"top-level key '{key}' replaces '{written[target]}': Concourse reads keys "
                                     f"ignoring case, and the later one wins"))
+            # The replaced value is decoded all the same: a type error there refuses the file.
+            earlier = written[target]
+            if (kind := _decode_type_error(target, folded[target])) is not None:
+                line, column = doc.locate((earlier,), key=True)
+                found.append(Diagnostic(doc.filename, line, column, "error", "schema",
+                                        f"'{earlier}' is read as '{target}' (Concourse's decoder ignores case) and "
+                                        f"its value does not decode: json: cannot unmarshal {kind} into Go struct "
+                                        f"field Config.{target}"))
         folded[target] = value
         written[target] = key
     entries = {target: positions[key] for target, key in written.items() if key in positions}
@@ -541,6 +549,25 @@ def fold_top_level_case(doc: Document) -> list[Diagnostic]:
     data.update(folded)
     doc.positions[id(data)] = entries
     return found
+
+
+def _decode_type_error(section: str, value: Any) -> str | None:
+    """The JSON kind encoding/json cannot put into a top-level section, or None (types only)."""
+    if value is None or section == "user_data":
+        return None
+    if section == "display":
+        return None if isinstance(value, dict) else _json_kind(value)
+    if not isinstance(value, list):
+        return _json_kind(value)
+    return next((_json_kind(item) for item in value if item is not None and not isinstance(item, dict)), None)
+
+
+def _json_kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int | float):
+        return "number"
+    return {str: "string", list: "array", dict: "object"}.get(type(value), "value")
 
 
 def _near_top_level(key: str) -> str | None:

@@ -25,3 +25,13 @@ def test_the_later_of_two_folded_keys_wins_with_a_warning() -> None:
     said = check_text(RESOURCES + "Jobs: 1\njobs:\n" + JOB, "p.yml")
     assert [(d.line, d.severity, d.rule) for d in said] == [(5, "warning", "top-level-typo")]
     assert "'jobs' replaces 'Jobs'" in said[0].message
+
+
+def test_a_replaced_value_of_the_wrong_type_is_still_refused() -> None:
+    """encoding/json decodes both keys into the field: the first one's type error stays (fly refuses)."""
+    for value, kind in (("((var))", "string"), ("1", "number"), ("{a: b}", "object"), ("[a, b]", "string")):
+        said = check_text(RESOURCES + f"Jobs: {value}\njobs:\n" + JOB, "p.yml")
+        errors = [d for d in said if d.severity == "error"]
+        assert [(d.line, d.rule) for d in errors] == [(4, "schema")]
+        assert f"cannot unmarshal {kind} into Go struct field Config.jobs" in errors[0].message
+    assert [d.severity for d in check_text(RESOURCES + "Jobs: []\njobs:\n" + JOB, "p.yml")] == ["warning"]
