@@ -22,7 +22,7 @@ def test_a_capitalised_key_of_the_wrong_type_is_refused_as_that_key() -> None:
 
 
 def test_the_later_of_two_folded_keys_wins_with_a_warning() -> None:
-    said = check_text(RESOURCES + "Jobs: 1\njobs:\n" + JOB, "p.yml")
+    said = check_text(RESOURCES + "Jobs: []\njobs:\n" + JOB, "p.yml")
     assert [(d.line, d.severity, d.rule) for d in said] == [(5, "warning", "top-level-typo")]
     assert "'jobs' replaces 'Jobs'" in said[0].message
 
