@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from interp.diagnostics import Diagnostic
-from interp.errors import ExitCode
+from interp.errors import ConfigError, ExitCode
 
 if TYPE_CHECKING:
     from interp.check.references import CrossTeamProbe
@@ -23,6 +23,12 @@ constraints, groups, job cycles, steps, var_sources, task configs) and the
 file:line:col: severity: message [rule]; a lint about one var repeated in a
 file is reported once, with its other places. Offline unless --resolve is
 given; without it, interp check never touches the network.
+
+Severity: error when Concourse refuses the pipeline at set-pipeline, or when
+every build that reaches the spot fails at run time; warning when Concourse
+accepts and runs it but it is almost certainly a mistake. --strict fails on
+warnings too, as fly's does. --list-rules lists every rule with its severity
+and Concourse's reason for it.
 
 Silencing: --disable RULE (or `disable: [RULE]` in .interp.yml) turns a rule
 off; a comment `# interp: ignore[RULE]` (or `# interp: ignore` for every
@@ -46,9 +52,15 @@ def add_parser(commands: Any) -> None:
     )
     parser.add_argument(
         "files",
-        nargs="+",
+        nargs="*",
         metavar="FILE",
         help="pipeline file(s); a directory means every pipeline file under it; - reads standard input",
+    )
+    parser.add_argument(
+        "--list-rules",
+        action="store_true",
+        help="list every rule instead of checking: its id, severity, whether it is fly's or interp's own, "
+        "what it finds and why Concourse makes it that severity (--format text or json)",
     )
     parser.add_argument(
         "--strict",
@@ -91,6 +103,10 @@ def add_parser(commands: Any) -> None:
 
 
 def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
+    if args.list_rules:
+        return _list_rules(args)
+    if not args.files:
+        raise ConfigError("check needs a FILE (or --list-rules)")
     from interp.check.report import (
         format_github,
         format_json,
@@ -155,6 +171,33 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
         return ExitCode.BACKEND
     if any(d.severity == "error" for d in diagnostics) or (args.strict and diagnostics):
         return ExitCode.BAD_INPUT
+    return ExitCode.OK
+
+
+def _list_rules(args: argparse.Namespace) -> int:
+    """Every rule, sorted by id: severity, fly's or interp's own, description, Concourse's reason."""
+    import json
+
+    from interp.check.rules import RULES
+
+    if args.files:
+        raise ConfigError("--list-rules takes no FILE")
+    if args.format not in ("text", "json"):
+        raise ConfigError(f"--list-rules takes --format text or json, not {args.format}")
+    rules = sorted(RULES.items())
+    if args.format == "json":
+        listed = [
+            {"rule": rule_id, "severity": rule.severity, "own": rule.own, "description": rule.description,
+             "concourse": rule.concourse}
+            for rule_id, rule in rules
+        ]
+        sys.stdout.write(json.dumps(listed, indent=2, ensure_ascii=False) + "\n")
+        return ExitCode.OK
+    width = max(len(rule_id) for rule_id, _ in rules)
+    for rule_id, rule in rules:
+        origin = "interp" if rule.own else "fly"
+        sys.stdout.write(f"{rule_id:<{width}}  {rule.severity:<7}  {origin:<6}  {rule.description}\n"
+                         f"{'':<{width}}  why: {rule.concourse}\n")
     return ExitCode.OK
 
 
