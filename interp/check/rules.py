@@ -173,6 +173,10 @@ RULES: dict[str, Rule] = {
     "var-shadowed": Rule(
         "warning", "a local var shadows another",
         "fly's warning `var_shadowed`: `shadows local var 'target'`"),
+    "across-unnamed-var": Rule(
+        "warning", "an across var without var:",
+        _ACCEPTS + "the step validator declares the empty name (a second one is `repeated var name`)",
+        own=True),
     "across-config": Rule(
         "error", "an invalid across: configuration",
         _STEP_VALIDATE + "`across: no vars specified` or `max_in_flight: must be greater than 0`"),

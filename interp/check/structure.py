@@ -703,8 +703,13 @@ class _JobSteps:
             for i, var in enumerate(across):
                 if not isinstance(var, dict):
                     continue
-                if (name := _name(var.get("var"))) is not None:
-                    self._declare(name, path + ("across", i, "var") if "var" in var else path + ("across", i))
+                if var.get("var") is None:  # Concourse declares the empty name (twice: repeated var name)
+                    self.c.report(path + ("across", i), "across-unnamed-var", "across var without var: its "
+                                  "values are bound to no name (Concourse runs it; a var: was probably meant)",
+                                  severity="warning")
+                    self._declare("", path + ("across", i))
+                elif (name := _name(var.get("var"))) is not None:
+                    self._declare(name, path + ("across", i, "var"))
                 limit = var.get("max_in_flight")
                 if isinstance(limit, int) and not isinstance(limit, bool) and limit <= 0:
                     self.c.report(path + ("across", i, "max_in_flight"), "across-config",

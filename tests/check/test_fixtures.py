@@ -25,7 +25,7 @@ RULES = {
     "var-source-cycle": "error", "no-jobs": "error", "deprecated": "warning", "retention": "error",
     "step-fields": "error", "unknown-resource": "error", "repeated-get-name": "error",
     "passed-unknown-job": "error", "passed-no-interaction": "error", "unknown-prototype": "error",
-    "missing-file": "error", "repeated-var-name": "error", "var-shadowed": "warning", "across-config": "error",
+    "missing-file": "error", "repeated-var-name": "error", "var-shadowed": "warning", "across-config": "error", "across-unnamed-var": "warning",
     "invalid-duration": "error", "invalid-attempts": "error", "task-config": "error",
     "task-image-override": "warning", "task-hermetic": "warning", "job-cycle": "error", "display": "error",
     "unknown-top-level-key": "error", "top-level-typo": "warning", "unknown-field": "warning",
