@@ -108,6 +108,7 @@ RULES = [
     ("unused-var-source", "I", _strict_only("unused-var-source")),
     ("cross-team-var", "I", _strict_only("cross-team-var")),
     ("lenient-unknown-key", "I", lambda f, i: any(d[1] == "unknown-field" and d[0] != "error" for d in i)),
+    ("across-unnamed-var", "I", _strict_only("across-unnamed-var")),
 ]
 
 
