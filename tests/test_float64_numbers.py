@@ -74,3 +74,13 @@ def test_check_with_a_vars_file_refuses_its_numbers_inside_strings(files: Path) 
     assert "float64-in-string" in result.stdout and "from var: secs" in result.stdout
     assert "7211" not in result.stdout + result.stderr
     assert interp("check", str(files / "task.yml"), "-y", "secs=7211").code == 0
+
+
+def test_a_dummy_var_sources_numbers_are_float64_too(tmp_path: Path) -> None:
+    """Concourse reads a dummy source's config through JSON: its numbers are float64."""
+    pipeline = tmp_path / "p.yml"
+    pipeline.write_text("var_sources:\n- {name: d, type: dummy, config: {vars: {port: 5437}}}\n"
+                        'url: "h:((d:port))"\nport: ((d:port))\n')
+    result = interp("render", str(pipeline), "--resolve-var-sources")
+    assert result.code == 0 and result.stdout.endswith('url: "h:5437"\nport: 5437\n')
+    assert "note: var d:port is a number Concourse reads as a float64" in result.stderr

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from interp.derived_text import plain, plain_data
+from interp.values import as_go_float64
 from interp.errors import ConfigError
 from interp.sources.base import Source
 from interp.sources.dummy import DummySource
@@ -50,7 +51,9 @@ def make_var_source_factory(credentials: Source | None) -> Any:
         if not isinstance(config, Mapping):
             config = {}
         if kind == "dummy":
-            values = plain_data(config.get("vars"))  # values to render, not text for messages
+            # Values to render, not text for messages; Concourse reads the pipeline's config through
+            # JSON, so its numbers are float64 (interp.values.GoFloat64).
+            values = as_go_float64(plain_data(config.get("vars")))
             return DummySource(name, values if isinstance(values, Mapping) else {})
         if kind == "secretsmanager":
             return _secretsmanager(name, config, credentials)
