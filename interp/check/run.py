@@ -1,4 +1,19 @@
-"""`interp check` entry points: load -> schema -> structure, one sorted list of diagnostics."""
+"""`interp check` entry points: fly's four stages in fly's order, one sorted list of diagnostics.
+
+How fly reads a pipeline (shared/spec/validation.md), and where each stage lives here:
+
+1. duplicate keys, go-yaml v3 over the raw text: interp.check.duplicate_keys (the loader runs
+   it on the nodes it composes once, so YAML errors and duplicates come from one parse);
+2. templating with the static vars (-v/-y/-i/-l), numbers typed by origin:
+   interp.check.typed_vars (`template`, `float64_in_strings`);
+3. the decode into atc.Config, set-pipeline's web node included (types, case-folded keys,
+   strict and lenient unknown fields): interp.check.schema with the compiled pipeline
+   schema, `structure.fold_top_level_case` for the top level, and the step decoder's
+   refusals (no step configured, a null in_parallel) where the step walk meets them;
+4. configvalidate's errors and warnings: interp.check.structure.
+
+interp's own lints about ((var)) references follow (interp.check.references).
+"""
 
 from __future__ import annotations
 
