@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterator
 
@@ -49,3 +50,15 @@ hypothesis_settings.register_profile("long", max_examples=5000, deadline=None, s
 def pytest_configure(config: pytest.Config) -> None:
     if not config.getoption("hypothesis_profile", default=None):
         hypothesis_settings.load_profile("short")
+
+
+@pytest.fixture
+def debug_log(caplog: pytest.LogCaptureFixture) -> Iterator[pytest.LogCaptureFixture]:
+    """Every logger at DEBUG, botocore's included, captured from here on."""
+    caplog.clear()
+    with caplog.at_level(logging.DEBUG):
+        logging.getLogger("botocore").setLevel(logging.DEBUG)
+        try:
+            yield caplog
+        finally:
+            logging.getLogger("botocore").setLevel(logging.NOTSET)

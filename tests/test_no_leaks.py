@@ -14,7 +14,6 @@ import json
 import logging
 import re
 import traceback
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -98,18 +97,6 @@ def seed(endpoint: str) -> None:
     client = secretsmanager_client(endpoint)
     for name, arguments in SECRETS.items():
         client.create_secret(Name=name, **arguments)
-
-
-@pytest.fixture
-def debug_log(caplog: pytest.LogCaptureFixture) -> Iterator[pytest.LogCaptureFixture]:
-    """Every logger at DEBUG, botocore's included, captured from here on."""
-    caplog.clear()
-    with caplog.at_level(logging.DEBUG):
-        logging.getLogger("botocore").setLevel(logging.DEBUG)
-        try:
-            yield caplog
-        finally:
-            logging.getLogger("botocore").setLevel(logging.NOTSET)
 
 
 def aws_source(monkeypatch: pytest.MonkeyPatch, endpoint: str, **settings: object) -> SecretsManagerSource:

@@ -11,9 +11,7 @@ and without --redact), the library and botocore's DEBUG log, and must show the r
 from __future__ import annotations
 
 import json
-import logging
 import traceback
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -80,17 +78,6 @@ def seeded(moto_server: str) -> str:
     for name, value in SECRETS.items():
         client.create_secret(Name=name, SecretString=value)
     return moto_server
-
-
-@pytest.fixture
-def debug_log(caplog: pytest.LogCaptureFixture) -> Iterator[pytest.LogCaptureFixture]:
-    caplog.clear()
-    with caplog.at_level(logging.DEBUG):
-        logging.getLogger("botocore").setLevel(logging.DEBUG)
-        try:
-            yield caplog
-        finally:
-            logging.getLogger("botocore").setLevel(logging.NOTSET)
 
 
 def assert_every_error_said(text: str) -> None:
