@@ -19,6 +19,7 @@ from ruamel.yaml.nodes import MappingNode, Node
 from interp import yaml11
 from interp.document import Source, walk
 from interp.errors import InterpError, Location, Problem
+from interp.derived_text import conceal
 from interp.render_report import current_report
 from interp.reference import Occurrence, Reference
 from interp.resolver import Resolver, resolve_default
@@ -162,7 +163,9 @@ class _Applier:
         context = f"; found at {found.origin}"
         if problem.keys is not None:
             where = "" if problem.depth == 0 else f" at {'.'.join(reference.fields[: problem.depth])}" if reference else ""
-            context += f", keys{where}: {_listed(problem.keys) or '(none)'}"
+            # A key may have been substituted into a var source's config: shown as its reference.
+            keys = [conceal(key) for key in problem.keys]
+            context += f", keys{where}: {_listed(keys) or '(none)'}"
         elif problem.depth == 0:
             context += ", not a JSON object"
         if reference is not None and reference.source is None:

@@ -84,3 +84,11 @@ def test_a_dummy_var_sources_numbers_are_float64_too(tmp_path: Path) -> None:
     result = interp("render", str(pipeline), "--resolve-var-sources")
     assert result.code == 0 and result.stdout.endswith('url: "h:5437"\nport: 5437\n')
     assert "note: var d:port is a number Concourse reads as a float64" in result.stderr
+
+
+def test_check_with_a_vars_file_refuses_its_floats_inside_strings_too(files: Path) -> None:
+    """A -l number past int64 is a float64 to go-yaml v2, and so is 1.5."""
+    (files / "floats.yml").write_text("secs: 123456789012345678901234567890\ndb: {port: 1.5}\n")
+    result = interp("check", str(files / "task.yml"), "-l", str(files / "floats.yml"))
+    assert result.code == 1
+    assert result.stdout.count("[float64-in-string]") == 1 and "from var: secs" in result.stdout

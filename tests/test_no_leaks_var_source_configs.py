@@ -222,3 +222,14 @@ def test_a_dummy_source_renders_derived_values_as_values(tmp_path: Path) -> None
     result = run_interp("render", str(pipeline), "--team", "t", "--secrets-file", str(secrets), "--resolve-var-sources")
     assert (result.code, result.stderr) == (0, "")
     assert result.stdout.endswith(f"a: {marker(35)}\nb: pre-{marker(35)}\n")
+
+
+def test_keys_substituted_into_a_dummy_source_show_as_their_reference(tmp_path: Path) -> None:
+    secrets = tmp_path / "secrets.yml"
+    secrets.write_text(f"/concourse/t/seg: {marker(36)}\n")
+    pipeline = tmp_path / "p.yml"
+    pipeline.write_text("var_sources:\n- {name: d, type: dummy, config: {vars: {m: {((seg)): 1}}}}\na: ((d:m.nope))\n")
+    result = run_interp("render", str(pipeline), "--team", "t", "--secrets-file", str(secrets), "--resolve-var-sources")
+    assert result.code == 1
+    assert "missing field 'nope' in var: d:m.nope; found at var_sources d (dummy), keys: ((seg))" in result.stderr
+    assert_no_marker(result.stderr)

@@ -515,12 +515,15 @@ def go_url_parse_fails(text: str) -> bool:
     return any(ch == "%" and not (len(path) > i + 2 and {path[i + 1], path[i + 2]} <= _HEX) for i, ch in enumerate(path))
 
 
+go_fold = varsources.go_fold
+
+
 def fold_top_level_case(doc: Document) -> list[Diagnostic]:
     """Read top-level keys as Concourse does: its JSON decoder matches struct fields ignoring
     case, so `Jobs:` is `jobs:`, and of two keys that fold together the later one wins.
     `doc.data` and its positions are changed in place; a key that overrides another is a warning."""
     data = doc.data
-    if not isinstance(data, dict) or all(not isinstance(k, str) or k in TOP_LEVEL_KEYS or k.lower() not in TOP_LEVEL_KEYS
+    if not isinstance(data, dict) or all(not isinstance(k, str) or k in TOP_LEVEL_KEYS or go_fold(k) not in TOP_LEVEL_KEYS
                                          for k in data):
         return []
     positions = doc.positions.get(id(data), {})
@@ -528,7 +531,7 @@ def fold_top_level_case(doc: Document) -> list[Diagnostic]:
     written: dict[Any, Any] = {}  # the folded key -> the key as written that won
     found: list[Diagnostic] = []
     for key, value in data.items():
-        target = key.lower() if isinstance(key, str) and key.lower() in TOP_LEVEL_KEYS else key
+        target = go_fold(key) if isinstance(key, str) and go_fold(key) in TOP_LEVEL_KEYS else key
         if target in written:
             line, column = doc.locate((key,), key=True)
             found.append(Diagnostic(doc.filename, line, column, "warning", "top-level-typo",

@@ -114,7 +114,8 @@ def _float64_names(text: str, static_vars: Mapping[str, Any]) -> list[tuple[str,
         return []  # the reference lints report it
     names = []
     for piece in pieces:
-        if isinstance(piece, Occurrence) and isinstance(static_value(piece.reference, static_vars), GoFloat64):
+        # A float too: a -l number past int64 is one (and interp's render refuses floats there).
+        if isinstance(piece, Occurrence) and isinstance(static_value(piece.reference, static_vars), GoFloat64 | float):
             names.append((piece.reference.path, piece.reference.fields))
     return list(dict.fromkeys(names))
 

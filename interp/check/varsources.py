@@ -41,14 +41,20 @@ def _is_var(value: Any) -> bool:
     return isinstance(value, str) and "((" in value
 
 
+def go_fold(key: str) -> str:
+    """`key` as Go's EqualFold compares it with an ASCII field name: ASCII case, plus the two
+    letters outside ASCII whose simple case folding is an ASCII one (U+017F is s, U+212A is k)."""
+    return key.replace("\u017f", "s").replace("\u212a", "k").lower()
+
+
 def _unknown_keys(config: dict[str, Any], allowed: set[str]) -> Problems:
-    # mapstructure matches keys case-insensitively and fails on unused ones (ErrorUnused).
-    return [(k, f"unknown setting '{k}'") for k in config if k.lower() not in allowed]
+    # mapstructure matches keys case-insensitively (EqualFold) and fails on unused ones (ErrorUnused).
+    return [(k, f"unknown setting '{k}'") for k in config if go_fold(str(k)) not in allowed]
 
 
 def _strings(config: dict[str, Any], keys: set[str]) -> Problems:
     return [(k, f"'{k}' must be a string") for k, v in config.items()
-            if k.lower() in keys and v is not None and not isinstance(v, str)]
+            if go_fold(str(k)) in keys and v is not None and not isinstance(v, str)]
 
 
 _AWS_KEYS = {"access_key", "secret_key", "session_token", "region",
@@ -59,7 +65,7 @@ SSM_KEYS = _AWS_KEYS | {"shared_path"}
 
 def _aws(config: dict[str, Any], allowed: set[str], templates: tuple[str, ...]) -> Problems:
     problems = _unknown_keys(config, allowed) + _strings(config, allowed)
-    lowered = {k.lower(): (k, v) for k, v in config.items() if isinstance(v, str) or v is None}
+    lowered = {go_fold(str(k)): (k, v) for k, v in config.items() if isinstance(v, str) or v is None}
     for name in templates:
         key, value = lowered.get(name, (None, None))
         if value is None or _is_var(value):
@@ -152,7 +158,7 @@ def _go_kind(value: Any) -> str:
 def check_vault(config: dict[str, Any]) -> Problems:
     problems = _unknown_keys(config, VAULT_KEYS)
     for key, value in config.items():
-        if isinstance(key, str) and key.lower() in VAULT_KEYS and (problem := _vault_type_problem(key.lower(), value)):
+        if isinstance(key, str) and go_fold(key) in VAULT_KEYS and (problem := _vault_type_problem(go_fold(key), value)):
             problems.append((key, f"decoding failed due to the following error(s): {problem}"))
     url = config.get("url")
     if isinstance(url, str) and not _is_var(url):

@@ -35,3 +35,9 @@ def test_a_replaced_value_of_the_wrong_type_is_still_refused() -> None:
         assert [(d.line, d.rule) for d in errors] == [(4, "schema")]
         assert f"cannot unmarshal {kind} into Go struct field Config.jobs" in errors[0].message
     assert [d.severity for d in check_text(RESOURCES + "Jobs: []\njobs:\n" + JOB, "p.yml")] == ["warning"]
+
+
+def test_keys_fold_as_go_folds_them() -> None:
+    """Go's EqualFold: U+017F (long s) folds to s and U+212A (Kelvin sign) to k."""
+    text = "jobſ: [{name: j, plan: [{get: r}]}]\nreſources: [{name: r, type: git}]\n"
+    assert _said(text, strict=True) == []
