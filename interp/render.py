@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 # The loading and resolver helpers live below render and renderer, so that the
 # import graph has one direction (render -> renderer -> them); kept importable from here.
@@ -12,6 +12,9 @@ from interp.document import load_files, load_text  # noqa: F401
 from interp.resolution import make_resolver  # noqa: F401
 from interp.pipeline_names import PipelineFrom
 from interp.sources.base import Source as ValueSource
+
+if TYPE_CHECKING:
+    from interp.errors import InterpError
 
 
 def render_text(
@@ -75,6 +78,7 @@ def render_file(
     return renderer.render_files([path])[0]
 
 
+@overload
 def render_files(
     paths: Sequence[str | Path],
     *,
@@ -91,16 +95,84 @@ def render_files(
     credentials: ValueSource | None = None,
     resolve_var_sources: bool = False,
     redact: bool = False,
-) -> list[str]:
+    keep_going: Literal[False] = False,
+) -> list[str]: ...
+
+
+@overload
+def render_files(
+    paths: Sequence[str | Path],
+    *,
+    vars: Mapping[str, Any] | None = None,
+    skip_missing: bool = False,
+    team: str | None = None,
+    pipeline: str | None = None,
+    pipeline_from: PipelineFrom | None = None,
+    region: str | None = None,
+    settings: Any = None,
+    session: Any = None,
+    client: Any = None,
+    secrets_file: str | Path | None = None,
+    credentials: ValueSource | None = None,
+    resolve_var_sources: bool = False,
+    redact: bool = False,
+    keep_going: Literal[True],
+) -> list[str | InterpError]: ...
+
+
+@overload
+def render_files(
+    paths: Sequence[str | Path],
+    *,
+    vars: Mapping[str, Any] | None = None,
+    skip_missing: bool = False,
+    team: str | None = None,
+    pipeline: str | None = None,
+    pipeline_from: PipelineFrom | None = None,
+    region: str | None = None,
+    settings: Any = None,
+    session: Any = None,
+    client: Any = None,
+    secrets_file: str | Path | None = None,
+    credentials: ValueSource | None = None,
+    resolve_var_sources: bool = False,
+    redact: bool = False,
+    keep_going: bool = False,
+) -> list[str] | list[str | InterpError]: ...
+
+
+def render_files(
+    paths: Sequence[str | Path],
+    *,
+    vars: Mapping[str, Any] | None = None,
+    skip_missing: bool = False,
+    team: str | None = None,
+    pipeline: str | None = None,
+    pipeline_from: PipelineFrom | None = None,
+    region: str | None = None,
+    settings: Any = None,
+    session: Any = None,
+    client: Any = None,
+    secrets_file: str | Path | None = None,
+    credentials: ValueSource | None = None,
+    resolve_var_sources: bool = False,
+    redact: bool = False,
+    keep_going: bool = False,
+) -> list[Any]:
     """Render many files, each distinct secret fetched once for all of them; all succeed or
     InterpError lists every problem of every file. `pipeline_from="filename"` (or
-    "dirname") makes each file its own pipeline, named after the file (or its folder)."""
+    "dirname") makes each file its own pipeline, named after the file (or its folder).
+
+    `keep_going=True` returns, for each path in order, its rendered text (str) or the
+    InterpError of that file alone, instead of raising for the first bad file; a failure
+    of the secret backend (InterpError.exit_code 3) still raises, as it would for every file.
+    """
     renderer = _renderer(
         team=team, pipeline=pipeline, vars=vars, region=region, settings=settings, session=session, client=client,
         secrets_file=secrets_file, credentials=credentials, skip_missing=skip_missing,
         resolve_var_sources=resolve_var_sources, redact=redact,
     )  # fmt: skip
-    return renderer.render_files(paths, pipeline_from=pipeline_from)
+    return renderer.render_files(paths, pipeline_from=pipeline_from, keep_going=keep_going)  # type: ignore[no-any-return]
 
 
 def _renderer(**options: Any) -> Any:

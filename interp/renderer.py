@@ -15,7 +15,7 @@ from __future__ import annotations
 import io
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 from interp.document import Source, load_files, load_text
 from interp.errors import InterpError, Location, Problem
@@ -151,6 +151,7 @@ class Renderer:
         """Render one template; raise InterpError listing every problem."""
         return self._resolve([load_text(text, filename)], pipeline, vars)[0]
 
+    @overload
     def render_files(
         self,
         paths: Sequence[str | Path],
@@ -158,20 +159,67 @@ class Renderer:
         pipeline: str | None = None,
         pipeline_from: PipelineFrom | None = None,
         vars: Mapping[str, Any] | None = None,
-    ) -> list[str]:
+        keep_going: Literal[False] = False,
+    ) -> list[str]: ...
+
+    @overload
+    def render_files(
+        self,
+        paths: Sequence[str | Path],
+        *,
+        pipeline: str | None = None,
+        pipeline_from: PipelineFrom | None = None,
+        vars: Mapping[str, Any] | None = None,
+        keep_going: Literal[True],
+    ) -> list[str | InterpError]: ...
+
+    @overload
+    def render_files(
+        self,
+        paths: Sequence[str | Path],
+        *,
+        pipeline: str | None = None,
+        pipeline_from: PipelineFrom | None = None,
+        vars: Mapping[str, Any] | None = None,
+        keep_going: bool = False,
+    ) -> list[str] | list[str | InterpError]: ...
+
+    def render_files(
+        self,
+        paths: Sequence[str | Path],
+        *,
+        pipeline: str | None = None,
+        pipeline_from: PipelineFrom | None = None,
+        vars: Mapping[str, Any] | None = None,
+        keep_going: bool = False,
+    ) -> list[Any]:
         """Render several files; all succeed or InterpError lists every problem of every file.
 
         Without `pipeline_from` they share one fetch plan under `pipeline`. With
         `pipeline_from="filename"` (or "dirname") each file is its own pipeline, named after
         the file (or its folder); files of one pipeline share a plan, all share the client
-        and cache."""
+        and cache.
+
+        With `keep_going=True` a bad file does not stop the others: the result holds, for
+        each path in order, its rendered text (a str) or the InterpError of that file alone.
+        A failure of the secret backend (AWS, network) still raises InterpError: it is not
+        a fault of one file, and every file after it would fail (and retry) the same way."""
+        if pipeline_from is not None and pipeline is not None:
+            raise ValueError("Renderer.render_files: pipeline and pipeline_from exclude each other")
+        if pipeline_from is None:
+            groups: dict[str | None, list[int]] = {pipeline: list(range(len(paths)))}
+        else:
+            groups = {}
+            for position, path in enumerate(paths):
+                groups.setdefault(pipeline_name(str(path), pipeline_from), []).append(position)
+        if keep_going:
+            results: dict[int, str | InterpError] = {}
+            for name, positions in groups.items():
+                each = self._resolve_each([paths[p] for p in positions], name, vars)
+                results.update(zip(positions, each, strict=True))
+            return [results[position] for position in range(len(paths))]
         if pipeline_from is None:
             return self._resolve(load_files(paths), pipeline, vars)
-        if pipeline is not None:
-            raise ValueError("Renderer.render_files: pipeline and pipeline_from exclude each other")
-        groups: dict[str, list[int]] = {}
-        for position, path in enumerate(paths):
-            groups.setdefault(pipeline_name(path, pipeline_from), []).append(position)
         rendered: dict[int, str] = {}
         problems = []
         for name, positions in groups.items():
@@ -184,6 +232,83 @@ class Renderer:
         if problems:
             raise InterpError(problems)
         return [rendered[position] for position in range(len(paths))]
+
+    def _resolve_each(
+        self, paths: Sequence[str | Path], pipeline: str | None, vars: Mapping[str, Any] | None
+    ) -> list[str | InterpError]:
+        """keep_going for files of one pipeline: each file's text or its own InterpError.
+
+        The files that load are rendered together (one fetch plan); when that fails, each
+        problem is given to the file it names, those files are set aside, and the rest are
+        rendered together again. Problems that name no file (a hint, said once) go to every
+        file set aside. Should a pass name no file at all, the rest are rendered one by one.
+        A backend failure raises: see render_files."""
+        results: dict[int, str | InterpError] = {}
+        pending: list[tuple[int, Source]] = []
+        for position, path in enumerate(paths):
+            try:
+                (source,) = load_files([path])
+            except InterpError as error:  # unreadable, not UTF-8, not YAML
+                results[position] = error
+                continue
+            pending.append((position, source))
+        one_by_one = False
+        while pending:
+            batches = [[item] for item in pending] if one_by_one else [pending]
+            failed_again: list[tuple[int, Source]] = []
+            for batch in batches:
+                try:
+                    texts = self._attempt([source for _, source in batch], pipeline, vars)
+                except InterpError as error:
+                    if any(problem.backend for problem in error.problems):
+                        raise
+                    named = self._by_file(error, batch)
+                    if not named:  # nothing names a file of this batch: it is the batch's fault
+                        if len(batch) == 1:
+                            results[batch[0][0]] = error
+                        else:
+                            failed_again += batch
+                        continue
+                    for position, source in batch:
+                        if position in named:
+                            results[position] = named[position]
+                        else:
+                            failed_again.append((position, source))
+                    continue
+                results.update(zip((position for position, _ in batch), texts, strict=True))
+            one_by_one = one_by_one or len(failed_again) == len(pending)
+            pending = failed_again
+        return [results[position] for position in range(len(paths))]
+
+    def _attempt(self, sources: list[Source], pipeline: str | None, vars: Mapping[str, Any] | None) -> list[str]:
+        """_resolve, but a failed attempt leaves no trace in the CLI's report (it may be retried)."""
+        from interp.render_report import current_report
+
+        report = current_report()
+        if report is None:
+            return self._resolve(sources, pipeline, vars)
+        left, notes = len(report.left), dict(report.float64_in_string)
+        try:
+            return self._resolve(sources, pipeline, vars)
+        except InterpError:
+            del report.left[left:]
+            report.float64_in_string = notes
+            raise
+
+    @staticmethod
+    def _by_file(error: InterpError, batch: list[tuple[int, Source]]) -> dict[int, InterpError]:
+        """The error's problems split by the file of the batch each names; the ones that name
+        none of them (hints said once, the environment line) go to every such file."""
+        positions = {source.filename: position for position, source in batch}
+        mine: dict[int, list[Problem]] = {}
+        shared: list[Problem] = []
+        for problem in error.problems:
+            position = positions.get(problem.location.file)
+            if position is None:
+                shared.append(problem)
+            else:
+                mine.setdefault(position, []).append(problem)
+        return {position: InterpError(problems + shared) for position, problems in mine.items()}
 
     def render_file(
         self,

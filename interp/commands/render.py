@@ -17,11 +17,13 @@ answer first; with --team, the rest are looked up in AWS Secrets Manager
 (pipeline path, then team path, then shared path). Everything that needs no
 substitution stays byte for byte. Strict by default: every reference must
 resolve, and every undefined one is reported with its file:line:col.
-Nothing is written when anything fails.
+Nothing is written when anything fails; with --keep-going, every file that
+renders is written and the ones that fail are listed.
 """
 EPILOG = """\
-exit codes: 0 rendered, 1 bad input or an unresolvable var (nothing written),
-2 usage or configuration, 3 the secret backend failed (AWS, network).
+exit codes: 0 rendered, 1 bad input or an unresolvable var (nothing written;
+with --keep-going, the files that rendered were written), 2 usage or
+configuration, 3 the secret backend failed (AWS, network; nothing written).
 """
 
 
@@ -64,6 +66,12 @@ def add_parser(commands: Any) -> None:
         "--quiet",
         action="store_true",
         help="do not print the --skip-missing summary line (errors are still printed)",
+    )
+    parser.add_argument(
+        "--keep-going",
+        action="store_true",
+        help="a bad file does not stop the others (make -k): write every file that renders (together, "
+        "atomically), list the failures and exit 1; a failure of the secret backend still stops everything",
     )
     parser.add_argument(
         "--resolve-var-sources",
@@ -109,9 +117,16 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
 
     rendered: dict[str, str] = {}
     problems: list[Problem] = []
+    failed: dict[str, InterpError] = {}  # --keep-going: the files that did not render
     with _Progress(len(files)) as progress, reporting(command_line=True) as report:
         for pipeline, group in groups:
             try:
+                if args.keep_going:
+                    # A backend failure still raises: it stops everything (below).
+                    results = renderer.render_files(group, pipeline=pipeline, keep_going=True)
+                    failed.update((n, r) for n, r in zip(group, results, strict=True) if isinstance(r, InterpError))
+                    rendered.update((n, r) for n, r in zip(group, results, strict=True) if isinstance(r, str))
+                    continue
                 texts = renderer.render_files(group, pipeline=pipeline)
             except InterpError as error:
                 # Every problem of every file, not just the first failing pipeline's; but
@@ -123,8 +138,14 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
             finally:
                 progress.advance(len(group))
             rendered.update(zip(group, texts, strict=True))
-    if problems:
-        raise InterpError(problems)
+    if problems:  # a backend failure stopped everything: nothing is written
+        raise InterpError(problems + _distinct(p for error in failed.values() for p in error.problems))
+    if failed:
+        if not rendered:  # nothing to write: as without --keep-going
+            raise InterpError(_distinct(p for error in failed.values() for p in error.problems))
+        _report_failures(failed)
+        # Only the files that rendered, all of them or none; a failed file's output stays as it was.
+        files, targets = _kept(files, targets, rendered)
     encoded = [rendered[name].encode("utf-8") for name in files]
     if args.output is not None or targets:
         outputs = [(Path(args.output), encoded[0])] if args.output is not None else list(zip(targets, encoded, strict=True))
@@ -140,7 +161,37 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     if not args.quiet:
         for name, where in report.float64_in_string.items():
             print(float64_note(name, where), file=sys.stderr)
+    if failed:
+        print(_failed_summary(list(failed), len(files) + len(failed)), file=sys.stderr)
+        return ExitCode.BAD_INPUT
     return ExitCode.OK
+
+
+def _distinct(problems: Any) -> list[Problem]:
+    """Each problem once, in order: a hint every failed file carries is said once."""
+    return list(dict.fromkeys(problems))
+
+
+def _report_failures(failed: dict[str, InterpError]) -> None:
+    """--keep-going: every problem of every failed file (file:line:col), each said once."""
+    for problem in _distinct(p for error in failed.values() for p in error.problems):
+        print(problem, file=sys.stderr)
+
+
+def _failed_summary(names: list[str], total: int) -> str:
+    shown = ", ".join(names[:20]) + (f" and {len(names) - 20} more" if len(names) > 20 else "")
+    rendered = total - len(names)
+    return (f"interp: --keep-going: {len(names)} of {total} file{'s' if total != 1 else ''} failed and "
+            f"{'were' if len(names) != 1 else 'was'} not written: {shown}; the other {rendered} "
+            f"{'were' if rendered != 1 else 'was'} written")
+
+
+def _kept(files: list[str], targets: list[Path], rendered: dict[str, str]) -> tuple[list[str], list[Path]]:
+    """The files that rendered, and their targets (when --out-dir names them)."""
+    if not targets:
+        return [name for name in files if name in rendered], targets
+    pairs = [(name, target) for name, target in zip(files, targets, strict=True) if name in rendered]
+    return [name for name, _ in pairs], [target for _, target in pairs]
 
 
 def float64_note(name: str, where: Location) -> str:
