@@ -115,6 +115,37 @@ def read_vars_files(paths: Sequence[str]) -> list[VarEntry]:
     return list(entries.values())
 
 
+def _names(flag: str, values: Sequence[str]) -> list[str]:
+    """The var names of a repeatable NAME[,NAME] flag, in order, without repeats."""
+    names: dict[str, None] = {}
+    for value in values:
+        for name in value.split(","):
+            if not name.strip():
+                raise ConfigError(f"{flag} {value!r}: an empty var name (expected VAR[,VAR])")
+            names[name.strip()] = None
+    return list(names)
+
+
+def select_vars(
+    entries: Sequence[VarEntry], only: Sequence[str] = (), exclude: Sequence[str] = ()
+) -> tuple[list[VarEntry], list[VarEntry]]:
+    """The vars to import and the ones left out by --only VAR[,VAR] / --exclude VAR[,VAR] (both
+    repeatable; a var named by both is left out). A name that is no var of the files is a usage
+    error naming it: a typo must not silently import (or keep) the wrong vars."""
+    wanted, unwanted = _names("--only", only), _names("--exclude", exclude)
+    known = {entry.name for entry in entries}
+    for flag, names in (("--only", wanted), ("--exclude", unwanted)):
+        unknown = [name for name in names if name not in known]
+        if unknown:
+            listed = ", ".join(sorted(known)[:20]) + (", …" if len(known) > 20 else "")
+            raise ConfigError(
+                f"{flag}: no var {', '.join(repr(n) for n in unknown)} in the vars files (their vars: {listed or 'none'})"
+            )
+    keep = [e for e in entries if (not wanted or e.name in wanted) and e.name not in unwanted]
+    kept = {e.name for e in keep}
+    return keep, [e for e in entries if e.name not in kept]
+
+
 # ------------------------------------------------------------------------------ encoding
 
 
@@ -193,12 +224,23 @@ def encode(name: str, value: Any, *, stringify: bool) -> Encoded | str:
         return f"var '{name}' cannot be read back by the lookup (its JSON is nested too deeply to decode)"
     if not _same(back, expected):
         if isinstance(value, str):
-            return (
-                f"var '{name}' is a string whose text is a JSON object, which the lookup reads as a map, "
-                "so no SecretString can hold it as a string"
-            )
+            return json_text_problem(name)
         return f"var '{name}' would not read back from Secrets Manager as the same value"
     return Encoded(text)
+
+
+def json_text_problem(name: str) -> str:
+    """Why a string holding a JSON object's text cannot be imported, and what can be done instead.
+    Names only: never the value."""
+    whole, field = f"(({name}))", f"(({name}.FIELD))"
+    return (
+        f"var '{name}' is a string whose text is a JSON object, which the lookup reads as a map, "
+        "so no SecretString can hold it as a string. "
+        f"If the pipeline can use it as a map, where {whole} gives the map and {field} one field, remove the quotes "
+        "in the vars file (a JSON object is also a YAML map) and it is imported as that map; "
+        "if the pipeline needs the text itself, keep this var out of Secrets Manager (a static var: "
+        f"fly -l / interp render -l, or another credential store) and import the others with --exclude {name}"
+    )
 
 
 # ------------------------------------------------------------------------------ numbers, as Concourse reads them
@@ -322,6 +364,7 @@ class Item:
     status: Status | None = None
     reason: str = ""  # for a conflict
     tags_to_set: Tags = ()  # on an existing secret: the wanted tags it lacks or holds otherwise
+    notes: tuple[str, ...] = ()  # what the write means for the other levels (shadowing), never a value
 
     @property
     def name(self) -> str:
@@ -470,11 +513,20 @@ def tags_missing(wanted: Tags, present: Mapping[str, str]) -> Tags:
     return tuple((key, value) for key, value in wanted if present.get(key) != value)
 
 
-def classify(items: list[Item], api: SecretsApi, tags: Tags = ()) -> tuple[list[Item], list[Problem]]:
+def classify(
+    items: list[Item], api: SecretsApi, tags: Tags = (), *, allow_shadowing: bool = False
+) -> tuple[list[Item], list[Problem]]:
     """Each item with its status, and the backend problems that kept one from being known.
 
     `tags` are the tags apply will set (WriteOptions.tags): an existing secret that lacks one
-    is `update tags` when its value is unchanged, and an `update` carries the ones to set."""
+    is `update tags` when its value is unchanged, and an `update` carries the ones to set.
+
+    Shadowing: a secret at a level a render reads after the target's (team or shared under a
+    pipeline id, shared under a team id) is hidden by the target. When the target exists it
+    hides it already, so writing it (rotation) changes nothing and is no conflict: the item
+    notes that the other stays hidden as before. A target that does not exist yet would start
+    hiding it: a conflict unless `allow_shadowing`, and then a note says so. A secret at a level
+    read before the target's is always a conflict: a render would not read what is written."""
     from interp.sources.aws_api import AwsFailure
     from interp.sources.secret_values import NOT_FOUND, FetchError
 
@@ -493,6 +545,7 @@ def classify(items: list[Item], api: SecretsApi, tags: Tags = ()) -> tuple[list[
             result.append(_with(item, "conflict", f"the cross-team guard refuses this id: {item.guard_reason}"))
             continue
         conflicts: list[str] = []
+        hidden: list[tuple[Level, str]] = []  # existing ids at levels read after the target's
         failed = False
         for level, other_id in item.others:
             state = exists(other_id)
@@ -503,18 +556,31 @@ def classify(items: list[Item], api: SecretsApi, tags: Tags = ()) -> tuple[list[
                 if order[level] < order[item.level]:
                     conflicts.append(f"{level}-level secret {other_id!r} exists, and a render reads it first, not this one")
                 else:
-                    conflicts.append(f"{level}-level secret {other_id!r} exists, and this one would hide it from renders")
+                    hidden.append((level, other_id))
         state = exists(item.secret_id)
         if isinstance(state, AwsFailure):
             problems.append(_backend_problem(item, "DescribeSecret", item.secret_id, state))
             continue
         if failed:
             continue
+        notes: tuple[str, ...] = ()
+        if hidden and state.state == "exists":  # it hides them already: writing it changes nothing there
+            notes = tuple(f"{level}-level secret {other!r} stays hidden from renders by this one, as before" for level, other in hidden)
+        elif hidden and allow_shadowing:
+            notes = tuple(f"{level}-level secret {other!r} will be hidden from renders by this one (--allow-shadowing)" for level, other in hidden)
+        elif hidden:
+            conflicts += [
+                f"{level}-level secret {other!r} exists, and this one would hide it from renders "
+                "(give --allow-shadowing to create it anyway)"
+                for level, other in hidden
+            ]
         if state.state == "scheduled-for-deletion":
             conflicts.append("the secret is scheduled for deletion: restore it (restore-secret) or wait until it is gone")
         if conflicts:
             result.append(_with(item, "conflict", "; ".join(conflicts)))
-        elif state.state == "absent":
+            continue
+        item = replace(item, notes=notes)
+        if state.state == "absent":
             result.append(_with(item, "create"))
         else:
             stored = api.read(item.secret_id)
@@ -740,16 +806,19 @@ def verify(
     team: str,
     pipeline: str | None,
     settings: Any,
+    static: Sequence[VarEntry] = (),
 ) -> list[Problem]:
     """Render each pipeline with the vars as static vars, then from Secrets Manager alone as Concourse
-    reads it (numbers in maps as float64): same bytes."""
+    reads it (numbers in maps as float64): same bytes. `static` are vars left out of the import
+    (--exclude): both renders take them as static vars, as the pipeline would."""
     from interp.errors import InterpError
     from interp.renderer import Renderer
     from interp.sources.secretsmanager import SecretsManagerSource
 
-    from_files = Renderer(team=team, pipeline=pipeline, vars={e.name: e.value for e in entries}, settings=settings)
+    kept = {e.name: e.value for e in static}
+    from_files = Renderer(team=team, pipeline=pipeline, vars={**kept, **{e.name: e.value for e in entries}}, settings=settings)
     store = _AsConcourseReads(SecretsManagerSource(team, pipeline, settings))
-    from_store = Renderer(team=team, pipeline=pipeline, credentials=store)
+    from_store = Renderer(team=team, pipeline=pipeline, vars=kept, credentials=store)
     problems: list[Problem] = []
     for path in pipelines:
         store.changed.clear()  # this pipeline's render says which of its fields float64 changes
@@ -828,6 +897,6 @@ def summary_counts(statuses: Iterable[str]) -> str:
 
 __all__ = [
     "Encoded", "Item", "Scope", "SecretsApi", "VarEntry", "WriteOptions", "Written",
-    "apply", "classify", "encode", "name_is_reachable", "number_fields", "parse_tags", "prepare", "read_vars_files",
-    "verify",
+    "apply", "classify", "encode", "json_text_problem", "name_is_reachable", "number_fields", "parse_tags", "prepare", "read_vars_files",
+    "select_vars", "verify",
 ]  # fmt: skip

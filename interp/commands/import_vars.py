@@ -26,12 +26,20 @@ would come back from the lookup as a string and is refused unless
 --stringify. Concourse reads every number in a map as a float64: an integer
 past 2^53 is refused (quote it), and the fields read as numbers are named.
 
+--only VAR[,VAR] / --exclude VAR[,VAR] (repeatable) choose which vars of the
+files are imported; the others are listed as excluded and not looked at.
+
 A dry run by default: one line per secret id, create, update, update tags
 (the value is there, a --tag is not), unchanged or conflict (the var exists
-at another level, the target is scheduled for deletion, or the cross-team
-guard refuses the id), never a value. With --apply it is carried out
-(CreateSecret, PutSecretValue, TagResource), every written id is read back,
-and a secret holding a different value is replaced only with --overwrite.
+at a level a render reads first; a new id would hide a team or shared secret
+of that name, unless --allow-shadowing; the target is scheduled for
+deletion; or the cross-team guard refuses the id), never a value. Updating
+an id that exists already (a rotation) is no conflict: it hides such a
+secret already, and the line says it stays hidden as before.
+
+With --apply it is carried out (CreateSecret, PutSecretValue, TagResource),
+every written id is read back, and a secret holding a different value is
+replaced only with --overwrite.
 Any problem (a name no ((...)) can reach, an id Secrets Manager refuses, a
 value over 64 KiB, a refused type, a conflict) is reported, all at once, and
 nothing is written. A failure part-way lists what was and was not written,
@@ -61,6 +69,21 @@ def add_parser(commands: Any) -> None:
         help="the level of every id: pipeline (default with --pipeline), team (default without), "
         "or shared (every team can read it)",
     )
+    selecting = parser.add_argument_group("which vars")
+    selecting.add_argument(
+        "--only",
+        action="append",
+        default=[],
+        metavar="VAR[,VAR]",
+        help="import only these vars of the files (repeatable); the others are listed as excluded",
+    )
+    selecting.add_argument(
+        "--exclude",
+        action="append",
+        default=[],
+        metavar="VAR[,VAR]",
+        help="leave these vars of the files out of the import (repeatable), e.g. one kept as a static var",
+    )
     writing = parser.add_argument_group("writing")
     writing.add_argument("--apply", action="store_true", help="write (default: a dry run that only shows the plan)")
     writing.add_argument(
@@ -70,6 +93,12 @@ def add_parser(commands: Any) -> None:
         "--stringify",
         action="store_true",
         help="store numbers, bools, lists and null as their JSON text: the lookup will give a string",
+    )
+    writing.add_argument(
+        "--allow-shadowing",
+        action="store_true",
+        help="create a secret even though the same var exists at a level renders read after it (a team or "
+        "shared secret), which it then hides; updating a secret that already hides one needs no flag",
     )
     writing.add_argument("--kms-key-id", metavar="KEY", help="KMS key for secrets created (default: aws/secretsmanager)")
     writing.add_argument(
@@ -111,9 +140,23 @@ def _plan_line(status: str, item: Any, note: str = "") -> str:
     return f"{line}: {note}" if note else line
 
 
+def _report_note(written: Any) -> str:
+    """What a report line adds to the outcome: AWS's detail, and what the write means for other levels."""
+    return "; ".join(n for n in (written.detail, *written.item.notes) if n)
+
+
+def _print_excluded(excluded: Sequence[Any], args: argparse.Namespace) -> None:
+    """One line per var left out by --only/--exclude (a name, never a value)."""
+    unwanted = {n.strip() for value in args.exclude for n in value.split(",")}
+    for entry in excluded:
+        why = "--exclude" if entry.name in unwanted else "not in --only"
+        print(f"  {'excluded':<14} (var {entry.name}): {why}; not read, not written")
+
+
 def _plan_note(item: Any, overwrite: bool) -> str:
     """What the plan line adds to the status: a conflict's reason, what --apply needs, the tags to set."""
     notes = [item.reason] if item.reason else []
+    notes += item.notes
     if item.status == "update" and not overwrite:
         notes.append("holds a different value; --apply replaces it only with --overwrite")
     if item.status == "update tags":
@@ -175,18 +218,20 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
         tags=importer.parse_tags(args.tag),
     )
     importer.check_options(options)
-    entries = _read_entries(args.vars_files)
+    all_entries = _read_entries(args.vars_files)
+    entries, excluded = importer.select_vars(all_entries, args.only, args.exclude)
     items, problems = importer.prepare(entries, scope, stringify=args.stringify)
 
     where = f"team {scope.team!r}" + (f", pipeline {scope.pipeline!r}" if scope.pipeline else "")
-    print(f"import into {where}, {scope.level} level: {len(entries)} var(s) from {', '.join(args.vars_files)}")
+    count = f"{len(entries)} of {len(all_entries)}" if excluded else f"{len(entries)}"
+    print(f"import into {where}, {scope.level} level: {count} var(s) from {', '.join(args.vars_files)}")
     if scope.level == "shared":
         print(
             "interp: warning: --level shared: every team's pipelines can read secrets at the shared level",
             file=sys.stderr,
         )
     api = importer.SecretsApi(create_client(settings))
-    items, backend_problems = importer.classify(items, api, options.tags)
+    items, backend_problems = importer.classify(items, api, options.tags, allow_shadowing=args.allow_shadowing)
     needs_overwrite = [i for i in items if i.status == "update"] if not args.overwrite else []
     conflicts = [i for i in items if i.status == "conflict"]
     blocked = problems or conflicts or backend_problems or (args.apply and needs_overwrite)
@@ -195,6 +240,7 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
         for item in ordered:
             print(_plan_line(str(item.status), item, _plan_note(item, args.overwrite)))
         _print_number_note(ordered)
+    _print_excluded(excluded, args)
     sys.stdout.flush()
     if problems or backend_problems:
         _print_problems([*problems, *backend_problems])
@@ -210,8 +256,9 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
         return ExitCode.BAD_INPUT
     if not args.apply:
         counts = importer.summary_counts(i.status for i in sorted(items, key=lambda i: i.secret_id) if i.status)
+        counts += f"; {len(excluded)} excluded" if excluded else ""
         print(f"dry run: nothing written ({counts}); run again with --apply to write")
-        return _verify(args, entries, scope, settings, ExitCode.OK)
+        return _verify(args, entries, excluded, scope, settings, ExitCode.OK)
     if needs_overwrite:
         print(
             f"interp: nothing written: {len(needs_overwrite)} secret(s) hold a different value; "
@@ -221,15 +268,15 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
         return ExitCode.BAD_INPUT
     report = importer.apply(items, api, options)
     for written in report:
-        print(_plan_line(written.outcome, written.item, written.detail))
+        print(_plan_line(written.outcome, written.item, _report_note(written)))
     _print_number_note([w.item for w in report])
     line, untagged, not_done = _summary(report)
-    print(line)
+    print(line + (f"; excluded: {len(excluded)}" if excluded else ""))
     sys.stdout.flush()
     if untagged or not_done:
         _print_unfinished(report, untagged, not_done)
         return ExitCode.BACKEND
-    return _verify(args, entries, scope, settings, ExitCode.OK)
+    return _verify(args, entries, excluded, scope, settings, ExitCode.OK)
 
 
 def _print_unfinished(report: Sequence[Any], untagged: Sequence[Any], not_done: Sequence[Any]) -> None:
@@ -251,12 +298,14 @@ def _print_unfinished(report: Sequence[Any], untagged: Sequence[Any], not_done: 
         )
 
 
-def _verify(args: argparse.Namespace, entries: Any, scope: Any, settings: Any, code: int) -> int:
+def _verify(args: argparse.Namespace, entries: Any, excluded: Any, scope: Any, settings: Any, code: int) -> int:
     if not args.verify:
         return code
     from interp import importer
 
-    problems = importer.verify(args.verify, entries, team=scope.team, pipeline=scope.pipeline, settings=settings)
+    problems = importer.verify(
+        args.verify, entries, team=scope.team, pipeline=scope.pipeline, settings=settings, static=excluded
+    )
     for path in importer.verified_pipelines(args.verify, problems):
         print(f"verify: {path}: identical from the vars files and from Secrets Manager")
     if problems:
