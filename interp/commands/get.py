@@ -18,8 +18,10 @@ HELP = "print one var's resolved value (a secret, in clear: for scripts and debu
 DESCRIPTION = """\
 Resolve one var exactly as a render would (static vars first, then the
 pipeline, team and shared paths in AWS Secrets Manager, with the cross-team
-guard) and print its value: a string as it is, anything else (a map, list,
-number, bool, null) as JSON. Fields work: interp get db.password --team main.
+guard) and print its value: a string as it is (with a newline added only when it
+does not already end in one, so `> key.pem` writes the text byte for byte),
+anything else (a map, list, number, bool, null) as JSON and a newline. Fields
+work: interp get db.password --team main.
 
 This PRINTS THE SECRET. Errors are the render's, with no value in them.
 """
@@ -68,15 +70,17 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
 
 
 def printed(value: Any, name: str, *, whole: str | None = None) -> bytes:
-    """The value as `get` prints it, in UTF-8 as render writes: a string as it is, anything else
-    as JSON. A lone surrogate (a `\\ud800` escape in a secret's JSON) has no UTF-8 form: in JSON
-    it is written as that escape again, which reads back as exactly the value; a string holding
-    one cannot be printed as it is, and anything else would hand a script a wrong value, so it is
-    an error (naming the var, never the value). `whole` is the secret a field came from."""
+    """The value as `get` prints it, in UTF-8 as render writes: a string as it is, with a newline
+    added only when it does not already end in one (a PEM key redirected to a file comes back
+    byte for byte), anything else as JSON and a newline. A lone surrogate (a `\\ud800` escape in
+    a secret's JSON) has no UTF-8 form: in JSON it is written as that escape again, which reads
+    back as exactly the value; a string holding one cannot be printed as it is, and anything
+    else would hand a script a wrong value, so it is an error (naming the var, never the value).
+    `whole` is the secret a field came from."""
     if not isinstance(value, str):
         return json.dumps(value, ensure_ascii=False, default=str).encode("utf-8", "backslashreplace") + b"\n"
     try:
-        return value.encode("utf-8") + b"\n"
+        encoded = value.encode("utf-8")
     except UnicodeEncodeError:
         hint = f"; `interp get {whole}` prints the whole secret as JSON, the character escaped" if whole else ""
         message = (
@@ -84,3 +88,4 @@ def printed(value: Any, name: str, *, whole: str | None = None) -> bytes:
             f"cannot encode, so it cannot be printed as it is; nothing printed{hint}"
         )
         raise InterpError([Problem(Location("interp get"), message)]) from None
+    return encoded if encoded.endswith(b"\n") else encoded + b"\n"
