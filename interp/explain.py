@@ -7,6 +7,9 @@ For each default-source reference, `explain_references` reports:
 - otherwise every candidate id of the lookup plan, in order (pipeline, team,
   shared), each one found / not found / denied (AWS error code) / error
   (another AWS error code) / skipped by the cross-team guard (with the reason);
+  a "not found" that Secrets Manager still holds, scheduled for deletion, says
+  so with its deletion date and the command that restores it (DescribeSecret,
+  asked only for the ids a lookup did not find; metadata, never a value);
 - which candidate wins, and for the later ones that exist or fail, that a
   render would not look them up (only a missing secret falls through);
 - for a found secret, its shape: a JSON object with its top-level keys, or a
@@ -89,10 +92,17 @@ class CandidateReport:
     wins: bool = False
     reached: bool = True  # would a render look this id up?
     note: str = ""  # why a render would not look it up
+    deletion_date: str = ""  # a not-found id Secrets Manager holds, scheduled for deletion (ISO date)
+
+    @property
+    def restore_command(self) -> str:
+        return f"aws secretsmanager restore-secret --secret-id {self.id}"
 
     def describe(self) -> str:
         if self.status == "found":
             text = f"found: {self.shape.describe() if self.shape else 'a secret'}"
+        elif self.status == "not_found" and self.deletion_date:
+            text = f"not found: scheduled for deletion on {self.deletion_date}; restore: {self.restore_command}"
         elif self.status == "not_found":
             text = "not found"
         elif self.status == "denied":
@@ -119,6 +129,8 @@ class CandidateReport:
             data["reason"] = self.reason
         if self.shape is not None:
             data["secret"] = self.shape.as_json()
+        if self.deletion_date:
+            data["scheduled_for_deletion"] = {"deletion_date": self.deletion_date, "restore": self.restore_command}
         data["looked_up_by_render"] = self.reached
         data["wins"] = self.wins
         if self.note:
@@ -213,6 +225,35 @@ def fetch_every(transport: Transport, ids: Sequence[str]) -> dict[str, FetchResu
     return answers
 
 
+def scheduled_deletions(source: TemplatedSource, ids: Sequence[str]) -> dict[str, str]:
+    """For ids a lookup did not find: those Secrets Manager holds scheduled for deletion, with
+    the deletion date (ISO). DescribeSecret, metadata only; an id it cannot describe (absent,
+    denied, any error) is left out. Only a Secrets Manager source is asked."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from interp.sources.secretsmanager import SecretsManagerSource
+
+    if not ids or not isinstance(source, SecretsManagerSource):
+        return {}
+    try:
+        client = source.client
+    except Exception:  # noqa: BLE001 - no client, no extra facts: the lookups already said what failed
+        return {}
+
+    def deletion_date(secret_id: str) -> str:
+        try:
+            response = client.describe_secret(SecretId=secret_id)
+        except Exception:  # noqa: BLE001 - absent, denied or failing: nothing more to say
+            return ""
+        deleted = response.get("DeletedDate") if isinstance(response, Mapping) else None
+        return deleted.date().isoformat() if hasattr(deleted, "date") else ""
+
+    wanted = list(dict.fromkeys(ids))
+    with ThreadPoolExecutor(max_workers=min(8, len(wanted))) as pool:
+        dates = list(pool.map(deletion_date, wanted))
+    return {secret_id: date for secret_id, date in zip(wanted, dates) if date}
+
+
 def secret_shape(value: SecretValue) -> SecretShape:
     stored_as: Literal["SecretString", "SecretBinary"] = "SecretString" if value.string is not None else "SecretBinary"
     try:
@@ -231,7 +272,9 @@ def check_fields(value: Any, reference: Reference) -> str:
     return field_problem(value, reference)
 
 
-def _candidate_reports(plan: LookupPlan, answers: Mapping[str, FetchResult]) -> tuple[list[CandidateReport], str | None]:
+def _candidate_reports(
+    plan: LookupPlan, answers: Mapping[str, FetchResult], deletions: Mapping[str, str]
+) -> tuple[list[CandidateReport], str | None]:
     reports: list[CandidateReport] = []
     winner: str | None = None
     stopped_by: str | None = None  # "exists" or "failed": why later candidates are not looked up
@@ -248,7 +291,9 @@ def _candidate_reports(plan: LookupPlan, answers: Mapping[str, FetchResult]) -> 
             report.status = "denied" if answer.code in DENIED_CODES else "error"
             report.code, report.message = answer.code, answer.message
             stopped_by = stopped_by or "failed"
-        elif answer is not NOT_FOUND:
+        elif answer is NOT_FOUND:
+            report.deletion_date = deletions.get(candidate.id, "")
+        else:
             report.status = "found"
             report.shape = secret_shape(answer)  # type: ignore[arg-type]
             if stopped_by is None:
@@ -277,6 +322,7 @@ def explain_references(
     plans = {path: source.plan(path) for path in paths if not isinstance(static_answers[path], Found)}
     ids = [candidate.id for plan in plans.values() for candidate in plan.candidates]
     answers = fetch_every(source.transport(), ids) if ids else {}
+    deletions = scheduled_deletions(source, [i for i in ids if answers.get(i) is NOT_FOUND])
     no_pipeline = source.pipeline is None and source.templates.pipeline.uses_pipeline
 
     reports = []
@@ -290,7 +336,7 @@ def explain_references(
             reports.append(report)
             continue
         plan = plans[reference.path]
-        report.candidates, report.winner = _candidate_reports(plan, answers)
+        report.candidates, report.winner = _candidate_reports(plan, answers, deletions)
         if no_pipeline:
             report.notes.append("no pipeline given: the pipeline level is not searched (a one-off task)")
         outcome = settle(plan, answers)
@@ -305,6 +351,12 @@ def explain_references(
             tried = outcome.tried if isinstance(outcome, NotFound) else ()
             report.status = "unresolved"
             report.problem = f"undefined var: {reference.canonical}" + (f" (looked up: {', '.join(tried)})" if tried else "")
+            for candidate in report.candidates:
+                if candidate.deletion_date and candidate.reached:
+                    report.problem += (
+                        f"; {candidate.id} is scheduled for deletion on {candidate.deletion_date}:"
+                        f" restore it with `{candidate.restore_command}`"
+                    )
         reports.append(report)
     return Explanation(team=source.team, pipeline=source.pipeline, store=store, references=reports)
 

@@ -18,7 +18,9 @@ otherwise every candidate secret id is listed in lookup order (pipeline, team,
 shared) with what it is:
 
   found       it exists; for a JSON object, its top-level keys
-  not found   ResourceNotFoundException (or marked for deletion)
+  not found   ResourceNotFoundException (or scheduled for deletion: then its
+              deletion date and `aws secretsmanager restore-secret
+              --secret-id ID`, from DescribeSecret)
   denied      AccessDeniedException (or another authorisation code)
   error       any other AWS error code
   skipped     by the cross-team guard, with the reason
