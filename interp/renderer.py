@@ -44,13 +44,25 @@ def load_rendered(text: str, filename: str) -> Any:
     raise InterpError([Problem(location, f"the rendered text does not load as YAML ({kind}; the loader's message is withheld: it may quote values)")])
 
 
+def check_vars(vars: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The caller's vars, checked to be YAML's types (interp.static_vars.check_vars: a TypeError
+    names the var, never the value). No vars imports nothing: a CLI render without -v/-y/-l
+    loads no var grammar."""
+    if vars is None or (isinstance(vars, Mapping) and not vars):
+        return {}
+    from interp.static_vars import check_vars as check
+
+    return check(vars)
+
+
 class Renderer:
     """Render pipeline templates with shared settings, client and cache. Thread-safe.
 
     team, pipeline     the lookup scope; without a team only static vars answer.
                        Each call may name another pipeline of the same team.
     region             the AWS region of the secrets (else settings', else AWS's own chain).
-    vars               static vars (answer first, as `-v/-y/-l` do).
+    vars               static vars (answer first, as `-v/-y/-l` do): str, int, float, bool,
+                       None, list and dict with str keys, else TypeError naming the var.
     settings           a SecretsManagerSettings (region, templates, retries, cache).
     session, client    the caller's own boto3 session or secretsmanager client.
     secrets_file       a local secrets store instead of AWS (same lookup rules).
@@ -82,7 +94,7 @@ class Renderer:
             validate_scope(team, pipeline)
         self.team = team
         self.pipeline = pipeline
-        self.vars = dict(vars or {})
+        self.vars = check_vars(vars)
         self.options = {"skip_missing": skip_missing, "resolve_var_sources": resolve_var_sources, "redact": redact}
         if region is not None:
             import dataclasses
@@ -149,6 +161,7 @@ class Renderer:
         vars: Mapping[str, Any] | None = None,
     ) -> str:
         """Render one template; raise InterpError listing every problem."""
+        vars = check_vars(vars) if vars is not None else None
         return self._resolve([load_text(text, filename)], pipeline, vars)[0]
 
     @overload
@@ -206,6 +219,7 @@ class Renderer:
         a fault of one file, and every file after it would fail (and retry) the same way."""
         if pipeline_from is not None and pipeline is not None:
             raise ValueError("Renderer.render_files: pipeline and pipeline_from exclude each other")
+        vars = check_vars(vars) if vars is not None else None
         if pipeline_from is None:
             groups: dict[str | None, list[int]] = {pipeline: list(range(len(paths)))}
         else:

@@ -40,6 +40,45 @@ class StaticVars:
         return f"StaticVars(names={sorted(self.values)!r})"
 
 
+_YAML_TYPES = "str, int, float, bool, None, list, or dict with str keys"
+
+
+def check_vars(values: Mapping[str, Any] | None, where: str = "vars") -> dict[str, Any]:
+    """`values` as a dict, once every var in it is made of YAML's types (str, int, float, bool,
+    None, list, dict with str keys; subclasses too, and a tuple as a list), else TypeError.
+
+    The library's vars enter here: anything else (bytes, a set, a date, an object) would reach
+    the pipeline as a Python repr. The error names the var and the place inside it (keys are
+    names), never the value, which may be a secret."""
+    if values is None:
+        return {}
+    if not isinstance(values, Mapping):
+        raise TypeError(f"{where}: expected a mapping of var names to values, not {type(values).__name__}")
+    checked = dict(values)
+    for name, value in checked.items():
+        if not isinstance(name, str):
+            raise TypeError(f"{where}: a var name must be a str, not {type(name).__name__}")
+        _check_value(value, where, name, "")
+    return checked
+
+
+def _check_value(value: Any, where: str, name: str, inside: str) -> None:
+    if value is None or isinstance(value, str | int | float):  # bool and GoFloat64 are ints
+        return
+    place = f"var {name!r}" + (f" at {inside}" if inside else "")
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise TypeError(f"{where}: {place}: a map key is of type {type(key).__name__}; keys must be str")
+            _check_value(item, where, name, f"{inside}.{key}" if inside else key)
+        return
+    if isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            _check_value(item, where, name, f"{inside}[{index}]")
+        return
+    raise TypeError(f"{where}: {place} is of type {type(value).__name__}, not a YAML value ({_YAML_TYPES})")
+
+
 def _load_yaml(text: str, flag: str, name: str) -> Any:
     """YAML as fly reads it (go-yaml v2, then JSON): `0644` is 420, `yes` is true, timestamps stay text.
 

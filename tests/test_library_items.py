@@ -4,18 +4,84 @@ does, and a general message has no made-up place."""
 
 from __future__ import annotations
 
-from cli import interp
+import datetime
+
+import pytest
+
+import interp
+from cli import interp as run
 
 
 def test_get_prints_a_value_ending_in_a_newline_as_it_is():
-    result = interp("get", "key", "-v", "key=line one\nline two\n")
+    result = run("get", "key", "-v", "key=line one\nline two\n")
     assert (result.code, result.stdout) == (0, "line one\nline two\n"), result.stderr
 
 
 def test_get_adds_the_one_newline_a_value_lacks():
-    result = interp("get", "key", "-v", "key=text")
+    result = run("get", "key", "-v", "key=text")
     assert (result.code, result.stdout) == (0, "text\n"), result.stderr
-    result = interp("get", "key", "-v", "key=")
+    result = run("get", "key", "-v", "key=")
     assert (result.code, result.stdout) == (0, "\n"), result.stderr
-    result = interp("get", "key", "-y", "key=[1]")
+    result = run("get", "key", "-y", "key=[1]")
     assert (result.code, result.stdout) == (0, "[1]\n"), result.stderr
+
+
+# --- library vars are YAML types, or a TypeError naming the var (never the value) ---
+
+SECRET = "s3cr3t-value"
+
+
+class Opaque:
+    def __repr__(self) -> str:
+        return SECRET
+
+
+@pytest.mark.parametrize(
+    ("value", "kind", "place"),
+    [
+        (SECRET.encode(), "bytes", "'x'"),
+        ({SECRET, "b"}, "set", "'x'"),
+        (Opaque(), "Opaque", "'x'"),
+        (datetime.date(2020, 1, 2), "date", "'x'"),
+        ({"db": {"hosts": ["a", SECRET.encode()]}}, "bytes", "'x' at db.hosts[1]"),
+    ],
+)
+@pytest.mark.parametrize("entry", ["render_text", "Renderer", "Renderer.render_text", "render_files"])
+def test_a_var_that_is_not_a_yaml_type_is_a_type_error_naming_the_var(entry, value, kind, place, tmp_path):
+    vars = {"x": value}
+    path = tmp_path / "p.yml"
+    path.write_text("a: ((x))\n")
+    with pytest.raises(TypeError) as raised:
+        if entry == "render_text":
+            interp.render_text("a: ((x))\n", vars=vars)
+        elif entry == "Renderer":
+            interp.Renderer(vars=vars)
+        elif entry == "Renderer.render_text":
+            interp.Renderer().render_text("a: ((x))\n", vars=vars)
+        else:
+            interp.render_files([path], vars=vars)
+    message = str(raised.value)
+    assert f"var {place} is of type {kind}" in message
+    assert SECRET not in message and "2020" not in message
+
+
+def test_a_var_refused_even_when_the_template_has_no_reference():
+    with pytest.raises(TypeError, match="var 'unused' is of type set"):
+        interp.render_text("a: b\n", vars={"unused": {1}})
+
+
+def test_map_keys_and_var_names_must_be_strings():
+    with pytest.raises(TypeError, match="var 'x': a map key is of type int"):
+        interp.render_text("a: ((x))\n", vars={"x": {1: SECRET}})
+    with pytest.raises(TypeError, match="a var name must be a str, not int"):
+        interp.render_text("a: b\n", vars={1: "a"})
+
+
+def test_yaml_types_and_their_subclasses_still_render():
+    from collections import OrderedDict
+
+    vars = {"s": "t", "i": 3, "f": 1.5, "b": True, "n": None, "l": [1, "a"], "t": (1, 2), "m": OrderedDict(k="v")}
+    text = "".join(f"{name}: (({name}))\n" for name in vars)
+    assert interp.render_text(text, vars=vars) == (
+        "s: t\ni: 3\nf: 1.5\nb: true\nn: null\nl: [1, a]\nt: [1, 2]\nm: {k: v}\n"
+    )
