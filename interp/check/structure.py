@@ -14,7 +14,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from interp.check import varsources
-from interp.check.globs import GlobError, gobwas_matcher, path_matcher
+from interp.check.globs import GlobError, _Exactly, gobwas_matcher, path_matcher
 from interp.check.loader import Document, Path, nesting_diagnostic
 from interp.diagnostics import Diagnostic
 
@@ -55,6 +55,15 @@ def _name(value: Any) -> str | None:
     if isinstance(value, str):
         return None if "((" in value else value
     return None
+
+
+def _did_you_mean(name: str, candidates: Any) -> str:
+    """`; did you mean 'x'?` for the closest candidate to a misspelt plain name, or "".
+    Called on the error path only: the names are sorted so ties pick the same one each run."""
+    import difflib
+
+    near = difflib.get_close_matches(name, sorted(candidates), n=1, cutoff=0.7)
+    return f"; did you mean '{near[0]}'?" if near else ""
 
 
 def _seq(value: Any) -> list[Any]:
@@ -200,7 +209,8 @@ class _Checker:
             return set()
         matched = {j for j in self.job_names if regex.match(j)}
         if not matched and not any(is_var(j.get("name")) for _, j in self.jobs):
-            self.report(path, "group-unknown-job", f"no jobs match '{pattern}' for group '{group}'")
+            hint = _did_you_mean(pattern, self.job_names) if isinstance(regex, _Exactly) else ""
+            self.report(path, "group-unknown-job", f"no jobs match '{pattern}' for group '{group}'{hint}")
         return matched
 
     # -- resources, types, prototypes --------------------------------------------------
@@ -763,7 +773,8 @@ class _JobSteps:
         target_key = "resource" if step.get("resource") not in (None, "") else kind
         resource = _name(step.get(target_key))
         if resource is not None and resource not in self.c.resource_names:
-            self.c.report(path + (target_key,), "unknown-resource", f"unknown resource '{resource}'")
+            self.c.report(path + (target_key,), "unknown-resource",
+                          f"unknown resource '{resource}'{_did_you_mean(resource, self.c.resource_names)}")
         return resource
 
     def _get(self, step: dict[str, Any], path: Path) -> None:
@@ -782,7 +793,8 @@ class _JobSteps:
             regex = path_matcher(pattern)
             matched = sorted(j for j in self.c.job_names if regex is not None and regex.match(j))
             if not matched:
-                self.c.report(path + ("passed", i), "passed-unknown-job", f"no matching job(s) for '{pattern}'")
+                hint = _did_you_mean(pattern, self.c.job_names) if isinstance(regex, _Exactly) else ""
+                self.c.report(path + ("passed", i), "passed-unknown-job", f"no matching job(s) for '{pattern}'{hint}")
             for job in matched:
                 if not self.c.job_touches(job, resource):
                     self.c.report(path + ("passed", i), "passed-no-interaction",
