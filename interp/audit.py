@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from decimal import Decimal
 from typing import Any, Literal, Protocol
@@ -143,13 +143,52 @@ class AuditReport:
     stale_days: int
     fields_checked: bool
     requests: dict[str, int]
+    only: tuple[FindingKind, ...] | None = None  # --only: the kinds kept (None: every kind)
+
+    @property
+    def kinds(self) -> tuple[FindingKind, ...]:
+        """The kinds this report shows, in report order."""
+        return tuple(k for k in FINDING_KINDS if self.only is None or k in self.only)
+
+    def select(self, kinds: Iterable[str] | None) -> AuditReport:
+        """The report with only the findings of `kinds` (None: unchanged); counts and exit code follow."""
+        if kinds is None:
+            return self
+        wanted = tuple(k for k in FINDING_KINDS if k in set(kinds))
+        return replace(self, only=wanted, findings=[f for f in self.findings if f.kind in wanted])
 
     def counts(self) -> dict[str, int]:
-        return {kind: sum(f.kind == kind for f in self.findings) for kind in FINDING_KINDS}
+        return {kind: sum(f.kind == kind for f in self.findings) for kind in self.kinds}
+
+    def per_pipeline(self) -> list[tuple[str | None, bool, dict[str, int]]]:
+        """(pipeline, given, counts by kind) per pipeline, sorted by name; (None, False, ...) last for
+        findings no pipeline is involved in (a team secret no given pipeline references).
+
+        A finding counts for its own pipeline (a pipeline secret, a missing reference, a shadowing)
+        or else for every pipeline whose references it names (a team or shared secret): a team
+        secret three pipelines read counts once for each."""
+        given = {p for p in self.pipelines}
+        rows: dict[str | None, dict[str, int]] = {p: dict.fromkeys(self.kinds, 0) for p in self.pipelines}
+        unattached: dict[str, int] = dict.fromkeys(self.kinds, 0)
+        for item in self.findings:
+            if item.pipeline is not None:
+                involved = {item.pipeline}
+            else:
+                involved = {use.pipeline for use in item.references}
+            if not involved:
+                unattached[item.kind] += 1
+                continue
+            for pipeline in involved:
+                rows.setdefault(pipeline, dict.fromkeys(self.kinds, 0))[item.kind] += 1
+        ordered = sorted(rows, key=lambda p: (p is None, p or ""))
+        result = [(p, p in given, rows[p]) for p in ordered]
+        if any(unattached.values()):
+            result.append((None, False, unattached))
+        return result
 
     @property
     def unused_cost(self) -> Decimal:
-        return self.price * self.counts()["unused"]
+        return self.price * self.counts().get("unused", 0)
 
     def exit_code(self, strict: bool = False) -> ExitCode:
         failing = FAILING_KINDS | (STRICT_FAILING_KINDS if strict else frozenset())
@@ -169,7 +208,12 @@ class AuditReport:
             },
             "references": self.references,
             "answered_by_static_vars": self.answered_by_static_vars,
+            "only": list(self.only) if self.only is not None else None,
             "counts": self.counts(),
+            "per_pipeline": [
+                {"pipeline": pipeline, "given": given, "counts": counts}
+                for pipeline, given, counts in self.per_pipeline()
+            ],
             "unused_monthly_cost": {
                 "currency": "USD",
                 "per_secret": str(self.price),
@@ -182,6 +226,23 @@ class AuditReport:
             "aws_requests": dict(self.requests),
             "exit_code": int(self.exit_code(strict)),
         }
+
+
+def parse_kinds(values: Sequence[str]) -> tuple[FindingKind, ...] | None:
+    """The kinds of repeatable `--only KIND[,KIND]` values (None when none was given).
+
+    An unknown or empty kind is a ConfigError (usage) listing the valid ones."""
+    if not values:
+        return None
+    kinds: dict[str, None] = {}
+    for value in values:
+        for kind in value.split(","):
+            kind = kind.strip()
+            if kind not in FINDING_KINDS:
+                what = f"unknown kind {kind!r}" if kind else f"an empty kind in {value!r}"
+                raise ConfigError(f"--only: {what}; the kinds are {', '.join(FINDING_KINDS)}")
+            kinds[kind] = None
+    return tuple(k for k in FINDING_KINDS if k in kinds)
 
 
 def unused_caveat(team: str) -> str:
@@ -551,7 +612,13 @@ def _check_fields(
 
 def format_text(report: AuditReport, *, strict: bool = False) -> str:
     counts = report.counts()
-    scope = ", ".join(f"pipeline {p}" if p else "no pipeline (one-off)" for p in report.pipelines)
+    named = [p for p in report.pipelines if p is not None]
+    if not named:
+        scope = "no pipeline (one-off)"
+    elif len(report.pipelines) == 1:
+        scope = f"pipeline {named[0]}"
+    else:
+        scope = f"{len(report.pipelines)} pipelines" + ("" if len(named) == len(report.pipelines) else ", one-off included")
     lines = [f"audit of team {report.team} ({scope}); secrets from {report.store}"]
     lines.append(
         f"inventory: {report.inventory_size} secret(s) of the team under {', '.join(report.prefixes)}"
@@ -564,11 +631,13 @@ def format_text(report: AuditReport, *, strict: bool = False) -> str:
         + (f"; AWS requests: {_requests_text(report.requests)}" if report.requests else "")
     )
     total = sum(counts.values())
-    summary = ", ".join(f"{counts[kind]} {kind}" for kind in FINDING_KINDS)
-    lines += ["", f"{total} finding(s): {summary}"]
-    if counts["unused"]:
+    summary = ", ".join(f"{counts[kind]} {kind}" for kind in report.kinds)
+    only = f" (--only {','.join(report.only)})" if report.only is not None else ""
+    lines += ["", f"{total} finding(s){only}: {summary}"]
+    if counts.get("unused"):
         lines.append(f"unused secrets cost USD {report.unused_cost} a month (USD {report.price} per secret)")
-    for kind in FINDING_KINDS:
+    lines += ["", *_pipeline_table(report)]
+    for kind in report.kinds:
         group = [f for f in report.findings if f.kind == kind]
         if not group:
             continue
@@ -595,6 +664,25 @@ def format_text(report: AuditReport, *, strict: bool = False) -> str:
     verdict = report.exit_code(strict)
     lines += ["", "result: " + ("fails" if verdict else "passes") + (" (--strict)" if strict else "")]
     return "\n".join(lines) + "\n"
+
+
+def _pipeline_table(report: AuditReport) -> list[str]:
+    """One row per pipeline (sorted) with its count of each kind: which pipelines need work."""
+    rows = report.per_pipeline()
+    labels = [
+        (p if given else f"{p} (not given)") if p is not None else ("(one-off)" if given else "(no pipeline)")
+        for p, given, _ in rows
+    ]
+    width = max([len("pipeline"), *(len(label) for label in labels)])
+    widths = [max(len(kind), 1) for kind in report.kinds]
+    head = "  " + "pipeline".ljust(width) + "".join(f"  {kind:>{w}}" for kind, w in zip(report.kinds, widths))
+    body = [
+        "  " + label.ljust(width) + "".join(f"  {counts[kind]:>{w}}" for kind, w in zip(report.kinds, widths))
+        for label, (_, _, counts) in zip(labels, rows)
+    ]
+    note = "  (a team or shared secret counts for every pipeline that references it"
+    note += "; (no pipeline): the team's secrets no given pipeline references)" if rows and rows[-1][0] is None and not rows[-1][1] else ")"
+    return ["findings per pipeline:", head, *body, note]
 
 
 def _requests_text(requests: Mapping[str, int]) -> str:
@@ -695,4 +783,5 @@ __all__ = [
     "format_text",
     "namespace_prefixes",
     "owner_of",
+    "parse_kinds",
 ]

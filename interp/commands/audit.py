@@ -33,10 +33,12 @@ file:line:col of its references, never a value:
   stale             not read for --stale-days days (when AWS reports the date)
 
 Without --fields only ListSecrets is called: no secret value is ever read.
+--only KIND[,KIND] keeps the findings of those kinds (text and json); the text
+report gives a table of the counts of each kind per pipeline, sorted by name.
 """
 EPILOG = """\
 exit codes: 0 no failing finding, 1 missing / missing-field / pending-deletion
-(with --strict also unused / shadowed), 2 usage or configuration, 3 the secret
+(with --strict also unused / shadowed) among the kinds reported, 2 usage or configuration, 3 the secret
 backend failed.
 """
 
@@ -57,6 +59,14 @@ def add_parser(commands: Any) -> None:
     )
     parser.add_argument(
         "--format", choices=("text", "json"), default="text", help="text (default): a grouped report; json: for machines"
+    )
+    parser.add_argument(
+        "--only",
+        action="append",
+        default=[],
+        metavar="KIND[,KIND]",
+        help="report only findings of these kinds (repeatable): missing, missing-field, pending-deletion, "
+        "unused, shadowed, stale; the counts and the exit code follow the kinds kept",
     )
     parser.add_argument("--strict", action="store_true", help="also fail (exit 1) on unused and shadowed secrets")
     parser.add_argument(
@@ -100,6 +110,7 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
         FileSecretStore,
         audit,
         format_text,
+        parse_kinds,
     )
     from interp.commands.common import static_vars_from_args
     from interp.commands.inputs import pipeline_files
@@ -111,6 +122,9 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
         raise ConfigError("audit needs --team (or team: in the project settings)")
     if args.pipeline_from is not None and args.pipeline is not None:
         raise ConfigError(f"--pipeline and --pipeline-from {args.pipeline_from} exclude each other")
+    only = parse_kinds(args.only)
+    if only is not None and "missing-field" in only and not args.fields:
+        raise ConfigError("--only missing-field needs --fields: without it no field is checked")
     price = _price(args.price, DEFAULT_PRICE)
     stale_days = DEFAULT_STALE_DAYS if args.stale_days is None else args.stale_days
     if stale_days < 1:
@@ -145,6 +159,7 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     except BackendFailure as failure:
         print(f"interp: audit: the secret backend failed: {failure}", file=sys.stderr)
         return ExitCode.BACKEND
+    report = report.select(only)
     if args.format == "json":
         sys.stdout.write(json.dumps(report.as_json(args.strict), indent=2) + "\n")
     else:
