@@ -65,3 +65,82 @@ def test_a_pending_deletion_shadowed_by_a_later_candidate_is_said_too(moto_serve
     assert token["winner"] == "/concourse/main/token"
     assert token["candidates"][0]["scheduled_for_deletion"]["deletion_date"] == date
     assert MARKER not in result.stdout
+
+
+# ------------------------------------------------------------- 2. --name filters a FILE
+
+
+def _secrets(tmp_path):
+    path = tmp_path / "secrets.yml"
+    path.write_text(
+        f"/concourse/t/p/db: '{{\"user\": \"{MARKER}\", \"password\": \"{MARKER}\"}}'\n"
+        f"/concourse/t/token: {MARKER}\n"
+    )
+    return path
+
+
+def _template(tmp_path):
+    template = tmp_path / "p.yml"
+    template.write_text("a: ((db.user))\nb: ((db.password))\nc: ((token))\nd: ((missing))\ne: ((v:x))\n")
+    return template
+
+
+def test_name_with_a_file_filters_to_that_reference(tmp_path):
+    template, secrets = _template(tmp_path), _secrets(tmp_path)
+    common = ("--team", "t", "--pipeline", "p", "--secrets-file", str(secrets))
+    result = interp("explain", str(template), "--name", "token", *common, "--format", "json")
+    assert result.code == 0, result.stdout + result.stderr  # ((missing)) and ((v:x)) are not asked about
+    report = json.loads(result.stdout)
+    assert [r["name"] for r in report["references"]] == ["token"]
+    assert report["references"][0]["locations"] == [{"file": str(template), "line": 3, "column": 4}]
+    assert report["summary"]["references"] == 1
+    assert report["not_explained"] == []
+
+    text = interp("explain", str(template), "--name", "token", *common)
+    assert text.code == 0, text.stdout + text.stderr
+    assert f"((token))  {template}:3:4" in text.stdout
+    assert "((db.user))" not in text.stdout and "((missing))" not in text.stdout and "v:x" not in text.stdout
+    assert "1 reference(s): 1 resolve" in text.stdout
+    assert MARKER not in result.stdout + text.stdout
+
+
+def test_a_name_without_fields_matches_every_field_of_it_and_names_repeat(tmp_path):
+    template, secrets = _template(tmp_path), _secrets(tmp_path)
+    common = ("--team", "t", "--pipeline", "p", "--secrets-file", str(secrets), "--format", "json")
+    result = interp("explain", str(template), "--name", "db", "--name", "missing", *common)
+    assert result.code == 1, result.stdout + result.stderr
+    names = sorted(r["name"] for r in json.loads(result.stdout)["references"])
+    assert names == ["db.password", "db.user", "missing"]
+    exact = interp("explain", str(template), "--name", "db.password", *common)
+    assert [r["name"] for r in json.loads(exact.stdout)["references"]] == ["db.password"]
+
+
+def test_a_name_the_file_does_not_reference_is_a_usage_error(tmp_path):
+    template, secrets = _template(tmp_path), _secrets(tmp_path)
+    result = interp(
+        "explain", str(template), "--name", "tokn", "--team", "t", "--pipeline", "p", "--secrets-file", str(secrets)
+    )
+    assert result.code == 2, result.stdout + result.stderr
+    assert "--name tokn" in result.stderr and str(template) in result.stderr
+    assert result.stdout == ""
+
+
+def test_name_without_a_file_still_explains_it_alone(tmp_path):
+    secrets = _secrets(tmp_path)
+    result = interp("explain", "--name", "token", "--team", "t", "--pipeline", "p", "--secrets-file", str(secrets), "--json")
+    assert result.code == 0, result.stdout + result.stderr
+    (token,) = json.loads(result.stdout)["references"]
+    assert (token["name"], token["locations"], token["winner"]) == ("token", [], "/concourse/t/token")
+
+
+def test_name_filters_per_pipeline_and_leaves_out_pipelines_without_it(tmp_path):
+    secrets = _secrets(tmp_path)
+    (tmp_path / "p.yml").write_text("a: ((token))\nb: ((db.user))\n")
+    (tmp_path / "q.yml").write_text("a: ((db.user))\n")
+    result = interp(
+        "explain", str(tmp_path / "p.yml"), str(tmp_path / "q.yml"), "--pipeline-from", "filename", "--name", "token",
+        "--team", "t", "--secrets-file", str(secrets), "--format", "json",
+    )  # fmt: skip
+    assert result.code == 0, result.stdout + result.stderr
+    pipelines = json.loads(result.stdout)["pipelines"]
+    assert [(p["pipeline"], [r["name"] for r in p["references"]]) for p in pipelines] == [("p", ["token"])]

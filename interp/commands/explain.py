@@ -31,8 +31,10 @@ exists or failed: only a missing secret falls through) is marked so. For the
 winner, it says whether the reference's field path resolves. It never prints a
 value, nor a value's length.
 
-References come from FILEs and from --name (both may be given). References
-with a source (((source:name)), ((.:name))) are listed but not explained.
+References come from FILEs, or from --name alone. Given with FILEs, --name
+keeps only the FILEs' references to that name (a name without fields, such as
+db, keeps db.user and db.password too); a name no FILE references is a usage
+error. References with a source (((source:name)), ((.:name))) are listed but not explained.
 Works with --secrets-file (same rules, local store) and every AWS Secrets
 Manager setting.
 """
@@ -70,7 +72,8 @@ def add_parser(commands: Any) -> None:
         action="append",
         default=[],
         metavar="NAME",
-        help="explain this var name (as inside ((...)), e.g. db.password) without a file; repeatable",
+        help="explain this var name (as inside ((...)), e.g. db.password); with FILEs, only the FILEs' "
+        "references to it (db also matches db.user); repeatable",
     )
     add_format_argument(parser, "the explanation as one JSON object", deprecated_json=True)
     parser.add_argument(
@@ -118,6 +121,7 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
 
     explanations = []
     others: list = []
+    matched: set[Reference] = set()
     for pipeline, group in group_by_pipeline(files, naming):
         scoped = copy.copy(args)
         if pipeline is not None:
@@ -130,10 +134,23 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
                 others.append(entry)
                 continue
             references[Reference(None, entry.path, entry.fields)] = entry.locations
-        for reference in named:
+        if files and named:  # --name with FILEs: only the FILEs' references to those names
+            references = {r: places for r, places in references.items() if _asked_for(r, named, matched)}
+            if not references and naming is not None:
+                continue  # this pipeline's files do not use the names
+        for reference in named if not files else ():
             references.setdefault(reference, [])
         explanations.append(explain_references(list(references.items()), static=static, source=source, store=store))
 
+    if files and named:
+        unmatched = [r.canonical for r in named if r not in matched]
+        if unmatched:
+            where = ", ".join(files) if len(files) <= 3 else f"{', '.join(files[:3])} and {len(files) - 3} more"
+            raise ConfigError(
+                f"--name {', '.join(unmatched)}: not referenced in {where} (explain --name NAME without a FILE "
+                "explains a name on its own)"
+            )
+        others = []  # sourced references are not asked about
     undeclared = [e for e in others if e.kind == "undeclared_source"]
     if args.failing:
         for explanation in explanations:
@@ -160,3 +177,11 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     if ExitCode.BAD_INPUT in codes or undeclared:
         return ExitCode.BAD_INPUT
     return ExitCode.OK
+
+
+def _asked_for(reference: Any, named: list, matched: set) -> bool:
+    """Whether a FILE's reference is one --name asks for: the same name, or (a name without
+    fields) the same path. Records which names matched."""
+    hits = [n for n in named if n == reference or (not n.fields and n.path == reference.path)]
+    matched.update(hits)
+    return bool(hits)
