@@ -14,14 +14,26 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from interp.errors import InterpError, Location, Problem
+    from interp.errors import ConfigError, InterpError, Location, Problem
     from interp.render import render_file, render_files, render_text
     from interp.renderer import Renderer
+    from interp.static_vars import load_vars_files
 
-__all__ = ["InterpError", "Location", "Problem", "Renderer", "render_file", "render_files", "render_text"]
+__all__ = [
+    "ConfigError",
+    "InterpError",
+    "Location",
+    "Problem",
+    "Renderer",
+    "load_vars_files",
+    "render_file",
+    "render_files",
+    "render_text",
+]
 __version__ = "0.1.0"
 
 _HOMES = {
+    "ConfigError": "interp.errors",
     "InterpError": "interp.errors",
     "Location": "interp.errors",
     "Problem": "interp.errors",
@@ -29,6 +41,7 @@ _HOMES = {
     "render_files": "interp.render",
     "render_text": "interp.render",
     "Renderer": "interp.renderer",
+    "load_vars_files": "interp.static_vars",
 }
 
 

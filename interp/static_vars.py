@@ -76,7 +76,9 @@ def _check_value(value: Any, where: str, name: str, inside: str) -> None:
         for index, item in enumerate(value):
             _check_value(item, where, name, f"{inside}[{index}]")
         return
-    raise TypeError(f"{where}: {place} is of type {type(value).__name__}, not a YAML value ({_YAML_TYPES})")
+    hint = "; read vars files with interp.load_vars_files, which keeps a timestamp as fly does (as text)"
+    hint = hint if hasattr(value, "isoformat") else ""
+    raise TypeError(f"{where}: {place} is of type {type(value).__name__}, not a YAML value ({_YAML_TYPES}){hint}")
 
 
 def _load_yaml(text: str, flag: str, name: str) -> Any:
@@ -117,6 +119,30 @@ def _split_pair(pair: str, flag: str) -> tuple[str, str]:
     if not equals or not name:
         raise ConfigError(f"{flag} {pair!r}: expected NAME=VALUE")
     return name, value
+
+
+def load_vars_files(paths: Iterable[str | Path] | str | Path) -> dict[str, Any]:
+    """The vars fly builds from `fly set-pipeline -l FILE ...`: each file read as fly reads it
+    (go-yaml v2, YAML 1.1, then JSON), a later file's top-level names beating an earlier one's.
+
+    Unlike `yaml.safe_load`: `0644` is 420 and `yes` is true (YAML 1.1), a timestamp stays its
+    text, `1e3` is a number, and every number is typed as Concourse holds it: an integer is an
+    `interp.values.GoFloat64`, an `int` (exact, equal to and used as the int) whose type says
+    Concourse reads it as a float64, which Concourse refuses inside a longer string (a render
+    writes the exact number; `interp check` reports the refusal). Pass the result as `vars=`.
+    An unreadable file, bad YAML or a file that is not a mapping raises `interp.ConfigError`
+    naming the file (and line:column), never the text there.
+
+        >>> import pathlib, tempfile
+        >>> folder = pathlib.Path(tempfile.mkdtemp())
+        >>> _ = (folder / "common.yml").write_text("mode: 0644\\nflag: yes\\nreplicas: 2\\n")
+        >>> _ = (folder / "prod.yml").write_text("replicas: 5\\nwhen: 2024-01-02\\n")
+        >>> load_vars_files([folder / "common.yml", folder / "prod.yml"])
+        {'mode': 420, 'flag': True, 'replicas': 5, 'when': '2024-01-02'}
+    """
+    if isinstance(paths, str | Path):
+        paths = [paths]
+    return build_static_vars(files=list(paths))
 
 
 def build_static_vars(

@@ -85,3 +85,53 @@ def test_yaml_types_and_their_subclasses_still_render():
     assert interp.render_text(text, vars=vars) == (
         "s: t\ni: 3\nf: 1.5\nb: true\nn: null\nl: [1, a]\nt: [1, 2]\nm: {k: v}\n"
     )
+
+
+# --- interp.load_vars_files: fly's -l rules, exported lazily ---
+
+
+def test_load_vars_files_reads_as_fly_does(tmp_path):
+    from interp.values import GoFloat64
+
+    first, second = tmp_path / "a.yml", tmp_path / "b.yml"
+    first.write_text("mode: 0644\nflag: yes\nsci: 1e3\nwhen: 2020-01-02\nn: 1\nratio: 1.5\ndb: {port: 5432}\n")
+    second.write_text("n: 2\n")
+    vars = interp.load_vars_files([first, str(second)])
+    assert vars == {"mode": 420, "flag": True, "sci": 1000, "when": "2020-01-02", "false": 2, "ratio": 1.5,
+                    "db": {"port": 5432}}  # fmt: skip  # YAML 1.1 reads the key `n` as false, as fly does
+    assert all(type(vars[name]) is GoFloat64 for name in ("mode", "sci", "false"))
+    assert type(vars["db"]["port"]) is GoFloat64 and type(vars["flag"]) is bool and type(vars["ratio"]) is float
+    assert interp.load_vars_files(first) == interp.load_vars_files([first])  # one path is a list of one
+    assert interp.render_text("m: ((mode))\nw: ((when))\n", vars=vars) == "m: 420\nw: '2020-01-02'\n"
+
+
+def test_load_vars_files_errors_name_the_place_never_the_text(tmp_path):
+    bad = tmp_path / "bad.yml"
+    bad.write_text(f"password: {SECRET}\nother: [1\n")
+    with pytest.raises(interp.ConfigError) as raised:
+        interp.load_vars_files([bad])
+    assert str(bad) in str(raised.value) and SECRET not in str(raised.value)
+    with pytest.raises(interp.ConfigError, match="cannot read vars file"):
+        interp.load_vars_files([tmp_path / "missing.yml"])
+
+
+def test_load_vars_files_is_exported_without_importing_it_up_front():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, interp; assert 'interp.static_vars' not in sys.modules; "
+        "assert 'load_vars_files' in interp.__all__ and 'load_vars_files' in dir(interp); "
+        "from interp import load_vars_files, ConfigError; print(load_vars_files.__module__)"
+    )
+    completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert completed.stdout == "interp.static_vars\n", completed.stderr
+
+
+def test_load_vars_files_docstring_example_runs():
+    import doctest
+
+    import interp.static_vars
+
+    result = doctest.testmod(interp.static_vars)
+    assert result.attempted > 0 and result.failed == 0
