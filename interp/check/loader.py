@@ -198,6 +198,8 @@ def _yaml_error(exc: MarkedYAMLError, text: str, filename: str) -> Diagnostic:
         start = exc.context_mark
         if start is not None and mark is not None and start.line != mark.line:
             message += f" (started at line {start.line + 1}, column {start.column + 1})"
+    if mark is not None and _tab_indents(text, mark.line, mark.column):
+        message = TAB_INDENT
     template = _template_marker(text)
     if template is not None:
         kind, t_line, t_col = template
@@ -205,6 +207,22 @@ def _yaml_error(exc: MarkedYAMLError, text: str, filename: str) -> Diagnostic:
                      f"this looks like {'an' if kind == 'ERB' else 'a'} {kind} template, not a pipeline: render it first "
                      f"(YAML parsing fails at line {line}, column {col}: {message})")
     return _diag(filename, line, col, "yaml-syntax", message)
+
+
+TAB_INDENT = "a tab indents this line; YAML indents with spaces only"
+# A line's indentation: blanks, and the `- ` of block sequence entries that start on it.
+_INDENTATION = re.compile(r"(?:[ \t]|-(?=[ \t]))*")
+
+
+def _tab_indents(text: str, line: int, column: int) -> bool:
+    """Whether the parser stopped inside (or just after) the indentation of `line` and
+    that indentation holds a tab: YAML's own message ("found character '\\t' that cannot
+    start any token") does not say so. Called on the error path only."""
+    lines = text.split("\n")
+    if line >= len(lines):
+        return False
+    indentation = _INDENTATION.match(lines[line]).group()
+    return "\t" in indentation[:column + 1] and column <= len(indentation)
 
 
 _TEMPLATE_MARKERS = [

@@ -54,3 +54,37 @@ def test_did_you_mean_through_the_cli(tmp_path: Path) -> None:
     result = interp("check", str(path))
     assert result.code == 1
     assert f"{path}:14:14: error: no matching job(s) for 'unti'; did you mean 'unit'? [passed-unknown-job]" in result.stdout
+
+
+TAB = "a tab indents this line; YAML indents with spaces only"
+
+
+def test_a_tab_in_indentation_says_so_at_the_same_place(tmp_path: Path) -> None:
+    cases = {
+        "jobs:\n- name: j\n  plan:\n\t- get: r\n": (4, 1),
+        "jobs:\n- name: j\n  \tplan: []\n": (3, 3),
+        "jobs:\n- name: j\n  plan:\n  -\tget: r\n": (4, 4),
+        "jobs:\n- name: j\n  plan:\n  - get: r\n\tpassed: [a]\n": (5, 1),
+    }
+    for text, place in cases.items():
+        found = [d for d in check_file(_write(tmp_path, text)) if d.rule == "yaml-syntax"]
+        assert [((d.line, d.column), d.message) for d in found] == [(place, TAB)], text
+
+
+def test_a_tab_elsewhere_keeps_the_parsers_words(tmp_path: Path) -> None:
+    found = check_file(_write(tmp_path, "jobs:\n- name: j\n  plan:\t[]\n"))
+    assert [(d.line, d.column, d.rule) for d in found] == [(3, 8, "yaml-syntax")]
+    assert "tab indents" not in found[0].message
+
+
+def test_a_tab_in_indentation_through_the_cli(tmp_path: Path) -> None:
+    path = _write(tmp_path, "resources:\n\t- name: r\n")
+    result = interp("check", str(path))
+    assert result.code == 1
+    assert result.stdout.startswith(f"{path}:2:1: error: {TAB} [yaml-syntax]")
+
+
+def _write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "p.yml"
+    path.write_text(text)
+    return path
