@@ -47,6 +47,11 @@ tags included (exit 3); running the same command again picks up where it
 stopped, and sets the tags a secret still lacks.
 """
 EPILOG = """\
+--format json prints one JSON document on stdout instead of the lines (messages
+stay on stderr), with the same exit codes: per id its var, level, place, the
+planned action and, with --apply, the status, the tags' state and the map
+fields read as numbers; never a value.
+
 exit codes: 0 ok (a dry run: the plan can be applied), 1 a problem in the vars
 or a conflict (nothing written) or --verify found a difference, 2 usage,
 3 Secrets Manager failed (what was written is listed).
@@ -111,6 +116,13 @@ def add_parser(commands: Any) -> None:
         default=[],
         metavar="PIPELINE",
         help="render these pipeline files from the vars files and from Secrets Manager: the outputs must be identical",
+    )
+    parser.add_argument(
+        "--format",
+        choices=("text", "json"),
+        default="text",
+        help="text (default): one line per id; json: the plan (or with --apply the result) per id on "
+        "stdout for machines: ids, var names, statuses, tag keys and field names, never a value",
     )
     aws_flags.add_arguments(parser)
     parser.set_defaults(run=run)
@@ -200,6 +212,107 @@ def _summary(report: Sequence[Any]) -> tuple[str, list[Any], list[Any]]:
     return line, untagged, not_done
 
 
+class _Json:
+    """The document `--format json` prints: filled as the command goes, printed once at the end.
+    Holds ids, var names, levels, statuses, tag keys and field names: never a value."""
+
+    def __init__(self, args: argparse.Namespace, scope: Any, options: Any) -> None:
+        self.args = args
+        self.wanted_tags = [key for key, _ in options.tags]
+        self.doc: dict[str, Any] = {
+            "team": scope.team,
+            "pipeline": scope.pipeline,
+            "level": scope.level,
+            "vars_files": list(args.vars_files),
+            "mode": "apply" if args.apply else "dry-run",
+            "written": False,
+            "ids": [],
+            "excluded": [],
+            "problems": [],
+        }
+
+    def plan(self, items: Sequence[Any]) -> None:
+        self.doc["ids"] = [self._item(item) for item in sorted(items, key=lambda i: i.secret_id)]
+
+    def result(self, report: Sequence[Any]) -> None:
+        from interp import importer
+
+        self.doc["ids"] = [
+            {**self._item(w.item), "status": w.outcome, "detail": w.detail or None, "tags": self._tags_after(w)}
+            for w in report
+        ]
+        self.doc["written"] = any(w.outcome in importer.WRITTEN or w.outcome == "tags updated" for w in report)
+
+    def _item(self, item: Any) -> dict[str, Any]:
+        from interp import importer
+
+        note = _plan_note(item, self.args.overwrite)
+        return {
+            "id": item.secret_id,
+            "var": item.name,
+            "level": item.level,
+            "location": str(item.entry.location),
+            "action": item.status,
+            "status": None,
+            "reason": item.reason or None,
+            "notes": list(item.notes),
+            "note": note or None,
+            "tags": self._tags_planned(item),
+            "number_fields": importer.number_fields(item.name, item.entry.value),
+        }
+
+    def _tags_planned(self, item: Any) -> dict[str, Any]:
+        to_set = [key for key, _ in item.tags_to_set]
+        if not self.wanted_tags:
+            status = "none wanted"
+        elif item.status == "create":
+            status = "set on create"
+        elif to_set:
+            status = "to set"
+        elif item.status in ("update", "unchanged", "update tags"):
+            status = "present"
+        else:
+            status = "not set"  # a conflict: nothing is written
+        return {"status": status, "wanted": list(self.wanted_tags), "to_set": to_set if item.status != "create" else list(self.wanted_tags)}
+
+    def _tags_after(self, written: Any) -> dict[str, Any]:
+        planned = self._tags_planned(written.item)
+        if not self.wanted_tags:
+            return {**planned, "status": "none wanted"}
+        if written.untagged:
+            status = "not set"
+        elif written.outcome in ("created", "tags updated") or (written.outcome == "updated" and planned["to_set"]):
+            status = "set"
+        elif written.outcome in ("updated", "unchanged"):
+            status = "present"
+        elif written.outcome == "read back differs":
+            status = "set" if planned["status"] != "present" else "present"
+        else:  # failed, unknown, not attempted
+            status = "not set" if planned["status"] != "present" else "present"
+        return {**planned, "status": status}
+
+    def excluded(self, excluded: Sequence[Any]) -> None:
+        unwanted = {n.strip() for value in self.args.exclude for n in value.split(",")}
+        self.doc["excluded"] = [
+            {"var": e.name, "why": "--exclude" if e.name in unwanted else "not in --only"} for e in excluded
+        ]
+
+    def problems(self, problems: Sequence[Problem]) -> None:
+        self.doc["problems"] += [
+            {"file": p.location.file, "line": p.location.line, "column": p.location.column, "message": p.message}
+            for p in sorted(problems, key=lambda p: (p.location.file, p.location.line, p.location.column))
+        ]
+
+    def finish(self, code: int, summary: str) -> int:
+        import json
+
+        self.doc["summary"] = summary
+        self.doc["exit_code"] = int(code)
+        sys.stdout.write(json.dumps(self.doc, indent=2) + "\n")
+        sys.stdout.flush()
+        return code
+
+
 def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     from interp import importer
     from interp.sources import aws_settings
@@ -221,10 +334,12 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     all_entries = _read_entries(args.vars_files)
     entries, excluded = importer.select_vars(all_entries, args.only, args.exclude)
     items, problems = importer.prepare(entries, scope, stringify=args.stringify)
+    machine = _Json(args, scope, options) if getattr(args, "format", "text") == "json" else None
 
     where = f"team {scope.team!r}" + (f", pipeline {scope.pipeline!r}" if scope.pipeline else "")
     count = f"{len(entries)} of {len(all_entries)}" if excluded else f"{len(entries)}"
-    print(f"import into {where}, {scope.level} level: {count} var(s) from {', '.join(args.vars_files)}")
+    if machine is None:
+        print(f"import into {where}, {scope.level} level: {count} var(s) from {', '.join(args.vars_files)}")
     if scope.level == "shared":
         print(
             "interp: warning: --level shared: every team's pipelines can read secrets at the shared level",
@@ -235,48 +350,57 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     needs_overwrite = [i for i in items if i.status == "update"] if not args.overwrite else []
     conflicts = [i for i in items if i.status == "conflict"]
     blocked = problems or conflicts or backend_problems or (args.apply and needs_overwrite)
-    if not args.apply or blocked:  # with --apply, each id's line says what was done instead
+    if machine is not None:
+        machine.plan(items)
+        machine.excluded(excluded)
+        machine.problems([*problems, *backend_problems])
+    elif not args.apply or blocked:  # with --apply, each id's line says what was done instead
         ordered = sorted(items, key=lambda i: i.secret_id)
         for item in ordered:
             print(_plan_line(str(item.status), item, _plan_note(item, args.overwrite)))
         _print_number_note(ordered)
-    _print_excluded(excluded, args)
+    if machine is None:
+        _print_excluded(excluded, args)
     sys.stdout.flush()
     if problems or backend_problems:
         _print_problems([*problems, *backend_problems])
     if backend_problems:
         unread = len({(p.location, p.message.split(":", 1)[0]) for p in backend_problems})
-        print(f"interp: nothing written: Secrets Manager could not be read for {unread} var(s)", file=sys.stderr)
-        return ExitCode.BACKEND
+        message = f"nothing written: Secrets Manager could not be read for {unread} var(s)"
+        print(f"interp: {message}", file=sys.stderr)
+        return machine.finish(ExitCode.BACKEND, message) if machine else ExitCode.BACKEND
     if problems or conflicts:
-        print(
-            f"interp: nothing written: {len(problems)} problem(s) in the vars, {len(conflicts)} conflict(s)",
-            file=sys.stderr,
-        )
-        return ExitCode.BAD_INPUT
+        message = f"nothing written: {len(problems)} problem(s) in the vars, {len(conflicts)} conflict(s)"
+        print(f"interp: {message}", file=sys.stderr)
+        return machine.finish(ExitCode.BAD_INPUT, message) if machine else ExitCode.BAD_INPUT
     if not args.apply:
         counts = importer.summary_counts(i.status for i in sorted(items, key=lambda i: i.secret_id) if i.status)
         counts += f"; {len(excluded)} excluded" if excluded else ""
-        print(f"dry run: nothing written ({counts}); run again with --apply to write")
-        return _verify(args, entries, excluded, scope, settings, ExitCode.OK)
+        message = f"dry run: nothing written ({counts}); run again with --apply to write"
+        if machine is None:
+            print(message)
+        code = _verify(args, entries, excluded, scope, settings, ExitCode.OK, machine)
+        return machine.finish(code, message) if machine else code
     if needs_overwrite:
-        print(
-            f"interp: nothing written: {len(needs_overwrite)} secret(s) hold a different value; "
-            "give --overwrite to replace them",
-            file=sys.stderr,
-        )
-        return ExitCode.BAD_INPUT
+        message = f"nothing written: {len(needs_overwrite)} secret(s) hold a different value; give --overwrite to replace them"
+        print(f"interp: {message}", file=sys.stderr)
+        return machine.finish(ExitCode.BAD_INPUT, message) if machine else ExitCode.BAD_INPUT
     report = importer.apply(items, api, options)
-    for written in report:
-        print(_plan_line(written.outcome, written.item, _report_note(written)))
-    _print_number_note([w.item for w in report])
     line, untagged, not_done = _summary(report)
-    print(line + (f"; excluded: {len(excluded)}" if excluded else ""))
+    line += f"; excluded: {len(excluded)}" if excluded else ""
+    if machine is not None:
+        machine.result(report)
+    else:
+        for written in report:
+            print(_plan_line(written.outcome, written.item, _report_note(written)))
+        _print_number_note([w.item for w in report])
+        print(line)
     sys.stdout.flush()
     if untagged or not_done:
         _print_unfinished(report, untagged, not_done)
-        return ExitCode.BACKEND
-    return _verify(args, entries, excluded, scope, settings, ExitCode.OK)
+        return machine.finish(ExitCode.BACKEND, line) if machine else ExitCode.BACKEND
+    code = _verify(args, entries, excluded, scope, settings, ExitCode.OK, machine)
+    return machine.finish(code, line) if machine else code
 
 
 def _print_unfinished(report: Sequence[Any], untagged: Sequence[Any], not_done: Sequence[Any]) -> None:
@@ -298,7 +422,9 @@ def _print_unfinished(report: Sequence[Any], untagged: Sequence[Any], not_done: 
         )
 
 
-def _verify(args: argparse.Namespace, entries: Any, excluded: Any, scope: Any, settings: Any, code: int) -> int:
+def _verify(
+    args: argparse.Namespace, entries: Any, excluded: Any, scope: Any, settings: Any, code: int, machine: Any = None
+) -> int:
     if not args.verify:
         return code
     from interp import importer
@@ -306,7 +432,11 @@ def _verify(args: argparse.Namespace, entries: Any, excluded: Any, scope: Any, s
     problems = importer.verify(
         args.verify, entries, team=scope.team, pipeline=scope.pipeline, settings=settings, static=excluded
     )
-    for path in importer.verified_pipelines(args.verify, problems):
+    identical = importer.verified_pipelines(args.verify, problems)
+    if machine is not None:
+        machine.doc["verify"] = [{"pipeline": path, "identical": path in identical} for path in args.verify]
+        machine.problems(problems)
+    for path in identical if machine is None else ():
         print(f"verify: {path}: identical from the vars files and from Secrets Manager")
     if problems:
         _print_problems(problems)
