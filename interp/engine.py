@@ -255,7 +255,13 @@ class _Applier:
             if not denied_everywhere and not any(is_environment_code(code) for code in codes):
                 return []
             no_credentials = any(code in ("NoCredentialsError", "PartialCredentialsError") for code in codes)
-            problem = diagnose(codes, facts_of(resolve_credentials=not no_credentials), denied_everywhere=denied_everywhere)
+            denied_ids = [f.tried[-1] for failures in self.backend_failures.values() for _, f in failures.values() if f.tried]
+            problem = diagnose(
+                codes,
+                facts_of(resolve_credentials=not no_credentials),
+                denied_everywhere=denied_everywhere,
+                denied_ids=denied_ids if denied_everywhere else (),
+            )
             if problem is not None:
                 self.environment_codes = set(codes) if denied_everywhere else {c for c in codes if is_environment_code(c)}
             return [problem] if problem is not None else []

@@ -11,7 +11,7 @@ Nothing here imports boto3: a source that talks to AWS supplies the facts.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 
 from interp.errors import Location, Problem
@@ -74,13 +74,39 @@ def _region(facts: EnvironmentFacts) -> str:
     return facts.region or "no region"
 
 
-def diagnose(codes: Collection[str], facts: EnvironmentFacts, *, denied_everywhere: bool = False) -> Problem | None:
-    """One problem naming the environment's fault and the next step, or None if it is not one."""
+# How many denied ids the environment line names before it says "and N more".
+SHOWN_DENIED_IDS = 3
+
+
+def denied_ids_text(ids: Sequence[str]) -> str:
+    """The denied secret ids, for the environment line: the id when there is one; else the count
+    and the first few."""
+    ids = list(dict.fromkeys(ids))
+    if not ids:
+        return ""
+    if len(ids) == 1:
+        return f"secret id {ids[0]}; "
+    shown = ", ".join(ids[:SHOWN_DENIED_IDS])
+    more = f" and {len(ids) - SHOWN_DENIED_IDS} more" if len(ids) > SHOWN_DENIED_IDS else ""
+    return f"{len(ids)} secret ids: {shown}{more}; "
+
+
+def diagnose(
+    codes: Collection[str],
+    facts: EnvironmentFacts,
+    *,
+    denied_everywhere: bool = False,
+    denied_ids: Sequence[str] = (),
+) -> Problem | None:
+    """One problem naming the environment's fault and the next step, or None if it is not one.
+
+    `denied_ids`: the secret ids whose lookups were denied, named when access is denied everywhere."""
     code = next((c for c in codes if c in ENVIRONMENT_CODES), None)
     if code is None and denied_everywhere:
         denied = next(iter(codes), "AccessDeniedException")
         message = (
-            f"access denied to every secret ({denied}; region {_region(facts)}; credentials: {facts.credentials}); "
+            f"access denied to every secret ({denied_ids_text(denied_ids)}{denied}; region {_region(facts)}; "
+            f"credentials: {facts.credentials}); "
             f"next: grant the IAM policy `{facts.policy_command()}` prints"
         )
         return Problem(ENVIRONMENT_LOCATION, _STORE + message, backend=True)

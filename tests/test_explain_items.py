@@ -3,6 +3,8 @@
 import json
 import re
 
+import pytest
+
 from moto_server import aws_test_env, secretsmanager_client
 from tests.cli import interp
 
@@ -144,3 +146,57 @@ def test_name_filters_per_pipeline_and_leaves_out_pipelines_without_it(tmp_path)
     assert result.code == 0, result.stdout + result.stderr
     pipelines = json.loads(result.stdout)["pipelines"]
     assert [(p["pipeline"], [r["name"] for r in p["references"]]) for p in pipelines] == [("p", ["token"])]
+
+
+# ------------------------------------------------------------- 3. denied everywhere names the id
+
+
+@pytest.fixture
+def iam_enforced(moto_server, monkeypatch):
+    """Keys of an IAM user allowed sts:GetCallerIdentity only; moto checks every call from here on."""
+    import boto3
+    import moto.settings
+
+    iam = boto3.client("iam", region_name="us-east-1", endpoint_url=moto_server, aws_access_key_id="testing", aws_secret_access_key="testing")
+    iam.create_user(UserName="ci")
+    policy = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:GetCallerIdentity", "Resource": "*"}]}
+    iam.put_user_policy(UserName="ci", PolicyName="sts-only", PolicyDocument=json.dumps(policy))
+    key = iam.create_access_key(UserName="ci")["AccessKey"]
+    monkeypatch.setattr(moto.settings, "INITIAL_NO_AUTH_ACTION_COUNT", 0)
+    return {**aws_test_env(moto_server), "AWS_ACCESS_KEY_ID": key["AccessKeyId"], "AWS_SECRET_ACCESS_KEY": key["SecretAccessKey"], "AWS_SESSION_TOKEN": ""}
+
+
+def test_denied_to_the_only_secret_names_its_id(iam_enforced, tmp_path):
+    template = tmp_path / "p.yml"
+    template.write_text("a: ((token))\n")
+    result = interp("render", str(template), "--team", "main", "--pipeline", "p", "--secret-retry-attempts", "1", env=iam_enforced)
+    assert result.code == 3, result.stderr
+    lines = result.stderr.splitlines()
+    assert lines[0] == (
+        "interp: AWS Secrets Manager: access denied to every secret (secret id /concourse/main/p/token; AccessDenied; "
+        "region us-east-1; credentials: the environment (AWS_ACCESS_KEY_ID)); "
+        "next: grant the IAM policy `interp policy --team main --pipeline p` prints"
+    )
+    assert lines[1] == f"{template}:1:4: var token: not resolved (AccessDenied: see the first line)"
+
+
+def test_denied_to_several_secrets_gives_the_count_and_the_first_few(iam_enforced, tmp_path):
+    template = tmp_path / "p.yml"
+    template.write_text("a: ((a))\nb: ((b))\nc: ((c))\nd: ((d))\n")
+    result = interp("render", str(template), "--team", "main", "--pipeline", "p", "--secret-retry-attempts", "1", env=iam_enforced)
+    assert result.code == 3, result.stderr
+    first = result.stderr.splitlines()[0]
+    assert first.startswith(
+        "interp: AWS Secrets Manager: access denied to every secret (4 secret ids: /concourse/main/p/a, "
+        "/concourse/main/p/b, /concourse/main/p/c and 1 more; AccessDenied; region us-east-1;"
+    ), first
+
+
+def test_diagnose_names_the_denied_ids():
+    from interp.environment import EnvironmentFacts, diagnose
+
+    facts = EnvironmentFacts(region="eu-west-1", team="main")
+    one = diagnose(["AccessDeniedException"], facts, denied_everywhere=True, denied_ids=["/concourse/main/x"])
+    assert "access denied to every secret (secret id /concourse/main/x; AccessDeniedException; region eu-west-1;" in one.message
+    two = diagnose(["AccessDeniedException"], facts, denied_everywhere=True, denied_ids=["/a", "/b"])
+    assert "(2 secret ids: /a, /b; AccessDeniedException;" in two.message

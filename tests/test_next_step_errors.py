@@ -164,8 +164,9 @@ def test_access_denied_on_every_secret_points_at_the_policy(iam_enforced: dict[s
     assert result.code == 3
     lines = result.stderr.splitlines()
     assert lines[0] == (
-        "interp: AWS Secrets Manager: access denied to every secret (AccessDenied; region us-east-1; credentials: "
-        "the environment (AWS_ACCESS_KEY_ID)); next: grant the IAM policy `interp policy --team main --pipeline p` prints"
+        "interp: AWS Secrets Manager: access denied to every secret (4 secret ids: /concourse/main/p/github_read_write_token, "
+        "/concourse/main/p/github_read_write_tokn, /concourse/main/p/docker and 1 more; AccessDenied; region us-east-1; "
+        "credentials: the environment (AWS_ACCESS_KEY_ID)); next: grant the IAM policy `interp policy --team main --pipeline p` prints"
     )
     assert lines[1] == f"{pipeline}:1:4: var github_read_write_token: not resolved (AccessDenied: see the first line)"
     assert len(lines) == 5
