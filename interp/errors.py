@@ -18,9 +18,13 @@ class ExitCode(IntEnum):
 
 class Location(NamedTuple):
     """A position in an input; line and column are 1-based, as editors show them.
-    Immutable, and ordered by file, line, column."""
+    Immutable, and ordered by file, line, column.
 
-    file: str
+    `Location()` (file "", line 0) is no place at all: the location of a general message, said
+    once for a whole render (the environment line, the no-team hint). It prints as "" and
+    sorts first; a Problem there prints as the program's own words, `interp: message`."""
+
+    file: str = ""
     line: int = 0
     column: int = 0
 
@@ -38,11 +42,14 @@ class Problem(NamedTuple):
     backend: bool = False  # True when the cause is the secret backend, not the input
 
     def __str__(self) -> str:
+        if not self.location.file:  # a general message: it names no place
+            return f"interp: {self.message}"
         return f"{self.location}: {self.message}"
 
 
 class InterpError(Exception):
-    """Raised by the library with every problem of a render, each with a location."""
+    """Raised by the library with every problem of a render, each with its location in the
+    input, or `Location()` for a general message (the environment line, a hint)."""
 
     def __init__(self, problems: list[Problem] | None = None) -> None:
         self.problems: list[Problem] = list(problems or [])

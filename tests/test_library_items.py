@@ -135,3 +135,40 @@ def test_load_vars_files_docstring_example_runs():
 
     result = doctest.testmod(interp.static_vars)
     assert result.attempted > 0 and result.failed == 0
+
+
+# --- a general message (the no-team hint, the environment line) is at no place ---
+
+
+def test_the_no_team_hint_is_at_no_place():
+    with pytest.raises(interp.InterpError) as raised:
+        interp.render_text("a: ((missing))\n")
+    undefined, hint = raised.value.problems
+    assert undefined.location == interp.Location("<string>", 1, 4)
+    assert hint.location == interp.Location() == ("", 0, 0) and str(hint.location) == ""
+    assert str(hint).startswith("interp: only static vars were consulted: pass team=")
+    assert str(raised.value).splitlines()[1] == str(hint)
+
+
+def test_the_environment_line_is_at_no_place_and_prints_as_before(monkeypatch, tmp_path):
+    for name in [name for name in __import__("os").environ if name.startswith("AWS_")]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    with pytest.raises(interp.InterpError) as raised:
+        interp.render_text("a: ((token))\n", team="main", region="us-east-1")
+    first = raised.value.problems[0]
+    assert first.location == interp.Location() and first.backend
+    assert str(first).startswith("interp: AWS Secrets Manager: no credentials")
+    assert all(problem.location.file == "<string>" for problem in raised.value.problems[1:])
+
+
+def test_the_cli_prints_general_messages_as_before(tmp_path):
+    pipeline = tmp_path / "p.yml"
+    pipeline.write_text("jobs:\n- name: j\n  plan:\n  - task: t\n    file: x/t.yml\n    params: {A: ((nope))}\n")
+    hint = "only static vars were consulted: {} to look the undefined var up in AWS Secrets Manager"
+    result = run("render", str(pipeline))
+    assert result.stderr == f"{pipeline}:6:17: undefined var: nope\ninterp: {hint.format('add --team TEAM (and --pipeline NAME)')}\n"
+    result = run("check", "--resolve", str(pipeline), "--format", "json")
+    assert '"file": "interp"' in result.stdout and '"line": 0' in result.stdout

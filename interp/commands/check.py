@@ -269,7 +269,7 @@ def _resolve(
                 break  # the backend would fail the same way for every other pipeline
     diagnostics = [
         Diagnostic(
-            p.location.file, p.location.line, p.location.column, "error",
+            p.location.file or "interp", p.location.line, p.location.column, "error",  # Location(): no place
             "backend" if p.backend else "unresolved-var", p.message,
         )  # fmt: skip
         for p in problems
