@@ -1,4 +1,4 @@
-"""Output formats for `interp check`: text (optionally coloured), JSON, GitHub workflow commands."""
+"""Output formats for `interp check`: text (optionally coloured), JSON, GitHub workflow commands, SARIF."""
 
 from __future__ import annotations
 
@@ -75,15 +75,22 @@ def summary_line(diags: Sequence[Diagnostic], files_checked: int, *, skipped: in
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 
 
-def format_sarif(diags: Sequence[Diagnostic]) -> str:
+SRCROOT = "%SRCROOT%"
+
+
+def format_sarif(diags: Sequence[Diagnostic], base: str | None = None) -> str:
     """SARIF 2.1.0 (one run of the tool `interp`), for GitHub code scanning and other viewers.
 
     Every rule is described in the driver, so a viewer can name rules no file broke;
-    columns count Unicode code points, as interp's do.
+    columns count Unicode code points, as interp's do. File locations are relative to
+    `%SRCROOT%`, declared in `originalUriBaseIds` as `base` (by default the top level of
+    the git work tree holding the current directory, else the current directory), so
+    annotations land on the right file when interp runs from a subfolder.
     """
     from interp import __version__
     from interp.check.rules import RULES
 
+    root = base if base is not None else source_root()
     rule_ids = sorted(RULES.keys() | {d.rule for d in diags})
     index = {rule: i for i, rule in enumerate(rule_ids)}
     rules = []
@@ -94,6 +101,7 @@ def format_sarif(diags: Sequence[Diagnostic]) -> str:
             entry["shortDescription"] = {"text": known.description}
             entry["defaultConfiguration"] = {"level": known.severity}
         rules.append(entry)
+    where = {file: _artifact_location(file, root) for file in dict.fromkeys(d.file for d in diags)}
     results = [
         {
             "ruleId": d.rule,
@@ -103,7 +111,7 @@ def format_sarif(diags: Sequence[Diagnostic]) -> str:
             "locations": [
                 {
                     "physicalLocation": {
-                        "artifactLocation": {"uri": _artifact_uri(d.file)},
+                        "artifactLocation": where[d.file],
                         "region": {"startLine": max(d.line, 1), "startColumn": max(d.column, 1)},
                     }
                 }
@@ -117,6 +125,13 @@ def format_sarif(diags: Sequence[Diagnostic]) -> str:
         "runs": [
             {
                 "tool": {"driver": {"name": "interp", "version": __version__, "rules": rules}},
+                "originalUriBaseIds": {
+                    SRCROOT: {
+                        "uri": _directory_uri(root),
+                        "description": {"text": "The top level of the git work tree interp ran in "
+                                                "(the directory it ran in outside git)"},
+                    }
+                },
                 "columnKind": "unicodeCodePoints",
                 "results": results,
             }
@@ -125,15 +140,45 @@ def format_sarif(diags: Sequence[Diagnostic]) -> str:
     return json.dumps(log, indent=2, ensure_ascii=False) + "\n"
 
 
-def _artifact_uri(file: str) -> str:
-    """A URI reference: relative paths stay relative (code scanning resolves them against the
-    repository root), absolute ones become file: URIs."""
-    from pathlib import PurePath
+def source_root() -> str:
+    """The absolute directory SARIF locations are relative to: `git rev-parse --show-toplevel`
+    from the current directory, or the current directory outside a git work tree (or without git)."""
+    import os
+    import subprocess
+
+    try:
+        completed = subprocess.run(["git", "rev-parse", "--show-toplevel"], capture_output=True, text=True,
+                                   timeout=30, check=False, stdin=subprocess.DEVNULL)
+    except (OSError, subprocess.SubprocessError):
+        completed = None
+    top = completed.stdout.strip() if completed is not None and completed.returncode == 0 else ""
+    return top if top and os.path.isabs(top) else os.getcwd()
+
+
+def _directory_uri(directory: str) -> str:
+    """A file: URI for a directory, ending in `/` as SARIF requires of a base URI."""
+    from pathlib import Path
+
+    uri = Path(directory).as_uri()
+    return uri if uri.endswith("/") else uri + "/"
+
+
+def _artifact_location(file: str, root: str) -> dict[str, str]:
+    """{uri, uriBaseId} with a URI relative to %SRCROOT% for a file under `root`; otherwise the
+    file's absolute file: URI (a file outside the work tree, or a relative name such as
+    `<stdin>` that is not a file at all)."""
+    import os
+    from pathlib import Path, PurePath
     from urllib.parse import quote
 
-    path = PurePath(file)
-    if path.is_absolute():
-        from pathlib import Path
-
-        return Path(file).as_uri()
-    return quote(path.as_posix(), safe="/")
+    if file.startswith("<") and file.endswith(">"):
+        return {"uri": quote(PurePath(file).as_posix(), safe="/")}
+    absolute = os.path.abspath(file)
+    for candidate, top in ((absolute, root), (os.path.realpath(absolute), os.path.realpath(root))):
+        try:
+            relative = os.path.relpath(candidate, top)
+        except ValueError:  # another drive
+            continue
+        if relative != os.pardir and not relative.startswith(os.pardir + os.sep):
+            return {"uri": quote(PurePath(relative).as_posix(), safe="/"), "uriBaseId": SRCROOT}
+    return {"uri": Path(absolute).as_uri()}

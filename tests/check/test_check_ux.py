@@ -88,3 +88,49 @@ def _write(tmp_path: Path, text: str) -> Path:
     path = tmp_path / "p.yml"
     path.write_text(text)
     return path
+
+
+def _sarif_locations(stdout: str) -> tuple[dict, list[dict]]:
+    import json
+
+    run = json.loads(stdout)["runs"][0]
+    return run["originalUriBaseIds"], [r["locations"][0]["physicalLocation"]["artifactLocation"] for r in run["results"]]
+
+
+def test_sarif_from_a_subfolder_of_a_git_work_tree_is_relative_to_its_top(tmp_path: Path) -> None:
+    import subprocess
+
+    from tests.cli import clean_environment
+
+    (tmp_path / "ci" / "pipelines").mkdir(parents=True)
+    (tmp_path / "ci" / "pipelines" / "p y.yml").write_text(TYPOS)
+    subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True, env=clean_environment())
+    result = interp("check", "--format", "sarif", "pipelines/p y.yml", cwd=tmp_path / "ci")
+    assert result.code == 1 and result.stderr == ""
+    bases, locations = _sarif_locations(result.stdout)
+    assert bases["%SRCROOT%"]["uri"] == tmp_path.resolve().as_uri() + "/"
+    assert locations and all(where == {"uri": "ci/pipelines/p%20y.yml", "uriBaseId": "%SRCROOT%"} for where in locations)
+
+
+def test_sarif_outside_git_is_relative_to_the_current_directory(tmp_path: Path) -> None:
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "p.yml").write_text(TYPOS)
+    result = interp("check", "--format", "sarif", str(tmp_path / "sub" / "p.yml"), cwd=tmp_path,
+                    env={"GIT_CEILING_DIRECTORIES": str(tmp_path.parent)})
+    bases, locations = _sarif_locations(result.stdout)
+    assert bases == {"%SRCROOT%": {"uri": tmp_path.resolve().as_uri() + "/", "description": bases["%SRCROOT%"]["description"]}}
+    assert locations[0] == {"uri": "sub/p.yml", "uriBaseId": "%SRCROOT%"}
+
+
+def test_sarif_names_files_outside_the_base_by_absolute_uri() -> None:
+    import json
+
+    from interp.check.report import format_sarif
+    from interp.diagnostics import Diagnostic
+
+    diags = [Diagnostic("/elsewhere/p.yml", 3, 2, "warning", "deprecated", "old"),
+             Diagnostic("/repo/ci/p.yml", 3, 2, "warning", "deprecated", "old")]
+    run = json.loads(format_sarif(diags, base="/repo"))["runs"][0]
+    assert run["originalUriBaseIds"]["%SRCROOT%"]["uri"] == "file:///repo/"
+    assert [r["locations"][0]["physicalLocation"]["artifactLocation"] for r in run["results"]] == [
+        {"uri": "file:///elsewhere/p.yml"}, {"uri": "ci/p.yml", "uriBaseId": "%SRCROOT%"}]
