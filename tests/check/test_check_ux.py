@@ -134,3 +134,29 @@ def test_sarif_names_files_outside_the_base_by_absolute_uri() -> None:
     assert run["originalUriBaseIds"]["%SRCROOT%"]["uri"] == "file:///repo/"
     assert [r["locations"][0]["physicalLocation"]["artifactLocation"] for r in run["results"]] == [
         {"uri": "file:///elsewhere/p.yml"}, {"uri": "ci/p.yml", "uriBaseId": "%SRCROOT%"}]
+
+
+def test_the_readme_has_a_github_actions_job_with_annotations_and_sarif_upload() -> None:
+    import re
+
+    from ruamel.yaml import YAML
+
+    from tests.cli import REPO
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"```yaml\n(# \.github/workflows/[^\n]*\n.*?)```", readme, re.S)
+    assert block is not None
+    workflow = YAML(typ="safe", pure=True).load(block.group(1))
+    (job,) = workflow["jobs"].values()
+    steps = job["steps"]
+    uses = [step.get("uses", "") for step in steps]
+    runs = [step.get("run", "") for step in steps]
+    assert uses[0].startswith("actions/checkout@")
+    assert any(run.startswith("pip install") for run in runs)
+    assert any(run.startswith("interp check --format github ") for run in runs)
+    sarif = next(step for step in steps if "--format sarif" in step.get("run", ""))
+    upload = next(step for step in steps if step.get("uses", "").startswith("github/codeql-action/upload-sarif@"))
+    written = sarif["run"].split("> ")[1].split()[0]
+    assert upload["with"]["sarif_file"] == f"{sarif.get('working-directory', '.')}/{written}".removeprefix("./")
+    assert upload["if"] == sarif["if"] == "${{ !cancelled() }}"
+    assert workflow["permissions"]["security-events"] == "write"
