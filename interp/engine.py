@@ -264,11 +264,11 @@ class _Applier:
             )
             if problem is not None:
                 self.environment_codes = set(codes) if denied_everywhere else {c for c in codes if is_environment_code(c)}
-            return [_general(problem)] if problem is not None else []
+            return [problem] if problem is not None else []
         if answered and all(isinstance(o, NotFound) for o in answered) and self.undefined:
             if self._listed_names():
                 return []  # the namespace holds secrets: this is the right place, the names are wrong
-            return [_general(none_found(len(answered), facts_of()))]
+            return [none_found(len(answered), facts_of())]
         return []
 
     def _listed_names(self) -> list[str]:
@@ -331,12 +331,6 @@ class _Applier:
         report = current_report()
         what = "the undefined var" if len(self.undefined) == 1 else f"the {len(self.undefined)} undefined vars"
         return [Problem(Location(), _NO_TEAM_HINTS[bool(report and report.command_line)].format(what=what))]
-
-
-def _general(problem: Problem) -> Problem:
-    """The environment line at no place (Location()): it is about the machine, not a file.
-    (interp.environment still builds it at its older stand-in, Location("interp").)"""
-    return problem._replace(location=Location())
 
 
 def _listed(names: Sequence[str]) -> str:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from interp.errors import Location, Problem
 
 # Where problems about the environment stand: they belong to no file, so interp says them itself.
-ENVIRONMENT_LOCATION = Location("interp")
+ENVIRONMENT_LOCATION = Location()  # about the machine, not a file: no place
 _STORE = "AWS Secrets Manager: "
 
 NO_CREDENTIALS_CODES = frozenset(

@@ -227,7 +227,11 @@ def test_sarif_output_is_valid_sarif_with_rule_ids_levels_and_locations(tmp_path
         ("no-jobs", "error", "no-jobs"),
         ("cross-team-var", "warning", "cross-team-var"),
     ]
-    assert found[1][3] == {"artifactLocation": {"uri": "ci%20dir/p.yml"}, "region": {"startLine": 2, "startColumn": 4}}
+    assert found[1][3] == {
+        "artifactLocation": {"uri": "ci%20dir/p.yml", "uriBaseId": "%SRCROOT%"},  # relative to where it ran (no git here)
+        "region": {"startLine": 2, "startColumn": 4},
+    }
+    assert run["originalUriBaseIds"]["%SRCROOT%"]["uri"] == tmp_path.resolve().as_uri() + "/"
     assert {rule["id"] for rule in rules} == set(RULES)
 
 
