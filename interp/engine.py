@@ -199,7 +199,7 @@ class _Applier:
             value, secret = self.value_of(site, whole)
             if value is _LEAVE:
                 return None
-            return _NewValue(value, REDACTED if redact and secret else value)
+            return _NewValue(value, REDACTED if redact and secret and not self._revealed(whole) else value)
         real: list[str] = []
         shown: list[str] = []
         changed = False
@@ -222,9 +222,17 @@ class _Applier:
                 shown.append(piece.text)
                 continue
             real.append(text)
-            shown.append(REDACTED if redact and secret else text)
+            shown.append(REDACTED if redact and secret and not self._revealed(piece) else text)
             changed = True
         return _NewValue("".join(real), "".join(shown)) if changed else None
+
+    def _revealed(self, occurrence: Occurrence) -> bool:
+        """Whether --reveal names this reference: its canonical name, or (default source) its var."""
+        reveal = self.resolver.reveal
+        if not reveal:
+            return False
+        reference = occurrence.reference
+        return reference.canonical in reveal or (reference.source is None and reference.path in reveal)
 
     def _float64_in_string(self, site: Site, occurrence: Occurrence, text: str) -> str | None:
         """A number Concourse holds as a float64, inside a longer string: Concourse refuses it.
@@ -480,6 +488,14 @@ def render_sources(sources: Sequence[Source], resolver: Resolver, scans: Sequenc
     for site in sites:
         used = applier.names_by_file.setdefault(site.source.filename, set())
         used.update(p.reference.path for p in site.pieces if isinstance(p, Occurrence) and p.reference.source is None)
+    report = current_report()
+    if report is not None:  # names only: which vars and references the rendered files use
+        for site in sites:
+            for piece in site.pieces:
+                if isinstance(piece, Occurrence):
+                    report.used_names.add(piece.reference.canonical)
+                    if piece.reference.source is None:
+                        report.used_paths.add(piece.reference.path)
     replacements: dict[int, list[Replacement]] = defaultdict(list)
     changed_keys: dict[int, list[tuple[Site, Any]]] = defaultdict(list)
     redacted_keys: dict[int, set[str]] = defaultdict(set)  # per mapping: redacted keys written so far

@@ -21,6 +21,10 @@ class RenderReport:
         self.left: list[tuple[Location, str]] = []  # --skip-missing: (place, name)
         # Numbers Concourse holds as float64 that a render wrote inside a string: var -> first place.
         self.float64_in_string: dict[str, Location] = {}
+        # Names only, of every reference in the rendered files: canonical names, and the
+        # default-source vars (paths) they use. For --reveal and the unused static vars warning.
+        self.used_names: set[str] = set()
+        self.used_paths: set[str] = set()
 
 
 _REPORT: ContextVar[RenderReport | None] = ContextVar("interp_render_report", default=None)

@@ -13,7 +13,7 @@ secret is fetched once per cache period — with the same rules as the CLI.
 from __future__ import annotations
 
 import io
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, overload
 
@@ -68,6 +68,7 @@ class Renderer:
     secrets_file       a local secrets store instead of AWS (same lookup rules).
     credentials        any ready-made source (interp.sources) instead of the above.
     skip_missing, resolve_var_sources, redact  as the CLI flags of those names.
+    reveal             with redact, the var names written for real anyway (as --reveal).
     """
 
     def __init__(
@@ -85,7 +86,13 @@ class Renderer:
         skip_missing: bool = False,
         resolve_var_sources: bool = False,
         redact: bool = False,
+        reveal: Iterable[str] = (),
     ) -> None:
+        if isinstance(reveal, str):
+            reveal = [reveal]
+        self.reveal = frozenset(reveal)
+        if self.reveal and not redact:
+            raise ValueError("reveal= needs redact=True (without it, every value is written anyway)")
         if team is None and (pipeline is not None or secrets_file is not None):
             raise ValueError("a pipeline or a secrets file needs a team")
         if team is not None:
@@ -150,6 +157,8 @@ class Renderer:
         from interp.resolution import make_resolver
 
         resolver = make_resolver(vars=merged, credentials=credentials, **self.options)
+        if self.reveal:
+            resolver = resolver._replace(reveal=self.reveal)
         return render_sources(sources, resolver, scans)
 
     def render_text(

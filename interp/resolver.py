@@ -22,6 +22,8 @@ class Resolver(NamedTuple):
     resolve_var_sources: bool = False
     var_source_factory: VarSourceFactory | None = None
     redact: bool = False
+    # Under --redact, the vars written for real anyway (--reveal): canonical names or default paths.
+    reveal: frozenset[str] = frozenset()
     only_static: bool = False  # no credential source: undefined vars get the hint to add a team
     # Answer for Concourse (check --resolve): a float64 number inside a string is an error there.
     concourse_numbers: bool = False

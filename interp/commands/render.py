@@ -65,7 +65,7 @@ def add_parser(commands: Any) -> None:
         "-q",
         "--quiet",
         action="store_true",
-        help="do not print the --skip-missing summary line (errors are still printed)",
+        help="do not print the --skip-missing summary line or the unused static vars warning (errors are still printed)",
     )
     parser.add_argument(
         "--keep-going",
@@ -83,6 +83,14 @@ def add_parser(commands: Any) -> None:
         "--redact",
         action="store_true",
         help="resolve everything but write ((redacted.)) wherever a secret-derived value would go",
+    )
+    parser.add_argument(
+        "--reveal",
+        action="append",
+        default=[],
+        metavar="NAME[,NAME]",
+        help="with --redact, write these vars for real (e.g. a branch or a bucket name) so a review diff "
+        "shows them; everything else secret-derived stays ((redacted.)); repeatable",
     )
     add_static_var_arguments(parser)
     add_lookup_arguments(parser)
@@ -107,11 +115,17 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
         raise ConfigError("rendering several files or a directory needs --out-dir DIR")
     if args.pipeline_from is not None and args.pipeline is not None:
         raise ConfigError(f"--pipeline and --pipeline-from {args.pipeline_from} exclude each other")
+    reveal = _reveal_names(args.reveal)
+    if reveal and not args.redact:
+        raise ConfigError("--reveal needs --redact (without it, every value is written anyway)")
     from interp.commands.pipeline_naming import group_by_pipeline
 
     targets = _targets(inputs, args.out_dir)
     groups = group_by_pipeline(files, args.pipeline_from)
     renderer = renderer_from_args(args, environ)
+    if reveal:
+        renderer.reveal = frozenset(reveal)
+    static_names = _static_var_names(args)
 
     from interp.render_report import reporting
 
@@ -161,10 +175,46 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     if not args.quiet:
         for name, where in report.float64_in_string.items():
             print(float64_note(name, where), file=sys.stderr)
+    unrevealed = [name for name in reveal if name not in report.used_names and name not in report.used_paths]
+    if unrevealed:
+        print(f"interp: warning: --reveal {', '.join(unrevealed)}: no reference in the rendered "
+              f"file{'s' if len(files) != 1 else ''} uses {'these names' if len(unrevealed) > 1 else 'this name'}",
+              file=sys.stderr)
+    unused = sorted(name for name in static_names if name not in report.used_paths)
+    if unused and not args.quiet:
+        print(unused_static_vars_warning(unused), file=sys.stderr)
     if failed:
         print(_failed_summary(list(failed), len(files) + len(failed)), file=sys.stderr)
         return ExitCode.BAD_INPUT
     return ExitCode.OK
+
+
+def _reveal_names(given: list[str]) -> list[str]:
+    """The names of every --reveal NAME[,NAME], each once, in order."""
+    names: list[str] = []
+    for value in given:
+        for name in (part.strip() for part in value.split(",")):
+            if not name:
+                raise ConfigError(f"--reveal {value!r}: an empty name")
+            if name not in names:
+                names.append(name)
+    return names
+
+
+def _static_var_names(args: argparse.Namespace) -> list[str]:
+    """The top-level names the -v, -y and -l static vars set (names only, never values)."""
+    if not (args.var or args.yaml_var or args.load_vars_from):
+        return []
+    from interp.static_vars import build_static_vars
+
+    return list(build_static_vars(args.var or (), args.yaml_var or (), args.load_vars_from or ()))
+
+
+def unused_static_vars_warning(names: list[str]) -> str:
+    """One line naming the static vars no reference uses (a typo in a vars file, most often)."""
+    shown = ", ".join(names[:20]) + (f" and {len(names) - 20} more" if len(names) > 20 else "")
+    count = f"{len(names)} static var{'s' if len(names) != 1 else ''}"
+    return f"interp: warning: {count} given (-v/-y/-l) but used by no reference: {shown}"
 
 
 def _distinct(problems: Any) -> list[Problem]:
