@@ -68,13 +68,18 @@ class VarEntry:
     name: str
     value: Any
     location: Location
+    # What go-yaml read the value as (`1e3` a float, `0644` an int), and the scalar's text as written
+    # in the file (None for a map or list): --stringify says whether what is stored is that text.
+    written_type: str | None = None
+    written_text: str | None = None
 
     def __repr__(self) -> str:
         return f"VarEntry(name={self.name!r}, value=<hidden>, location={str(self.location)!r})"
 
 
-def _key_locations(path: str, text: str) -> dict[str, Location]:
-    """Where each top-level key of a vars file stands (its first line and column)."""
+def _key_locations(path: str, text: str) -> dict[str, tuple[Location, str, str | None]]:
+    """Where each top-level key of a vars file stands (its first line and column), the type go-yaml
+    reads its value as, and the value's text when it is a scalar."""
     from ruamel.yaml.nodes import MappingNode, ScalarNode
 
     from interp import yaml11
@@ -83,17 +88,18 @@ def _key_locations(path: str, text: str) -> dict[str, Location]:
         root = yaml11.compose(text)
     except yaml11.LoadProblem:
         return {}
-    locations: dict[str, Location] = {}
+    locations: dict[str, tuple[Location, str, str | None]] = {}
     if not isinstance(root, MappingNode):
         return locations
-    for key_node, _ in root.value:
+    for key_node, value_node in root.value:
         if isinstance(key_node, ScalarNode):
             try:
                 key = yaml11.json_key(yaml11.scalar_value(key_node, text))
             except yaml11.Yaml11Error:
                 continue
             here = Location(path, key_node.start_mark.line + 1, key_node.start_mark.column + 1)
-            locations.setdefault(key, here)
+            written = value_node.value if isinstance(value_node, ScalarNode) else None
+            locations.setdefault(key, (here, yaml11.written_type(value_node, text), written))
     return locations
 
 
@@ -111,7 +117,8 @@ def read_vars_files(paths: Sequence[str]) -> list[VarEntry]:
         locations = _key_locations(path, text)
         for name, value in values.items():
             entries.pop(name, None)  # a later file's definition takes the later place
-            entries[name] = VarEntry(name, value, locations.get(name, Location(path)))
+            place, kind, written = locations.get(name, (Location(path), None, None))
+            entries[name] = VarEntry(name, value, place, kind, written)
     return list(entries.values())
 
 
@@ -188,13 +195,15 @@ def _type_word(value: Any) -> str:
     return type_word(value)
 
 
-def encode(name: str, value: Any, *, stringify: bool) -> Encoded | str:
+def encode(name: str, value: Any, *, stringify: bool, kind: str | None = None) -> Encoded | str:
     """The SecretString the lookup decodes back into `value`, or why there is none.
 
     A string is stored as plain text and a map as a JSON object. Any other whole value
     comes back from the lookup as a string (Concourse reads every non-object SecretString
     as text), so it is refused unless `stringify` says the string is what is wanted; it is
-    then stored as its JSON text (`5`, `true`, `["a", "b"]`, `null`).
+    then stored as its JSON text (`5`, `true`, `["a", "b"]`, `null`): the text of what fly read
+    (YAML 1.1: `0644` is 420, `yes` true, `1e3` the float 1000), not the text in the file.
+    `kind` is the type go-yaml read the value as, where the file says (VarEntry.written_type).
     """
     if isinstance(value, str):
         text = value
@@ -210,9 +219,10 @@ def encode(name: str, value: Any, *, stringify: bool) -> Encoded | str:
         expected = text
     else:
         return (
-            f"var '{name}' is a {_type_word(value)}, but the lookup reads any SecretString that is not a JSON "
-            f"object as a string, so ((…)) would give a string instead; make it a string in the vars file, "
-            "or give --stringify to store its text as intended"
+            f"var '{name}' is {with_article(kind or _type_word(value))}, but the lookup reads any SecretString "
+            "that is not a JSON object as a string, so ((…)) would give a string instead; make it a string in "
+            "the vars file (quote it to keep its text as written), or give --stringify to store the JSON text "
+            "of what fly read (YAML 1.1 reads 0644 as 420, yes as true, 1e3 as 1000)"
         )
     if text == "":
         return f"var '{name}' is an empty string, and Secrets Manager needs at least one character in a SecretString"
@@ -227,6 +237,45 @@ def encode(name: str, value: Any, *, stringify: bool) -> Encoded | str:
             return json_text_problem(name)
         return f"var '{name}' would not read back from Secrets Manager as the same value"
     return Encoded(text)
+
+
+def with_article(word: str) -> str:
+    from interp.yaml11 import with_article as article
+
+    return article(word)
+
+
+_READ_AS = {
+    "int": "the number fly read (YAML 1.1 reads a leading 0 as octal, 0x as hex, 0b as binary, and drops _)",
+    "float": "the number fly read, as Go writes it (YAML 1.1 reads 1e3 as the float 1000)",
+    "bool": "true or false (YAML 1.1 reads yes/no, on/off and y/n, in any case, as bools)",
+    "null": "null (YAML 1.1 reads ~ and an empty value as null)",
+    "list": "the JSON text of the list fly read (each element read as YAML 1.1 reads it)",
+}
+
+
+def stringified(item: Item) -> dict[str, Any] | None:
+    """For a value --stringify stores as text: the type fly read it as, and whether the stored text is
+    the text written in the vars file. None for a string or a map (stored as they are). Never a value."""
+    value = item.entry.value
+    if isinstance(value, (str, dict)):
+        return None
+    kind = item.entry.written_type or _type_word(value)
+    return {"type": kind, "as_written": item.entry.written_text == item.encoded.text}
+
+
+def stringify_note(item: Item) -> str | None:
+    """What --stringify stores for this var, said by type: `var mode: an int, stored as ...`. Never a value."""
+    about = stringified(item)
+    if about is None:
+        return None
+    kind = about["type"]
+    head = f"var {item.name}: {with_article(kind)}, stored as "
+    if about["as_written"]:
+        return head + "the text in the vars file"
+    keep = "write it as a quoted string" if kind == "list" else "quote it"
+    what = _READ_AS.get(kind, "the JSON text of what fly read")
+    return head + f"{what}, not the text in the vars file; {keep} in the vars file to keep the text"
 
 
 def json_text_problem(name: str) -> str:
@@ -423,7 +472,7 @@ def prepare(entries: Iterable[VarEntry], scope: Scope, *, stringify: bool) -> tu
     located = {place.entry.name: place for place in places}
     items: list[Item] = []
     for entry in entries:
-        encoded = encode(entry.name, entry.value, stringify=stringify)
+        encoded = encode(entry.name, entry.value, stringify=stringify, kind=entry.written_type)
         if isinstance(encoded, str):
             problems.append(Problem(entry.location, encoded))
             continue

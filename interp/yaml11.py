@@ -311,6 +311,29 @@ def type_word(value: Any) -> str:
     return type_name(value)
 
 
+def with_article(word: str) -> str:
+    """`an int`, `a float`, `a bool`: a type word as a sentence says it."""
+    return ("an " if word[:1] in "aeiou" and word else "a ") + word
+
+
+def written_type(node: Node, text: str | None = None) -> str:
+    """The type go-yaml v2 reads a value node as (`1e3` is a float, `0644` an int, `yes` a bool),
+    in type_word's words; `string` when it cannot tell."""
+    if isinstance(node, MappingNode):
+        return "map"
+    if isinstance(node, SequenceNode):
+        return "list"
+    try:
+        value = scalar_value(node, text)  # type: ignore[arg-type]
+        tag = written_tag(node, text)
+        if tag is None and node.style is not None:
+            return "string"
+        resolved, _ = resolve(tag or "", node.value)
+    except Yaml11Error:
+        return "string"
+    return {INT: "int", FLOAT: "float", BOOL: "bool", NULL: "null"}.get(resolved, type_word(value))
+
+
 # ------------------------------------------------------------------ whole files
 
 

@@ -186,7 +186,7 @@ def test_refused_types_are_named_each_with_its_place_and_nothing_is_written(moto
     result = run_import(moto_server, creds, "--team", "t", "--apply")
     assert result.code == 1
     for line, name, kind in ((2, "port", "int"), (3, "debug", "bool"), (4, "ratio", "float"), (5, "hosts", "list"), (6, "nothing", "null")):
-        assert f"{creds}:{line}:1: var '{name}' is a {kind}, but the lookup reads any SecretString" in result.stderr
+        assert f"{creds}:{line}:1: var '{name}' is {'an' if kind == 'int' else 'a'} {kind}, but the lookup reads any SecretString" in result.stderr
     assert f"{creds}:7:1: var 'looks-like-json' is a string whose text is a JSON object" in result.stderr
     assert f"{creds}:8:1: var 'empty' is an empty string" in result.stderr
     assert "interp: nothing written: 7 problem(s)" in result.stderr
@@ -553,7 +553,7 @@ def test_vars_are_read_as_fly_reads_them_yaml_1_1(moto_server: str, tmp_path: Pa
     creds = write_vars(tmp_path, "branch: y\nmode: 0644\n")  # YAML 1.1: y is true, 0644 is 420
     result = run_import(moto_server, creds, "--team", "t")
     assert f"{creds}:1:1: var 'branch' is a bool" in result.stderr
-    assert f"{creds}:2:1: var 'mode' is a int" in result.stderr
+    assert f"{creds}:2:1: var 'mode' is an int" in result.stderr
 
 
 # ------------------------------------------------------------------------------ encoding, without AWS

@@ -23,7 +23,10 @@ explicit; --level shared writes ids every team can read). A string is stored
 as plain text, a map as a JSON object, so ((var.field)) works and nested
 values keep their types; any other whole value (number, bool, list, null)
 would come back from the lookup as a string and is refused unless
---stringify. Concourse reads every number in a map as a float64: an integer
+--stringify, which stores the JSON text of what fly read, not the text in
+the file: YAML 1.1 reads 0644 as the int 420, yes as true, 1e3 as the float
+1000 (quote a value in the vars file to keep its text); the plan says, by
+type, what each such var is stored as. Concourse reads every number in a map as a float64: an integer
 past 2^53 is refused (quote it), and the fields read as numbers are named.
 
 --only VAR[,VAR] / --exclude VAR[,VAR] (repeatable) choose which vars of the
@@ -97,7 +100,8 @@ def add_parser(commands: Any) -> None:
     writing.add_argument(
         "--stringify",
         action="store_true",
-        help="store numbers, bools, lists and null as their JSON text: the lookup will give a string",
+        help="store numbers, bools, lists and null as the JSON text of what fly read (YAML 1.1: 0644 is 420, "
+        "yes is true, 1e3 is 1000; quote a value in the vars file to keep its text): the lookup gives that string",
     )
     writing.add_argument(
         "--allow-shadowing",
@@ -196,6 +200,18 @@ def _print_number_note(items: Sequence[Any]) -> None:
     )
 
 
+def _print_stringify_note(items: Sequence[Any]) -> None:
+    """Say, by type (never a value), what --stringify stores for each var it turns into text."""
+    from interp import importer
+
+    notes = [n for n in (importer.stringify_note(i) for i in items) if n]
+    if not notes:
+        return
+    print("note: --stringify stores the JSON text of what fly read (go-yaml v2, YAML 1.1), not always the text written:")
+    for note in notes:
+        print(f"  {note}")
+
+
 def _summary(report: Sequence[Any]) -> tuple[str, list[Any], list[Any]]:
     """The summary line, the ids written without their tags, and the ids whose work was not done."""
     from interp import importer
@@ -259,6 +275,7 @@ class _Json:
             "note": note or None,
             "tags": self._tags_planned(item),
             "number_fields": importer.number_fields(item.name, item.entry.value),
+            "stringified": importer.stringified(item),
         }
 
     def _tags_planned(self, item: Any) -> dict[str, Any]:
@@ -359,6 +376,7 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
         for item in ordered:
             print(_plan_line(str(item.status), item, _plan_note(item, args.overwrite)))
         _print_number_note(ordered)
+        _print_stringify_note(ordered)
     if machine is None:
         _print_excluded(excluded, args)
     sys.stdout.flush()
@@ -394,6 +412,7 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
         for written in report:
             print(_plan_line(written.outcome, written.item, _report_note(written)))
         _print_number_note([w.item for w in report])
+        _print_stringify_note([w.item for w in report])
         print(line)
     sys.stdout.flush()
     if untagged or not_done:
