@@ -98,3 +98,23 @@ def test_quiet_silences_the_unused_warning_and_none_without_static_vars(tmp_path
     result = run_interp("--no-config", "render", "p.yml", "--team", "t", "--secrets-file", "secrets.yml",
                         "--skip-missing", "-q", cwd=tmp_path)
     assert (result.code, result.stderr) == (0, "")
+
+
+def test_vars_format_yaml_is_a_vars_file_skeleton(tmp_path: Path) -> None:
+    (tmp_path / "p.yml").write_text(
+        "a: ((db.user))\nb: ((db.port))\nc: ((branch))\nd: ((.:local))\ne: ((yes))\n"
+        "var_sources: [{name: vs, type: dummy, config: {vars: {}}}]\ng: ((vs:k))\n"
+    )
+    result = run_interp("--no-config", "vars", "--format", "yaml", "p.yml", cwd=tmp_path)
+    assert result.code == 0, result.stderr
+    body = [line for line in result.stdout.splitlines() if not line.startswith("#")]
+    assert body == ["branch:", "db:", "  port:", "  user:", '"yes":']
+    assert "local" not in "\n".join(body) and "vs" not in "\n".join(body)
+    import yaml
+
+    assert yaml.safe_load(result.stdout) == {"branch": None, "db": {"port": None, "user": None}, "yes": None}
+    # The skeleton loads as a -l file: every var is defined (null).
+    (tmp_path / "skeleton.yml").write_text(result.stdout)
+    (tmp_path / "q.yml").write_text("a: ((db.user))\nc: ((branch))\n")
+    rendered = run_interp("--no-config", "render", "q.yml", "-l", "skeleton.yml", "-q", cwd=tmp_path)
+    assert rendered.code == 0, rendered.stderr

@@ -150,6 +150,13 @@ def add_parser(commands: Any) -> None:
         "sorted by name",
         deprecated_json=True,
     )
+    for action in parser._actions:  # a third format, for this command only
+        if action.dest == "format" and action.choices is not None:
+            action.choices = ("text", "json", "yaml")
+            action.help = (action.help or "") + (
+                "; yaml: a vars-file skeleton (for -l) with every default-source var as a key, fields as "
+                "nested keys, values empty"
+            )
     parser.set_defaults(run=run)
 
 
@@ -159,6 +166,8 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     entries = collect_references(pipeline_files(args.files))
     if args.format == "json":
         sys.stdout.write(json.dumps([e.as_json() for e in entries], indent=2) + "\n")
+    elif args.format == "yaml":
+        sys.stdout.write(format_yaml(entries))
     else:
         sys.stdout.write(format_text(entries))
     sys.stdout.flush()
@@ -177,3 +186,45 @@ def format_text(entries: Sequence[ReferenceEntry]) -> str:
         lines.append(f"{entry.name}  [{'; '.join(details)}]")
         lines += [f"  {location}" for location in entry.locations]
     return "".join(line + "\n" for line in lines)
+
+
+def format_yaml(entries: Sequence[ReferenceEntry]) -> str:
+    """A vars-file skeleton: every default-source var a key, its fields nested keys, values
+    empty (null), keys sorted, block style. Local and var-source references are not static
+    vars: they are listed in a closing comment, names only."""
+    tree: dict[str, Any] = {}
+    others: list[str] = []
+    for entry in entries:
+        if entry.kind != "default":
+            if entry.name not in others:
+                others.append(entry.name)
+            continue
+        node = tree
+        for key in (entry.path, *entry.fields):  # a leaf is an empty map: written as an empty value
+            node = node.setdefault(key, {})
+    lines: list[str] = []
+    _emit(tree, 0, lines)
+    if others:
+        lines.append("# not static vars (local or var_source references): " + ", ".join(others))
+    return "".join(line + "\n" for line in lines)
+
+
+def _emit(tree: Mapping[str, Any], depth: int, lines: list[str]) -> None:
+    for key in sorted(tree):
+        child = tree[key]
+        lines.append(f"{'  ' * depth}{_yaml_key(key)}:")
+        if child:
+            _emit(child, depth + 1, lines)
+
+
+_YAML11_WORDS = {"y", "yes", "n", "no", "true", "false", "on", "off", "null", "~", ""}
+
+
+def _yaml_key(key: str) -> str:
+    """A key as written plain when YAML (1.1, as fly reads -l files) reads it back as that
+    same string, else double-quoted (JSON's quoting is valid YAML)."""
+    import re
+
+    if key.lower() not in _YAML11_WORDS and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_./-]*", key):
+        return key
+    return json.dumps(key)
