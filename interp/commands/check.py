@@ -236,8 +236,6 @@ def _resolve(
     Each file is looked up as the pipeline render would give it (--pipeline, or
     --pipeline-from), so check --resolve and render agree on what resolves.
     """
-    import copy
-
     from interp.commands.common import credentials_from_args, static_vars_from_args
     from interp.commands.pipeline_naming import group_by_pipeline
     from interp.document import load_source
@@ -255,11 +253,16 @@ def _resolve(
     texts = dict(files)
     static_vars = static_vars_from_args(args)
     problems: list[Problem] = []
-    for pipeline, group in group_by_pipeline([name for name, _ in files], args.pipeline_from):
-        scoped = copy.copy(args)
-        if pipeline is not None:
-            scoped.pipeline = pipeline
-        resolver = make_resolver(vars=static_vars, credentials=credentials_from_args(scoped, environ))
+    groups = group_by_pipeline([name for name, _ in files], args.pipeline_from)
+    # One source for every pipeline, as render's Renderer has it: one AWS client, one
+    # listing and one cache (or one read of the secrets file), re-scoped per pipeline.
+    # A source per pipeline paid a client, a listing and cold lookups for each file.
+    shared = credentials_from_args(args, environ)
+    for pipeline, group in groups:
+        credentials = shared
+        if pipeline is not None and shared is not None:
+            credentials = getattr(shared, "for_pipeline")(pipeline)  # interp's sources (TemplatedSource) have it
+        resolver = make_resolver(vars=static_vars, credentials=credentials)
         resolver = resolver._replace(concourse_numbers=True)  # check answers for Concourse: float64 rules
         try:
             render_sources([load_source(texts[name], name) for name in group], resolver)
