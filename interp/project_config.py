@@ -14,6 +14,8 @@ directory or the nearest parent that has one. Precedence, highest first:
     region: eu-west-1
     var_files: [vars/common.yml]      # relative to this file; before any -l
     secrets_file: dev-secrets.yml     # offline store instead of AWS
+    exclude: [ci/legacy/**, "**/*-old.yml"]  # globs relative to this file's folder: files
+                                      # check/render/audit skip when expanding a directory
 
 The lookup templates (pipeline/team/shared_secret_template) decide whose secrets a
 team's lookup may read, and a project file is found beside the pipelines (often in
@@ -46,7 +48,7 @@ _LOOKUP_TEMPLATES = {
     f"{level}_secret_template": (flag, flag[2:].replace("-", "_"), env_name) for level, flag, env_name, _ in TEMPLATE_SETTINGS
 }
 _STRINGS = {"team", "pipeline", "secrets_file", *_AS_ENVIRONMENT, *_LOOKUP_TEMPLATES}
-KNOWN_KEYS = frozenset({*_STRINGS, "pipeline_from", "pipeline_from_filename", "var_files", "disable"})
+KNOWN_KEYS = frozenset({*_STRINGS, "pipeline_from", "pipeline_from_filename", "var_files", "disable", "exclude"})
 _NAMINGS = ("filename", "dirname")
 
 
@@ -142,6 +144,11 @@ def _validated(values: Any, path: Path) -> dict[str, Any]:
         disabled = values["disable"] = [disabled]
     if not isinstance(disabled, list) or not all(isinstance(rule, str) for rule in disabled):
         raise ConfigError(f"{path}: disable must be a list of interp check rule ids")
+    excluded = values.get("exclude", [])
+    if isinstance(excluded, str):
+        excluded = values["exclude"] = [excluded]
+    if not isinstance(excluded, list) or not all(isinstance(g, str) and g.strip() for g in excluded):
+        raise ConfigError(f"{path}: exclude must be a list of globs (relative to this file's folder)")
     from interp.check.suppress import validated_rules
 
     validated_rules(disabled, f"{path}: disable")
@@ -213,4 +220,8 @@ def apply(
             args.pipeline_from_filename = naming == "filename"
     if hasattr(args, "disable") and values.get("disable"):
         args.disable = [*values["disable"], *args.disable]
+    if hasattr(args, "exclude_globs") and values.get("exclude"):  # check, render, audit
+        from interp.commands.inputs import Exclusion, set_exclusion
+
+        set_exclusion(Exclusion(args.exclude_globs, values["exclude"], config.path.parent))
     return args, merged_environ

@@ -60,6 +60,10 @@ def summary_line(diags: Sequence[Diagnostic], files_checked: int, *, skipped: in
         notes.append(f"{_plural(skipped, 'file')} skipped: not a pipeline")
     if silenced:
         notes.append(f"{silenced} silenced by --disable or ignore comments")
+    from interp.commands.inputs import excluded_count
+
+    if excluded := excluded_count():  # by --exclude / exclude: while expanding a directory
+        notes.append(f"{_plural(excluded, 'file')} excluded")
     tail = f" ({'; '.join(notes)})" if notes else ""
     if files_checked == 0 and skipped:
         return f"no pipelines among {_plural(skipped, 'file')}" + (f" ({notes[1]})" if silenced else "")

@@ -7,6 +7,7 @@ no command imports interp.cli: the import graph has one direction.
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
 
 def add_static_var_arguments(parser: argparse.ArgumentParser) -> None:
@@ -72,3 +73,33 @@ def add_format_argument(parser: argparse.ArgumentParser, json_help: str, *, depr
             const="json",
             help="deprecated spelling of --format json (kept for one release)",
         )
+
+
+class _ExcludeAction(argparse.Action):
+    """--exclude GLOB (repeatable): kept on the arguments and made the run's exclusion, so
+    every directory expansion of the command (interp.commands.inputs) leaves those files out."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: Any, option: Any = None) -> None:
+        from interp.commands.inputs import Exclusion, set_exclusion
+
+        globs = [*getattr(namespace, self.dest, []), str(values)]
+        setattr(namespace, self.dest, globs)
+        set_exclusion(Exclusion(globs))
+
+
+def add_exclude_argument(parser: argparse.ArgumentParser) -> None:
+    """`--exclude GLOB` for the commands that expand directories (check, render, audit)."""
+    from interp.commands.inputs import Exclusion, reset_excluded, set_exclusion
+
+    set_exclusion(Exclusion())  # a new parser is a new run: nothing excluded yet
+    reset_excluded()
+    parser.add_argument(
+        "--exclude",
+        action=_ExcludeAction,
+        dest="exclude_globs",
+        default=[],
+        metavar="GLOB",
+        help="skip the files of a directory argument that match GLOB, relative to that directory "
+        "('legacy/**', '*-old.yml'); repeatable, added to exclude: in .interp.yml; a file named "
+        "on the command line is always read",
+    )

@@ -44,7 +44,7 @@ backend failed.
 
 
 def add_parser(commands: Any) -> None:
-    from interp.commands.arguments import add_static_var_arguments
+    from interp.commands.arguments import add_exclude_argument, add_static_var_arguments
     from interp.sources import aws_flags
 
     parser = commands.add_parser(
@@ -96,6 +96,7 @@ def add_parser(commands: Any) -> None:
         help="audit a local YAML mapping of secret id to SecretString instead of AWS (no dates: nothing is stale)",
     )
     add_static_var_arguments(parser)
+    add_exclude_argument(parser)
     aws_flags.add_arguments(parser)
     parser.set_defaults(run=run)
 

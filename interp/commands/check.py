@@ -41,7 +41,7 @@ exit codes: 0 no errors (warnings pass unless --strict), 1 errors, 2 usage,
 
 
 def add_parser(commands: Any) -> None:
-    from interp.commands.arguments import add_lookup_arguments, add_static_var_arguments
+    from interp.commands.arguments import add_exclude_argument, add_lookup_arguments, add_static_var_arguments
 
     parser = commands.add_parser(
         "check",
@@ -98,6 +98,7 @@ def add_parser(commands: Any) -> None:
 
     pipeline_naming.add_arguments(parser)  # for --resolve, as render names them
     add_static_var_arguments(parser)
+    add_exclude_argument(parser)
     add_lookup_arguments(parser)
     parser.set_defaults(run=run)
 

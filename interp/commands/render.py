@@ -28,7 +28,7 @@ configuration, 3 the secret backend failed (AWS, network; nothing written).
 
 
 def add_parser(commands: Any) -> None:
-    from interp.commands.arguments import add_lookup_arguments, add_static_var_arguments
+    from interp.commands.arguments import add_exclude_argument, add_lookup_arguments, add_static_var_arguments
 
     parser = commands.add_parser(
         "render",
@@ -93,6 +93,7 @@ def add_parser(commands: Any) -> None:
         "shows them; everything else secret-derived stays ((redacted.)); repeatable",
     )
     add_static_var_arguments(parser)
+    add_exclude_argument(parser)
     add_lookup_arguments(parser)
     parser.set_defaults(run=run)
 
