@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -165,6 +166,10 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
         sys.stdout.write(format_text(diagnostics, color=color))
         if texts:
             summary = summary_line(diagnostics, len(texts) - skipped, skipped=skipped, silenced=silenced)
+            if os.environ.get("PRE_COMMIT") == "1":
+                # pre-commit splits the commit's files into batches, one process each, run side by
+                # side: each summary speaks for its batch, not for the commit.
+                summary = f"interp check, this batch of the commit's files: {summary}"
             sys.stderr.write(summary + "\n")
     sys.stdout.flush()
 
