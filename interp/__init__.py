@@ -23,12 +23,14 @@ __all__ = [
     "ConfigError",
     "InterpError",
     "Location",
+    "OutputError",
     "Problem",
     "Renderer",
     "load_vars_files",
     "render_file",
     "render_files",
     "render_text",
+    "write_outputs",
 ]
 __version__ = "0.1.0"
 
@@ -42,6 +44,8 @@ _HOMES = {
     "render_text": "interp.render",
     "Renderer": "interp.renderer",
     "load_vars_files": "interp.static_vars",
+    "OutputError": "interp.output",
+    "write_outputs": "interp.output",
 }
 
 

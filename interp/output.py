@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 
@@ -24,6 +24,13 @@ class OutputError(Exception):
         super().__init__(f"{path}: {message}")
         self.path = path
         self.message = message
+
+
+def write_outputs(files: Mapping[str | os.PathLike[str], str | bytes]) -> None:
+    """The library's way to write rendered pipelines as the CLI does: every file or none, each
+    0600, text as UTF-8, missing folders created. Raises OutputError (names, never data)."""
+    encoded = [(Path(path), text.encode("utf-8") if isinstance(text, str) else bytes(text)) for path, text in files.items()]
+    write_atomically(encoded)
 
 
 def write_atomically(files: Sequence[tuple[Path, bytes]]) -> None:
