@@ -848,6 +848,17 @@ class _AsConcourseReads:
             return value
 
 
+def _without_pipeline_paths(message: str) -> str:
+    """A did-you-mean that names other pipelines' secrets (`((ct/branch))`) would hard-code a pipeline's
+    path in a reference: verify keeps only the names a ((...)) of this pipeline should use."""
+    match = re.search(r"; did you mean (.+)\?$", message)
+    if match is None:
+        return message
+    kept = [n for n in match.group(1).split(" or ") if "/" not in n]
+    rest = message[: match.start()]
+    return f"{rest}; did you mean {' or '.join(kept)}?" if kept else rest
+
+
 def verify(
     pipelines: Sequence[str],
     entries: Sequence[VarEntry],
@@ -856,29 +867,46 @@ def verify(
     pipeline: str | None,
     settings: Any,
     static: Sequence[VarEntry] = (),
+    names: Mapping[str, str | None] | None = None,
 ) -> list[Problem]:
     """Render each pipeline with the vars as static vars, then from Secrets Manager alone as Concourse
     reads it (numbers in maps as float64): same bytes. `static` are vars left out of the import
-    (--exclude): both renders take them as static vars, as the pipeline would."""
+    (--exclude): both renders take them as static vars, as the pipeline would. `names` gives each
+    file's pipeline (as render names it: --pipeline, --pipeline-from, the project settings); a file
+    it does not name renders as `pipeline`. A problem both renders have is said once."""
     from interp.errors import InterpError
     from interp.renderer import Renderer
     from interp.sources.secretsmanager import SecretsManagerSource
 
     kept = {e.name: e.value for e in static}
-    from_files = Renderer(team=team, pipeline=pipeline, vars={**kept, **{e.name: e.value for e in entries}}, settings=settings)
-    store = _AsConcourseReads(SecretsManagerSource(team, pipeline, settings))
-    from_store = Renderer(team=team, pipeline=pipeline, vars=kept, credentials=store)
+    every = {**kept, **{e.name: e.value for e in entries}}
+    renderers: dict[str | None, tuple[Any, Any, Any]] = {}
+
+    def renderers_for(name: str | None) -> tuple[Any, Any, Any]:
+        if name not in renderers:
+            store = _AsConcourseReads(SecretsManagerSource(team, name, settings))
+            renderers[name] = (
+                Renderer(team=team, pipeline=name, vars=every, settings=settings),
+                Renderer(team=team, pipeline=name, vars=kept, credentials=store),
+                store,
+            )
+        return renderers[name]
+
     problems: list[Problem] = []
     for path in pipelines:
+        from_files, from_store, store = renderers_for((names or {}).get(path, pipeline))
         store.changed.clear()  # this pipeline's render says which of its fields float64 changes
         renders: list[str] = []
+        failed: dict[tuple[Location, str, bool], list[str]] = {}  # a problem -> the renders that had it
         for what, renderer in (("the vars files", from_files), ("Secrets Manager", from_store)):
             try:
                 renders.append(renderer.render_file(path))
             except InterpError as error:
-                problems += [
-                    Problem(p.location, f"verify, rendering from {what}: {p.message}", backend=p.backend) for p in error.problems
-                ]
+                for p in error.problems:
+                    failed.setdefault((p.location, _without_pipeline_paths(p.message), p.backend), []).append(what)
+        for (location, message, backend), whats in failed.items():
+            what = " and from ".join(whats)
+            problems.append(Problem(location, f"verify, rendering from {what}: {message}", backend=backend))
         if len(renders) == 2 and renders[0] != renders[1]:
             line = _first_difference(renders[0], renders[1])
             changed = ", ".join(store.changed)
@@ -890,7 +918,7 @@ def verify(
                     f"(first at line {line} of the rendered output){why}",
                 )
             )
-    return problems
+    return list(dict.fromkeys(problems))
 
 
 def verified_pipelines(pipelines: Sequence[str], problems: Sequence[Problem]) -> list[str]:

@@ -87,3 +87,77 @@ def test_stringify_help_says_what_is_stored() -> None:
     result = interp("import", "--help")
     assert "JSON text of what fly read" in " ".join(result.stdout.split())
     assert "quote a value in the vars file to keep its text" in " ".join(result.stdout.split())
+
+
+# ------------------------------------------------------------------------------ --verify names each pipeline
+
+
+def verify_setup(endpoint: str, tmp_path: Path, *, team_stored: bool = True) -> tuple[Path, Path]:
+    """A pipeline `ct` whose pipeline-level secrets are imported already, and a team vars file to import
+    (already in the store too, unless not `team_stored`)."""
+    client = secretsmanager_client(endpoint)
+    if team_stored:
+        client.create_secret(Name="/concourse/main/registry", SecretString="LEAKMARKER-registry")
+    client.create_secret(Name="/concourse/main/ct/branch", SecretString="LEAKMARKER-branch")
+    client.create_secret(Name="/concourse/main/ct/bucket", SecretString="LEAKMARKER-bucket")
+    pipelines = tmp_path / "pipelines"
+    pipelines.mkdir()
+    (pipelines / "ct.yml").write_text(
+        "jobs:\n- name: build\n  plan:\n  - task: t\n    params:\n      BRANCH: ((branch))\n"
+        "      BUCKET: ((bucket))\n      REGISTRY: ((registry))\n"
+    )
+    team = tmp_path / "team.yml"
+    team.write_text("registry: LEAKMARKER-registry\n")
+    return pipelines / "ct.yml", team
+
+
+def test_verify_of_a_team_import_renders_each_file_as_its_pipeline(moto_server: str, tmp_path: Path) -> None:
+    pipeline, team = verify_setup(moto_server, tmp_path)
+    dry = run_import(moto_server, str(team), "--team", "main", "--verify", str(pipeline))
+    assert dry.code == 0, dry.stderr
+    assert f"verify: {pipeline}: identical from the vars files and from Secrets Manager, as pipeline 'ct'" in dry.stdout
+    assert "undefined" not in dry.stderr
+    applied = run_import(moto_server, str(team), "--team", "main", "--apply", "--verify", str(pipeline))
+    assert applied.code == 0, applied.stderr
+    assert "as pipeline 'ct'" in applied.stdout
+    assert "LEAKMARKER" not in dry.stdout + dry.stderr + applied.stdout + applied.stderr
+
+
+def test_verify_names_pipelines_from_the_project_settings_and_the_flags(moto_server: str, tmp_path: Path) -> None:
+    pipeline, team = verify_setup(moto_server, tmp_path)
+    folder = tmp_path / "ci" / "ct"
+    folder.mkdir(parents=True)
+    moved = folder / "pipeline.yml"
+    moved.write_text(pipeline.read_text())
+    (tmp_path / ".interp.yml").write_text("pipeline_from: dirname\n")
+    by_settings = run_import(moto_server, str(team), "--team", "main", "--verify", str(moved), cwd=tmp_path)
+    assert by_settings.code == 0, by_settings.stderr
+    assert "as pipeline 'ct'" in by_settings.stdout
+    by_file_name = run_import(
+        moto_server, str(team), "--team", "main", "--verify", str(moved), "--pipeline-from", "filename", cwd=tmp_path
+    )
+    assert by_file_name.code == 1  # pipeline 'pipeline' has no branch: each error once, no other pipeline's path
+    undefined = [line for line in by_file_name.stderr.splitlines() if "branch" in line and "undefined" in line]
+    assert len(undefined) == 1, by_file_name.stderr
+    assert "rendering from the vars files and from Secrets Manager" in undefined[0]
+    assert "ct/branch" not in by_file_name.stderr
+    both = run_import(moto_server, str(team), "--team", "main", "--pipeline", "ct", "--level", "team",
+                      "--verify", str(moved), "--pipeline-from", "filename", cwd=tmp_path)
+    assert both.code == 2 and "exclude each other" in both.stderr
+    for result in (by_settings, by_file_name, both):
+        assert "LEAKMARKER" not in result.stdout + result.stderr
+
+
+def test_written_but_verify_differs_has_its_own_exit_code_and_says_secrets_were_written(moto_server: str, tmp_path: Path) -> None:
+    pipeline, team = verify_setup(moto_server, tmp_path, team_stored=False)
+    # The pipeline's own secret hides the team one being imported: the render from the store differs.
+    secretsmanager_client(moto_server).create_secret(Name="/concourse/main/ct/registry", SecretString="LEAKMARKER-old")
+    result = run_import(moto_server, str(team), "--team", "main", "--apply", "--allow-shadowing", "--verify", str(pipeline))
+    assert result.code == 4, result.stdout + result.stderr
+    assert stored(moto_server)["/concourse/main/registry"] == "LEAKMARKER-registry"
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("interp: the secrets WERE written: 1 secret id(s) were written"), last
+    assert "--verify found a difference" in last
+    assert "LEAKMARKER" not in result.stdout + result.stderr
+    help_text = " ".join(interp("import", "--help").stdout.split())
+    assert "4 the secrets WERE written" in help_text

@@ -55,10 +55,20 @@ stay on stderr), with the same exit codes: per id its var, level, place, the
 planned action and, with --apply, the status, the tags' state and the map
 fields read as numbers; never a value.
 
+--verify names each file's pipeline as render does: --pipeline when given
+(every file is that pipeline), else --pipeline-from (or the project settings'
+pipeline_from), else the file name (pipelines/ct.yml renders as pipeline ct),
+so a team-level import is checked against each pipeline's own secrets too.
+
 exit codes: 0 ok (a dry run: the plan can be applied), 1 a problem in the vars
-or a conflict (nothing written) or --verify found a difference, 2 usage,
-3 Secrets Manager failed (what was written is listed).
+or a conflict (nothing written), or a dry run's --verify found a difference,
+2 usage, 3 Secrets Manager failed (what was written is listed), 4 the secrets
+WERE written (--apply finished) but --verify found a difference or could not
+render a pipeline.
 """
+
+# --apply finished, but --verify did not confirm it: the secrets are written all the same.
+WRITTEN_VERIFY_DIFFERS = 4
 
 
 def add_parser(commands: Any) -> None:
@@ -119,7 +129,15 @@ def add_parser(commands: Any) -> None:
         nargs="+",
         default=[],
         metavar="PIPELINE",
-        help="render these pipeline files from the vars files and from Secrets Manager: the outputs must be identical",
+        help="render these pipeline files from the vars files and from Secrets Manager: the outputs must be "
+        "identical; each file is the pipeline --pipeline names, else the one --pipeline-from names, else its file name",
+    )
+    writing.add_argument(
+        "--pipeline-from",
+        choices=("filename", "dirname"),
+        default=None,
+        help="with --verify and no --pipeline: name each file's pipeline after the file (filename, the default: "
+        "pipelines/ct.yml -> ct) or the folder holding it (dirname: ci/ct/pipeline.yml -> ct), as render does",
     )
     parser.add_argument(
         "--format",
@@ -348,6 +366,7 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
         tags=importer.parse_tags(args.tag),
     )
     importer.check_options(options)
+    verify_names = _verify_names(args, scope)
     all_entries = _read_entries(args.vars_files)
     entries, excluded = importer.select_vars(all_entries, args.only, args.exclude)
     items, problems = importer.prepare(entries, scope, stringify=args.stringify)
@@ -397,7 +416,7 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
         message = f"dry run: nothing written ({counts}); run again with --apply to write"
         if machine is None:
             print(message)
-        code = _verify(args, entries, excluded, scope, settings, ExitCode.OK, machine)
+        code = _verify(args, entries, excluded, scope, settings, ExitCode.OK, machine, verify_names)
         return machine.finish(code, message) if machine else code
     if needs_overwrite:
         message = f"nothing written: {len(needs_overwrite)} secret(s) hold a different value; give --overwrite to replace them"
@@ -418,8 +437,34 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     if untagged or not_done:
         _print_unfinished(report, untagged, not_done)
         return machine.finish(ExitCode.BACKEND, line) if machine else ExitCode.BACKEND
-    code = _verify(args, entries, excluded, scope, settings, ExitCode.OK, machine)
+    code = _verify(args, entries, excluded, scope, settings, ExitCode.OK, machine, verify_names)
+    if code != ExitCode.OK:
+        written = sum(1 for w in report if w.outcome in importer.WRITTEN or w.outcome == "tags updated")
+        what = f"{written} secret id(s) were written" if written else "no secret needed writing (all unchanged)"
+        if code != ExitCode.BACKEND:
+            code = WRITTEN_VERIFY_DIFFERS
+        failed = "could not be asked" if code == ExitCode.BACKEND else "found a difference"
+        line = (
+            f"interp: the secrets WERE written: {what} ({line}); but --verify {failed} (above), "
+            "so the rendered pipelines may not be what the vars files give"
+        )
+        print(line, file=sys.stderr)
     return machine.finish(code, line) if machine else code
+
+
+def _verify_names(args: argparse.Namespace, scope: Any) -> dict[str, str | None]:
+    """Each --verify file's pipeline, named as render names it; checked before anything is written."""
+    from interp.commands.pipeline_naming import group_by_pipeline
+
+    naming = getattr(args, "pipeline_from", None)
+    if not args.verify:
+        return {}
+    if scope.pipeline is not None:
+        if naming is not None and args.pipeline is not None:  # both on the command line
+            raise ConfigError(f"--pipeline and --pipeline-from {naming} exclude each other")
+        return dict.fromkeys(args.verify, scope.pipeline)
+    groups = group_by_pipeline(list(args.verify), naming or "filename")
+    return {path: name for name, paths in groups for path in paths}
 
 
 def _print_unfinished(report: Sequence[Any], untagged: Sequence[Any], not_done: Sequence[Any]) -> None:
@@ -442,21 +487,32 @@ def _print_unfinished(report: Sequence[Any], untagged: Sequence[Any], not_done: 
 
 
 def _verify(
-    args: argparse.Namespace, entries: Any, excluded: Any, scope: Any, settings: Any, code: int, machine: Any = None
+    args: argparse.Namespace,
+    entries: Any,
+    excluded: Any,
+    scope: Any,
+    settings: Any,
+    code: int,
+    machine: Any = None,
+    names: Mapping[str, str | None] | None = None,
 ) -> int:
     if not args.verify:
         return code
     from interp import importer
 
+    names = names if names is not None else dict.fromkeys(args.verify, scope.pipeline)
     problems = importer.verify(
-        args.verify, entries, team=scope.team, pipeline=scope.pipeline, settings=settings, static=excluded
+        args.verify, entries, team=scope.team, pipeline=scope.pipeline, settings=settings, static=excluded, names=names
     )
     identical = importer.verified_pipelines(args.verify, problems)
     if machine is not None:
-        machine.doc["verify"] = [{"pipeline": path, "identical": path in identical} for path in args.verify]
+        machine.doc["verify"] = [
+            {"pipeline": path, "name": names.get(path), "identical": path in identical} for path in args.verify
+        ]
         machine.problems(problems)
     for path in identical if machine is None else ():
-        print(f"verify: {path}: identical from the vars files and from Secrets Manager")
+        named = f", as pipeline {names[path]!r}" if names.get(path) else ""
+        print(f"verify: {path}: identical from the vars files and from Secrets Manager{named}")
     if problems:
         _print_problems(problems)
         return ExitCode.BACKEND if any(p.backend for p in problems) else ExitCode.BAD_INPUT
