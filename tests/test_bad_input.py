@@ -33,6 +33,7 @@ class Case:
     exit: int = 0
     message: str = ""  # exit != 0: must appear on stderr; {file} is the pipeline's path
     output: Callable[[str], str] | str | None = None  # exit 0: the exact stdout (or from the input)
+    warning: str = ""  # exit 0: the exact stderr (a warning), else nothing
     stdin: bool = False
     setup: Callable[[Path], None] | None = field(default=None, repr=False)
 
@@ -105,8 +106,9 @@ CASES = [
     # --- references ----------------------------------------------------------------------
     Case("invalid-name",       "a: ((foo..bar))\n", (), 1, "{file}:1:4: invalid var 'foo..bar': empty field"),
     Case("quoted-source",      'a: (("src":x))\n', (), 1, "{file}:1:4: invalid var"),
-    Case("unclosed-reference", "a: ((x\n", X1, output=same),  # not a reference: Concourse leaves it too
-    Case("spaces-in-reference", "a: (( x ))\n", X1, output=same),
+    # Not references: Concourse leaves them too; -v x is then used by none, and interp says so.
+    Case("unclosed-reference", "a: ((x\n", X1, output=same, warning="interp: warning: 1 static var given (-v/-y/-l) but used by no reference: x\n"),
+    Case("spaces-in-reference", "a: (( x ))\n", X1, output=same, warning="interp: warning: 1 static var given (-v/-y/-l) but used by no reference: x\n"),
     Case("go-template-in-pipeline", "a: '{{.Foo}} ((x))'\n", X1, output="a: '{{.Foo}} 1'\n"),
     Case("undefined-var",      "a: ((x))\n", (), 1, "{file}:1:4: undefined var: x"),
     Case("undeclared-source",  "a: ((src:x))\n", (), 1, "{file}:1:4: missing source 'src' in var: src:x"),
@@ -184,7 +186,7 @@ def test_bad_input(case: Case, tmp_path: Path) -> None:
     assert result.code == case.exit, result.stderr
     assert "Traceback" not in result.stderr and "internal error" not in result.stderr
     if case.exit == 0:
-        assert result.stderr == ""
+        assert result.stderr == case.warning
         expected = case.output(data.decode("utf-8")) if callable(case.output) else case.output
         assert result.stdout == expected
     else:
