@@ -93,6 +93,11 @@ def remember_substituted(value: str, reference: str) -> None:
             _substituted.setdefault(value, reference)
 
 
+def has_substituted() -> bool:
+    """Whether any value was substituted into a var source's config in this process."""
+    return bool(_substituted)
+
+
 def mentions_substituted(text: str) -> bool:
     """Whether `text` holds any value ever substituted into a var source's config."""
     if not _substituted:

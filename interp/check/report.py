@@ -52,7 +52,9 @@ def _plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
 
-def summary_line(diags: Sequence[Diagnostic], files_checked: int, *, skipped: int = 0, silenced: int = 0) -> str:
+def summary_line(
+    diags: Sequence[Diagnostic], files_checked: int, *, skipped: int = 0, silenced: int = 0, excluded: int = 0
+) -> str:
     """E.g. `3 errors, 1 warning in 2 of 5 files`, `no problems in 5 files`, or, when
     --only-pipelines skipped every file, `no pipelines among 2 files`."""
     notes = []
@@ -60,9 +62,7 @@ def summary_line(diags: Sequence[Diagnostic], files_checked: int, *, skipped: in
         notes.append(f"{_plural(skipped, 'file')} skipped: not a pipeline")
     if silenced:
         notes.append(f"{silenced} silenced by --disable or ignore comments")
-    from interp.commands.inputs import excluded_count
-
-    if excluded := excluded_count():  # by --exclude / exclude: while expanding a directory
+    if excluded:  # by --exclude / exclude: while expanding a directory
         notes.append(f"{_plural(excluded, 'file')} excluded")
     tail = f" ({'; '.join(notes)})" if notes else ""
     if files_checked == 0 and skipped:

@@ -118,6 +118,7 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     )
     from interp.check.run import check_text_counting, is_pipeline_file
     from interp.check.suppress import Suppressions, collapse_repeats, validated_rules
+    from interp.commands.inputs import excluded_count
 
     disabled = validated_rules((r for item in args.disable for r in item.split(",") if r.strip()), "--disable")
     probe = _cross_team_probe(args, environ)
@@ -165,7 +166,8 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
         color = sys.stdout.isatty() and not environ.get("NO_COLOR")
         sys.stdout.write(format_text(diagnostics, color=color))
         if texts:
-            summary = summary_line(diagnostics, len(texts) - skipped, skipped=skipped, silenced=silenced)
+            summary = summary_line(diagnostics, len(texts) - skipped, skipped=skipped, silenced=silenced,
+                                   excluded=excluded_count())
             if os.environ.get("PRE_COMMIT") == "1":
                 # pre-commit splits the commit's files into batches, one process each, run side by
                 # side: each summary speaks for its batch, not for the commit.

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal, TypeVar
 
-from interp.derived_text import conceal, mentions_substituted
+from interp.derived_text import conceal, has_substituted, mentions_substituted
 from interp.sources.secret_values import NOT_FOUND, FetchError, FetchResult, SecretValue
 
 log = logging.getLogger(__name__)
@@ -407,6 +407,8 @@ class _HideSubstitutedText(logging.Filter):
     botocore and urllib3 log is built from the real text."""
 
     def filter(self, record: logging.LogRecord) -> bool:
+        if not has_substituted():
+            return True  # nothing was substituted into a config: no record can quote one
         try:
             text = record.getMessage()
         except Exception:  # noqa: BLE001 - a record we cannot format cannot be checked: hide it
