@@ -1,11 +1,12 @@
 """`interp check` over the whole corpus, two installations against each other in one run.
 
-    python benchmarks/compare_check_corpus.py BASE_VENV NEW_VENV [--repeat 15] [--corpus DIR]
+    python benchmarks/compare_check_corpus.py BASE_VENV NEW_VENV [--repeat 15] [--corpus DIR] [--startup]
 
 Each round times `python -c "import ruamel.yaml"` (BASE_VENV's python) and one
 `interp check --format json` over every corpus file with each venv's interp, interleaved
 so machine noise hits both alike. Prints each median, its ratio to the import, and the
 ratio NEW / BASE: the number to quote for "check stays within N% of before".
+`--startup` times `interp check` of one small reference-free pipeline instead: start-up.
 """
 
 from __future__ import annotations
@@ -32,9 +33,15 @@ def main() -> None:
     parser.add_argument("new", type=Path, help="a venv with the interp under test")
     parser.add_argument("--repeat", type=int, default=15)
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
+    parser.add_argument("--startup", action="store_true", help="one small pipeline, not the corpus")
     args = parser.parse_args()
-    files = [str(p) for p in sorted(args.corpus.iterdir()) if p.is_file()]
     outside = tempfile.mkdtemp()  # run outside the checkout: the installed package is the one timed
+    if args.startup:
+        small = Path(outside) / "pipeline.yml"
+        small.write_text("jobs:\n- name: j\n  plan: []\n")
+        files = [str(small)]
+    else:
+        files = [str(p) for p in sorted(args.corpus.iterdir()) if p.is_file()]
     imports: list[float] = []
     times: dict[Path, list[float]] = {args.base: [], args.new: []}
     for _ in range(args.repeat):
@@ -42,7 +49,8 @@ def main() -> None:
         for venv, runs in times.items():
             runs.append(_timed([str(venv / "bin" / "interp"), "check", "--format", "json", *files], outside))
     baseline = statistics.median(imports)
-    print(f"corpus: {len(files)} files; median of {args.repeat} interleaved rounds")
+    what = "start-up: one reference-free pipeline" if args.startup else f"corpus: {len(files)} files"
+    print(f"{what}; median of {args.repeat} interleaved rounds")
     print(f"  python -c 'import ruamel.yaml'  {baseline * 1000:6.0f} ms")
     for venv, runs in times.items():
         median = statistics.median(runs)
