@@ -41,12 +41,21 @@ class GoFloat64(int):
         return int.__repr__(self)
 
 
+class GoFloat64Float(float):
+    """A float that came from where Concourse reads float64 (a `-l` file), as opposed to a `-y`
+    float, which fly keeps as json.Number text and accepts inside a string."""
+
+    __slots__ = ()
+
+
 def as_go_float64(data: Any) -> Any:
-    """`data` with every integer in it (not bools) a GoFloat64: the numbers of a `-l` file."""
-    if isinstance(data, bool) or not isinstance(data, int | dict | list):
+    """`data` with every number in it (not bools) marked as float64: the numbers of a `-l` file."""
+    if isinstance(data, bool) or not isinstance(data, int | float | dict | list):
         return data
     if isinstance(data, int):
         return GoFloat64(data)
+    if isinstance(data, float):
+        return GoFloat64Float(data)
     if isinstance(data, dict):
         return {key: as_go_float64(value) for key, value in data.items()}
     return [as_go_float64(item) for item in data]

@@ -92,3 +92,9 @@ def test_check_with_a_vars_file_refuses_its_floats_inside_strings_too(files: Pat
     result = interp("check", str(files / "task.yml"), "-l", str(files / "floats.yml"))
     assert result.code == 1
     assert result.stdout.count("[float64-in-string]") == 1 and "from var: secs" in result.stdout
+
+
+def test_a_yaml_flag_float_inside_a_string_is_not_a_float64_to_fly(files: Path) -> None:
+    """-y reads numbers as json.Number, whose text fly interpolates into a string."""
+    result = interp("check", str(files / "task.yml"), "-y", "secs=1.5")
+    assert "float64-in-string" not in result.stdout

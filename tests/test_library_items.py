@@ -100,7 +100,7 @@ def test_load_vars_files_reads_as_fly_does(tmp_path):
     assert vars == {"mode": 420, "flag": True, "sci": 1000, "when": "2020-01-02", "false": 2, "ratio": 1.5,
                     "db": {"port": 5432}}  # fmt: skip  # YAML 1.1 reads the key `n` as false, as fly does
     assert all(type(vars[name]) is GoFloat64 for name in ("mode", "sci", "false"))
-    assert type(vars["db"]["port"]) is GoFloat64 and type(vars["flag"]) is bool and type(vars["ratio"]) is float
+    assert type(vars["db"]["port"]) is GoFloat64 and type(vars["flag"]) is bool and type(vars["ratio"]).__name__ == "GoFloat64Float" and vars["ratio"] == 1.5
     assert interp.load_vars_files(first) == interp.load_vars_files([first])  # one path is a list of one
     assert interp.render_text("m: ((mode))\nw: ((when))\n", vars=vars) == "m: 420\nw: '2020-01-02'\n"
 

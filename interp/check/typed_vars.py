@@ -24,7 +24,7 @@ from typing import Any
 from interp.check.loader import Document
 from interp.diagnostics import Diagnostic
 from interp.reference import Occurrence, Reference, ReferenceSyntaxError, split_text
-from interp.values import GoFloat64, float64_refusal
+from interp.values import GoFloat64, GoFloat64Float, float64_refusal
 
 RULE = "var-in-typed-field"
 _MISSING = object()
@@ -114,8 +114,8 @@ def _float64_names(text: str, static_vars: Mapping[str, Any]) -> list[tuple[str,
         return []  # the reference lints report it
     names = []
     for piece in pieces:
-        # A float too: a -l number past int64 is one (and interp's render refuses floats there).
-        if isinstance(piece, Occurrence) and isinstance(static_value(piece.reference, static_vars), GoFloat64 | float):
+        # A -l float too (a -l number past int64 is one); a -y float is json.Number to fly, fine there.
+        if isinstance(piece, Occurrence) and isinstance(static_value(piece.reference, static_vars), GoFloat64 | GoFloat64Float):
             names.append((piece.reference.path, piece.reference.fields))
     return list(dict.fromkeys(names))
 
