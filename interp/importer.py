@@ -179,7 +179,12 @@ def _same(a: Any, b: Any) -> bool:
 
 
 def _kind(value: Any) -> type:
-    return int if isinstance(value, int) and not isinstance(value, bool) else type(value)
+    """A value's type, with interp's float64 markers (GoFloat64, GoFloat64Float) as int and float."""
+    if isinstance(value, bool):
+        return bool
+    if isinstance(value, int):
+        return int
+    return float if isinstance(value, float) else type(value)
 
 
 def decoded(secret_string: str) -> Any:
