@@ -35,7 +35,7 @@ from typing import Any, Literal, Protocol
 from interp.errors import ConfigError, ExitCode, Location
 from interp.lookup import LookupPlan, LookupTemplate, LookupTemplates, guard_verdict, plan_lookup, secret_names, validate_scope
 from interp.reference import Reference
-from interp.sources.aws_api import ListedSecret
+from interp.sources.secretsmanager_api import ListedSecret
 
 FindingKind = Literal["missing", "missing-field", "pending-deletion", "unused", "shadowed", "stale"]
 FINDING_KINDS: tuple[FindingKind, ...] = ("missing", "missing-field", "pending-deletion", "unused", "shadowed", "stale")
@@ -259,7 +259,7 @@ def namespace_prefixes(team: str, pipelines: Sequence[str | None], templates: Lo
     It must hold the team's name: a prefix before it (`/concourse/{{.Secret}}@{{.Team}}`)
     is every team's, and listing it would name other teams' secrets.
     """
-    from interp.sources.aws_api import filter_prefix
+    from interp.sources.secretsmanager_api import filter_prefix
 
     found: list[str] = []
     for level, template in (("team", templates.team), ("pipeline", templates.pipeline)):
@@ -572,7 +572,7 @@ def _check_fields(
     finding: Any,
 ) -> None:
     """Read each winner once; report references whose field path does not resolve (key names only)."""
-    from interp.sources.secret_values import NOT_FOUND, FetchError, decode_secret_value
+    from interp.sources.secretsmanager_values import NOT_FOUND, FetchError, decode_secret_value
     from interp.values import field_problem
 
     answers = store.read_values(list(winners))
@@ -700,7 +700,7 @@ class AwsSecretStore:
     description = "AWS Secrets Manager"
 
     def __init__(self, client: Any, *, batch_enabled: bool = True, max_workers: int | None = None) -> None:
-        from interp.sources.aws_api import RequestCounter
+        from interp.sources.secretsmanager_api import RequestCounter
 
         self.client = client
         self.batch_enabled = batch_enabled
@@ -709,7 +709,7 @@ class AwsSecretStore:
         self.counter.attach(client)
 
     def _list(self, filters: Iterable[str]) -> list[ListedSecret]:
-        from interp.sources.aws_api import AwsFailure, list_secrets
+        from interp.sources.secretsmanager_api import AwsFailure, list_secrets
 
         values = [value for value in dict.fromkeys(filters) if value]
         if not values:
@@ -720,13 +720,13 @@ class AwsSecretStore:
         return result
 
     def list_prefixes(self, prefixes: Sequence[str]) -> list[ListedSecret]:
-        from interp.sources.aws_api import filter_prefix
+        from interp.sources.secretsmanager_api import filter_prefix
 
         wanted = tuple(prefixes)
         return [s for s in self._list(filter_prefix(p) for p in wanted) if s.name.startswith(wanted)]
 
     def find_names(self, names: Sequence[str]) -> list[ListedSecret]:
-        from interp.sources.aws_api import filter_prefix
+        from interp.sources.secretsmanager_api import filter_prefix
 
         wanted = set(names)
         # A name AWS cannot take as a filter value cannot be a secret's name either: not asked.
@@ -734,7 +734,7 @@ class AwsSecretStore:
 
     def read_values(self, ids: Sequence[str]) -> Mapping[str, Any]:
         from interp.explain import fetch_every
-        from interp.sources.aws_api import AwsTransport
+        from interp.sources.secretsmanager_api import AwsTransport
 
         transport = AwsTransport(self.client, batch_enabled=self.batch_enabled, max_workers=self.max_workers)
         return fetch_every(transport, ids)
@@ -759,7 +759,7 @@ class FileSecretStore:
         return [ListedSecret(name) for name in names if name in self.secrets]
 
     def read_values(self, ids: Sequence[str]) -> Mapping[str, Any]:
-        from interp.sources.secret_values import NOT_FOUND
+        from interp.sources.secretsmanager_values import NOT_FOUND
 
         return {secret_id: self.secrets.get(secret_id, NOT_FOUND) for secret_id in ids}
 

@@ -188,8 +188,8 @@ def _kind(value: Any) -> type:
 
 
 def decoded(secret_string: str) -> Any:
-    """What the lookup makes of a SecretString (interp.sources.secret_values)."""
-    from interp.sources.secret_values import SecretValue, decode_secret_value
+    """What the lookup makes of a SecretString (interp.sources.secretsmanager_values)."""
+    from interp.sources.secretsmanager_values import SecretValue, decode_secret_value
 
     return decode_secret_value(SecretValue(string=secret_string))
 
@@ -502,7 +502,7 @@ class SecretsApi:
     """The calls the import makes, over one boto3 client (tests may pass a fake)."""
 
     def __init__(self, client: Any) -> None:
-        from interp.sources.aws_api import AwsTransport
+        from interp.sources.secretsmanager_api import AwsTransport
 
         self.client = client
         self._reader = AwsTransport(client, batch_enabled=False)
@@ -512,7 +512,7 @@ class SecretsApi:
 
         aws_api.describe_secret answers the state alone, and the tags are needed to converge
         on them, so the call is made here with aws_api's own error handling."""
-        from interp.sources import aws_api
+        from interp.sources import secretsmanager_api as aws_api
 
         try:
             response = self.client.describe_secret(SecretId=secret_id)
@@ -529,17 +529,17 @@ class SecretsApi:
         return self._reader.get_one(secret_id)
 
     def create(self, name: str, text: str, **options: Any) -> Any:
-        from interp.sources import aws_api
+        from interp.sources import secretsmanager_api as aws_api
 
         return aws_api.create_secret(self.client, name, text, **options)
 
     def put(self, secret_id: str, text: str) -> Any:
-        from interp.sources import aws_api
+        from interp.sources import secretsmanager_api as aws_api
 
         return aws_api.put_secret_value(self.client, secret_id, text)
 
     def tag(self, secret_id: str, tags: Sequence[tuple[str, str]]) -> Any:
-        from interp.sources import aws_api
+        from interp.sources import secretsmanager_api as aws_api
 
         return aws_api.tag_resource(self.client, secret_id, tags)
 
@@ -550,7 +550,7 @@ def _backend_problem(item: Item, action: str, secret_id: str, failure: Any) -> P
 
 def _stored_matches(stored: Any, encoded: Encoded) -> bool:
     """Whether a stored value reads back (through the lookup) exactly as `encoded` does."""
-    from interp.sources.secret_values import SecretValue, decode_secret_value
+    from interp.sources.secretsmanager_values import SecretValue, decode_secret_value
 
     if not isinstance(stored, SecretValue):
         return False
@@ -581,8 +581,8 @@ def classify(
     notes that the other stays hidden as before. A target that does not exist yet would start
     hiding it: a conflict unless `allow_shadowing`, and then a note says so. A secret at a level
     read before the target's is always a conflict: a render would not read what is written."""
-    from interp.sources.aws_api import AwsFailure
-    from interp.sources.secret_values import NOT_FOUND, FetchError
+    from interp.sources.secretsmanager_api import AwsFailure
+    from interp.sources.secretsmanager_values import NOT_FOUND, FetchError
 
     order = {level: number for number, level in enumerate(LEVELS)}
     existing: dict[str, Any] = {}
@@ -717,7 +717,7 @@ def _tag_failure(failure: Any, tags: Tags) -> str:
 
 def _retag(item: Item, api: SecretsApi) -> Written:
     """An id whose value is already the wanted one: only its tags are set."""
-    from interp.sources.aws_api import AwsFailure
+    from interp.sources.secretsmanager_api import AwsFailure
 
     tagged = api.tag(item.secret_id, item.tags_to_set)
     if isinstance(tagged, AwsFailure):
@@ -727,7 +727,7 @@ def _retag(item: Item, api: SecretsApi) -> Written:
 
 
 def _write_one(item: Item, api: SecretsApi, options: WriteOptions) -> Written:
-    from interp.sources.aws_api import AwsFailure
+    from interp.sources.secretsmanager_api import AwsFailure
 
     if item.status == "update tags":
         return _retag(item, api)
@@ -759,7 +759,7 @@ def _write_one(item: Item, api: SecretsApi, options: WriteOptions) -> Written:
 
 def _read_back(written: Written, api: SecretsApi, pause: Callable[[float], None]) -> Written:
     """The written id read again: it must hold exactly what was written."""
-    from interp.sources.secret_values import FetchError, SecretValue
+    from interp.sources.secretsmanager_values import FetchError, SecretValue
 
     stored: Any = None
     for wait in (0.0, 0.5, 1.0):  # Secrets Manager is eventually consistent: a new version may lag

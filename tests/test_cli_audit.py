@@ -288,7 +288,7 @@ def test_list_secrets_sends_the_name_filter_and_follows_next_token():
     import boto3
     from botocore.stub import Stubber
 
-    from interp.sources.aws_api import list_secrets
+    from interp.sources.secretsmanager_api import list_secrets
 
     client = boto3.client("secretsmanager", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
     expected = {"Filters": [{"Key": "name", "Values": ["/concourse/main/"]}], "IncludePlannedDeletion": True, "MaxResults": 100}

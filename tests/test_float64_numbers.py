@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from interp.sources.secret_values import SecretValue, decode_secret_value
+from interp.sources.secretsmanager_values import SecretValue, decode_secret_value
 from interp.static_vars import build_static_vars
 from interp.values import GoFloat64
 from tests.cli import interp

@@ -19,7 +19,7 @@ from interp.sources.aws_settings import (  # the settings are part of this modul
 )
 
 from interp.derived_text import plain
-from interp.sources.aws_api import BOTOCORE_DEFAULT_POOL_SIZE, guard_sdk_logs
+from interp.sources.aws_calls import BOTOCORE_DEFAULT_POOL_SIZE, guard_sdk_logs
 
 log = logging.getLogger(__name__)
 

@@ -1,9 +1,9 @@
 """Concourse's lookup semantics over any transport: candidates in order, first that exists wins.
 
 For each path the candidate ids come from `interp.lookup`; the first that
-EXISTS wins, even if the engine's later field traversal fails. Only
-ResourceNotFoundException and InvalidRequestException (secret marked for
-deletion) mean "not here"; any other error fails that path and never falls
+EXISTS wins, even if the engine's later field traversal fails. Only what the
+store's transport answers as NOT_FOUND means "not here" (which errors those are
+is the store's business); any other error fails that path and never falls
 through to the next candidate. A transport may be asked for every candidate at
 once (speculation); that never changes the answer, because `resolve_plans`
 walks the answers in order.
@@ -23,14 +23,13 @@ from interp.lookup import (
 )
 from interp.sources.base import Failed, Found, NotFound, Outcome
 
-from interp.sources.secret_values import (
+from interp.sources.fetch_results import (
     NOT_FOUND,
     FetchError,
     FetchResult,
-    SecretValue,
+    StoredValue,
     Transport,
-    _UndecodableSecret,
-    decode_secret_value,
+    UndecodableValue,
 )
 
 log = logging.getLogger(__name__)
@@ -39,10 +38,10 @@ log = logging.getLogger(__name__)
 SecretNotFound = NotFound  # its own class until NotFound carried the guard's skipped candidates
 
 
-def _found_or_failed(secret_id: str, value: SecretValue, tried: tuple[str, ...]) -> Outcome:
+def _found_or_failed(secret_id: str, value: StoredValue, tried: tuple[str, ...]) -> Outcome:
     try:
-        return Found(decode_secret_value(value), origin=secret_id)
-    except _UndecodableSecret as problem:
+        return Found(value.decode(), origin=secret_id)
+    except UndecodableValue as problem:
         return Failed(f"secret {secret_id!r}: {problem}", tried=tried, code="InvalidSecretValue", backend=False)
 
 
@@ -95,6 +94,9 @@ def resolve_plans(plans: Mapping[str, LookupPlan], transport: Transport) -> dict
     answers: dict[str, FetchResult] = {}
     outcomes: dict[str, Outcome] = {}
     pending = dict(plans)
+    read_ahead = getattr(transport, "read_ahead", None)
+    if read_ahead is not None:
+        read_ahead(list(dict.fromkeys(candidate.id for plan in plans.values() for candidate in plan.candidates)))
     while pending:
         for path, plan in list(pending.items()):
             outcome = settle(plan, answers)

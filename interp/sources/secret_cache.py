@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable, Sequence
 
 
-from interp.sources.secret_values import NOT_FOUND, FetchError, FetchResult, Transport
+from interp.sources.fetch_results import NOT_FOUND, FetchError, FetchResult, Transport
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +72,11 @@ class CachingTransport:
     @property
     def speculative(self) -> bool:
         return self.inner.speculative
+
+    def read_ahead(self, ids: Sequence[str]) -> None:
+        inner = getattr(self.inner, "read_ahead", None)
+        if inner is not None:
+            inner([secret_id for secret_id in ids if self.cache.get(secret_id) is None])
 
     def fetch(self, ids: Sequence[str]) -> dict[str, FetchResult]:
         answers: dict[str, FetchResult] = {}

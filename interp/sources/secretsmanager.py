@@ -4,13 +4,13 @@ This module holds the source itself (`SecretsManagerSource`) and the health
 check; the parts it is built from each have their own module, and every name
 they define is re-exported here (the API before the split):
 
-- `interp.sources.secret_values`: what a store answers for an id, and decoding
+- `interp.sources.secretsmanager_values`: what a store answers for an id, and decoding
   (a SecretString JSON object is a dict; SecretBinary must be a JSON object);
 - `interp.sources.plan_resolution`: the lookup semantics over any transport
   (`resolve_plans`, `settle`, `TemplatedSource`): the first candidate that
   exists wins, only a missing secret falls through;
 - `interp.sources.secret_cache`: the in-memory cache and `CachingTransport`;
-- `interp.sources.aws_api`: every Secrets Manager API call — reads
+- `interp.sources.secretsmanager_api`: every Secrets Manager API call — reads
   (`AwsTransport`: BatchGetSecretValue in chunks of 20, or concurrent
   GetSecretValue once batch is denied), lists (ListSecrets) and writes;
 - `interp.sources.aws_client`: building the client (region, credentials,
@@ -41,7 +41,7 @@ from interp.sources.aws_settings import (  # the settings are part of this modul
     settings_from,
 )
 
-from interp.sources.secret_values import (  # noqa: F401 - re-exported: this module's API before the split
+from interp.sources.secretsmanager_values import (  # noqa: F401 - re-exported: this module's API before the split
     FetchError,
     FetchResult,
     NOT_FOUND,
@@ -78,7 +78,7 @@ from interp.sources.aws_client import (  # noqa: F401 - re-exported: this module
     describe_credentials,
     use_retry_interval,
 )
-from interp.sources.aws_api import (  # noqa: F401 - re-exported: this module's API before the split
+from interp.sources.secretsmanager_api import (  # noqa: F401 - re-exported: this module's API before the split
     AwsTransport,
     BATCH_CHUNK_SIZE,
     BATCH_UNAVAILABLE_CODES,

@@ -1,34 +1,30 @@
-"""What a secret store answers for one id, and how a stored secret becomes a value.
+"""How a Secrets Manager secret becomes a var value.
 
 A SecretString holding a JSON object is a dict (ints stay ints); any other
-SecretString is the string itself; a SecretBinary must be a JSON object. Shared
-by every store (AWS, the secrets file) so they cannot decode differently.
+SecretString is the string itself; a SecretBinary must be a JSON object. Used by
+Secrets Manager and the secrets file (which stands in for it), so they cannot
+decode differently.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from enum import Enum
-from typing import Any, Literal, Protocol
+from typing import Any
 
+from interp.sources.fetch_results import (  # noqa: F401 - re-exported: where these lived before SSM
+    NOT_FOUND,
+    FetchError,
+    FetchResult,
+    Transport,
+    UndecodableValue,
+    _Missing,
+)
 from interp.values import GoFloat64
 
 
-
 log = logging.getLogger(__name__)
-
-
-class _Missing(Enum):
-    NOT_FOUND = "not found"
-
-    def __repr__(self) -> str:
-        return "NOT_FOUND"
-
-
-NOT_FOUND = _Missing.NOT_FOUND
 
 
 @dataclass(frozen=True, repr=False)
@@ -42,31 +38,11 @@ class SecretValue:
         kind = "SecretString" if self.string is not None else "SecretBinary"
         return f"SecretValue({kind}=<hidden>)"
 
-
-@dataclass(frozen=True)
-class FetchError:
-    """The backend refused or failed for one id. `message` is AWS's, which never holds values."""
-
-    code: str
-    message: str = ""
+    def decode(self) -> Any:
+        return decode_secret_value(self)
 
 
-FetchResult = SecretValue | Literal[_Missing.NOT_FOUND] | FetchError
-
-
-class Transport(Protocol):
-    """Fetches secret ids. Ids left out of the answer have not been fetched (yet)."""
-
-    @property
-    def speculative(self) -> bool:
-        """True when asking for every candidate up front costs about as much as one."""
-        ...
-
-    def fetch(self, ids: Sequence[str]) -> Mapping[str, FetchResult]: ...
-
-
-class _UndecodableSecret(Exception):
-    pass
+_UndecodableSecret = UndecodableValue  # the name before SSM shared it
 
 
 def _reject_constant(name: str) -> Any:
