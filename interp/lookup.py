@@ -44,6 +44,7 @@ TEAM_TEMPLATE_SETTING = TEMPLATE_SETTING_NAMES["team"]
 SHARED_TEMPLATE_SETTING = TEMPLATE_SETTING_NAMES["shared"]
 
 Level = Literal["pipeline", "team", "shared"]
+Store = Literal["secretsmanager", "ssm"]
 FieldName = Literal["Team", "Pipeline", "Secret"]
 
 _FIELDS: tuple[FieldName, ...] = ("Team", "Pipeline", "Secret")
@@ -409,27 +410,50 @@ class LookupTemplates:
     team: LookupTemplate = field(
         default_factory=lambda: LookupTemplate.parse(DEFAULT_TEAM_TEMPLATE, TEAM_TEMPLATE_SETTING)
     )
-    shared: LookupTemplate = field(
+    # None: no shared level (SSM without a shared path).
+    shared: LookupTemplate | None = field(
         default_factory=lambda: LookupTemplate.parse(DEFAULT_SHARED_TEMPLATE, SHARED_TEMPLATE_SETTING)
     )
+    # Which store reads the ids: how an id may name a secret (a name, or that store's ARN).
+    store: Store = "secretsmanager"
 
     @classmethod
     def from_strings(
         cls,
         pipeline: str = DEFAULT_PIPELINE_TEMPLATE,
         team: str = DEFAULT_TEAM_TEMPLATE,
-        shared: str = DEFAULT_SHARED_TEMPLATE,
+        shared: str | None = DEFAULT_SHARED_TEMPLATE,
         settings: Mapping[Level, str] = TEMPLATE_SETTING_NAMES,  # type: ignore[assignment]
+        store: Store = "secretsmanager",
     ) -> LookupTemplates:
-        """The three templates; `settings` names where each came from, for error messages."""
+        """The templates; `settings` names where each came from, for error messages."""
         return cls(
             pipeline=LookupTemplate.parse(pipeline, settings["pipeline"]),
             team=LookupTemplate.parse(team, settings["team"]),
-            shared=LookupTemplate.parse(shared, settings["shared"]),
+            shared=None if shared is None else LookupTemplate.parse(shared, settings["shared"]),
+            store=store,
+        )
+
+    @classmethod
+    def for_ssm(
+        cls, pipeline: str, team: str, shared_path: str, settings: Mapping[Level, str]
+    ) -> LookupTemplates:
+        """SSM's levels: the two templates, then `SHARED_PATH/NAME` when a shared path is set
+        (a plain prefix in Concourse, never a template: braces in it are literal)."""
+        shared = None
+        if shared_path:
+            prefix = shared_path + "/"
+            shared = LookupTemplate(text=prefix + "{{.Secret}}", setting=settings["shared"], parts=(prefix, FieldRef("Secret")))
+        return cls(
+            pipeline=LookupTemplate.parse(pipeline, settings["pipeline"]),
+            team=LookupTemplate.parse(team, settings["team"]),
+            shared=shared,
+            store="ssm",
         )
 
     def ordered(self) -> tuple[tuple[Level, LookupTemplate], ...]:
-        return (("pipeline", self.pipeline), ("team", self.team), ("shared", self.shared))
+        levels: tuple[tuple[Level, LookupTemplate], ...] = (("pipeline", self.pipeline), ("team", self.team))
+        return levels if self.shared is None else (*levels, ("shared", self.shared))
 
 
 DEFAULT_TEMPLATES = LookupTemplates()

@@ -11,7 +11,8 @@ directory or the nearest parent that has one. Precedence, highest first:
                                       # (dirname: ci/deploy/pipeline.yml -> "deploy";
                                       # pipeline_from_filename: true is the old spelling)
     disable: [cross-team-var]         # interp check rules turned off
-    region: eu-west-1
+    region: eu-west-1                 # Secrets Manager's region
+    # ssm_region: eu-west-1           # or: read SSM Parameter Store (one store at a time)
     var_files: [vars/common.yml]      # relative to this file; before any -l
     secrets_file: dev-secrets.yml     # offline store instead of AWS
     exclude: [ci/legacy/**, "**/*-old.yml"]  # globs relative to this file's folder: files
@@ -39,6 +40,7 @@ CONFIG_FILE = ".interp.yml"
 # stands in for the environment variable, so a real one still wins.
 _AS_ENVIRONMENT = {
     "region": "CONCOURSE_AWS_SECRETSMANAGER_REGION",
+    "ssm_region": "CONCOURSE_AWS_SSM_REGION",  # selects SSM Parameter Store, as on the web node
     "secret_retry_attempts": "CONCOURSE_SECRET_RETRY_ATTEMPTS",
     "secret_retry_interval": "CONCOURSE_SECRET_RETRY_INTERVAL",
 }

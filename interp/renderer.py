@@ -63,8 +63,9 @@ class Renderer:
     region             the AWS region of the secrets (else settings', else AWS's own chain).
     vars               static vars (answer first, as `-v/-y/-l` do): str, int, float, bool,
                        None, list and dict with str keys, else TypeError naming the var.
-    settings           a SecretsManagerSettings (region, templates, retries, cache).
-    session, client    the caller's own boto3 session or secretsmanager client.
+    settings           the store's settings: SecretsManagerSettings, or SsmSettings for SSM
+                       Parameter Store (region, templates, retries, cache).
+    session, client    the caller's own boto3 session, or client of that store.
     secrets_file       a local secrets store instead of AWS (same lookup rules).
     credentials        any ready-made source (interp.sources) instead of the above.
     skip_missing, resolve_var_sources, redact  as the CLI flags of those names.
@@ -120,13 +121,15 @@ class Renderer:
             templates = settings.templates() if settings is not None else None
             extra = {"templates": templates} if templates is not None else {}
             return SecretsFileSource(secrets_file, team=self.team, pipeline=self.pipeline, **extra)
-        from interp.sources.secretsmanager import SecretCache, SecretsManagerSettings, SecretsManagerSource
+        from interp.sources.stores import store_source
+        from interp.sources.secret_cache import SecretCache
+        from interp.sources.secretsmanager import SecretsManagerSettings
 
         settings = settings or SecretsManagerSettings(cache_enabled=True)
         cache = None
         if settings.cache_enabled:
             cache = SecretCache(settings.cache_duration, settings.cache_duration_notfound)
-        return SecretsManagerSource(self.team, self.pipeline, settings, client=client, session=session, cache=cache)
+        return store_source(self.team, self.pipeline, settings, client=client, session=session, cache=cache)
 
     def _credentials_for(self, pipeline: str | None) -> ValueSource | None:
         """The shared source, re-scoped to another pipeline of the same team if asked.

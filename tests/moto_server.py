@@ -44,6 +44,7 @@ def aws_test_env(endpoint: str, region: str = TEST_REGION) -> dict[str, str]:
     """Environment for a process that must talk to the moto server and nothing else."""
     return {
         "AWS_ENDPOINT_URL_SECRETS_MANAGER": endpoint,
+        "AWS_ENDPOINT_URL_SSM": endpoint,
         "AWS_ACCESS_KEY_ID": "testing",
         "AWS_SECRET_ACCESS_KEY": "testing",
         "AWS_SESSION_TOKEN": "testing",
@@ -61,6 +62,19 @@ def secretsmanager_client(endpoint: str, region: str = TEST_REGION) -> Any:
 
     return boto3.client(
         "secretsmanager",
+        region_name=region,
+        endpoint_url=endpoint,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+
+
+def ssm_client(endpoint: str, region: str = TEST_REGION) -> Any:
+    """A boto3 SSM client pointed at the server, for seeding parameters."""
+    import boto3
+
+    return boto3.client(
+        "ssm",
         region_name=region,
         endpoint_url=endpoint,
         aws_access_key_id="testing",

@@ -143,17 +143,17 @@ def test_eight_threads_share_one_source(aws: object, batch: bool) -> None:
 def test_one_renderer_many_pipelines_in_parallel_never_mixes_them_up(
     aws: object, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from interp.sources import secretsmanager
+    from interp.sources import aws_source
 
     client = aws
     built: list[object] = []
-    real_create = secretsmanager.create_client_and_session
+    real_create = aws_source.create_client_and_session
 
     def counting_create(*args: object, **kwargs: object) -> object:
         built.append(args)
         return real_create(*args, **kwargs)
 
-    monkeypatch.setattr(secretsmanager, "create_client_and_session", counting_create)
+    monkeypatch.setattr(aws_source, "create_client_and_session", counting_create)
     pipelines = [f"pipe{k}" for k in range(12)]
     for name in pipelines:
         client.create_secret(Name=f"/concourse/t/{name}/v", SecretString=f"value-of-{name}")  # type: ignore[attr-defined]

@@ -22,13 +22,23 @@ def static_vars_from_args(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def settings_from_args(args: argparse.Namespace, environ: Mapping[str, str]) -> Any:
-    """Secrets Manager settings when a team enables lookups, else None (static vars only)."""
+    """The store's settings when a team enables lookups (SsmSettings when the SSM region is set,
+    else SecretsManagerSettings), else None (static vars only)."""
     if args.team is None:
         if args.pipeline is not None:
             raise ConfigError("--pipeline needs --team")
         if args.secrets_file is not None:
             raise ConfigError("--secrets-file needs --team (the lookup paths are the team's)")
         return None
+    return store_settings_from(args, environ)
+
+
+def store_settings_from(args: argparse.Namespace, environ: Mapping[str, str]) -> Any:
+    """The selected store's settings (interp.sources.ssm_settings.selected_store)."""
+    from interp.sources.ssm_settings import selected_store, ssm_settings_from
+
+    if selected_store(args, environ) == "ssm":
+        return ssm_settings_from(args, environ)
     from interp.sources import aws_settings
 
     return aws_settings.settings_from(args, environ)
@@ -45,9 +55,9 @@ def credentials_from_args(args: argparse.Namespace, environ: Mapping[str, str]) 
         return SecretsFileSource(
             args.secrets_file, team=args.team, pipeline=args.pipeline, templates=settings.templates()
         )
-    from interp.sources.secretsmanager import SecretsManagerSource
+    from interp.sources.stores import store_source
 
-    return SecretsManagerSource(team=args.team, pipeline=args.pipeline, settings=settings)
+    return store_source(args.team, args.pipeline, settings)
 
 
 def renderer_from_args(args: argparse.Namespace, environ: Mapping[str, str]) -> Any:

@@ -1,4 +1,4 @@
-"""Building the Secrets Manager client: region, credentials, timeouts, retries, identity.
+"""Building a store's client (Secrets Manager or SSM): region, credentials, timeouts, retries, identity.
 
 boto3/botocore are imported only when a client is built.
 """
@@ -14,6 +14,7 @@ from typing import Any
 from interp.errors import ConfigError
 from interp.sources.aws_settings import (  # the settings are part of this module's API too
     ENV_REGION,
+    AwsStoreSettings,
     SecretsManagerSettings,
     check_region,
 )
@@ -48,8 +49,14 @@ def create_client(
     return create_client_and_session(settings, session=session, environ=environ)[0]
 
 
+def _region_help(settings: AwsStoreSettings) -> str:
+    if settings.SERVICE == "secretsmanager":
+        return _REGION_HELP
+    return f"no AWS region for {settings.STORE}: set {settings.flag('region')}"
+
+
 def create_client_and_session(
-    settings: SecretsManagerSettings, *, session: Any = None, environ: Mapping[str, str] | None = None
+    settings: AwsStoreSettings, *, session: Any = None, environ: Mapping[str, str] | None = None
 ) -> tuple[Any, Any]:
     """create_client's work; also hands back the boto3 session, which knows where credentials came from."""
     import boto3
@@ -78,13 +85,13 @@ def create_client_and_session(
     guard_sdk_logs()  # before the client exists: building it logs the region and endpoint
     # plain(): botocore formats the region into the endpoint and the signature, and a derived
     # region formats as its reference (interp.derived_text).
-    client = session.client("secretsmanager", region_name=plain(region), config=config)
+    client = session.client(settings.SERVICE, region_name=plain(region), config=config)
     use_retry_interval(client, settings.retry_attempts, settings.retry_interval)
     return client, session
 
 
 def _client_region(
-    settings: SecretsManagerSettings, session: Any, env: Mapping[str, str], *, callers_session: bool
+    settings: AwsStoreSettings, session: Any, env: Mapping[str, str], *, callers_session: bool
 ) -> str:
     """The settings' region, else AWS_REGION, else the session's, checked as botocore would check
     it: one botocore found itself (AWS_DEFAULT_REGION, the profile) was never checked by interp."""
@@ -99,7 +106,7 @@ def _client_region(
         from_env = region is not None and region == os.environ.get("AWS_DEFAULT_REGION")
         setting = "AWS_DEFAULT_REGION" if from_env else f"the region of AWS profile {session.profile_name!r}"
     if not region:
-        raise ConfigError(_REGION_HELP)
+        raise ConfigError(_region_help(settings))
     check_region(region, setting)
     return region  # as it is: a var source's region may be a secret-derived str
 
@@ -154,10 +161,10 @@ def _region_known(region: str | None) -> bool:
         return True
 
 
-def describe_credentials(settings: SecretsManagerSettings, session: Any, *, resolve: bool = True) -> str:
+def describe_credentials(settings: AwsStoreSettings, session: Any, *, resolve: bool = True) -> str:
     """Where the credentials came from (never the credentials)."""
     if settings.has_static_credentials:
-        return settings.credential_origin or "--aws-secretsmanager-access-key"
+        return settings.credential_origin or f"{settings.FLAG_PREFIX}-access-key"
     if session is None:
         return "the caller's own client"
     profile = f"profile {session.profile_name}" if getattr(session, "profile_name", None) not in (None, "default") else ""

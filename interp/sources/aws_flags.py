@@ -1,5 +1,5 @@
-"""The Secrets Manager flags every command that reaches AWS offers, and the environment
-variables each falls back to (Concourse's names).
+"""The AWS flags every command that reaches AWS offers (each store's own, and the knobs
+both share), and the environment variables each falls back to (Concourse's names).
 
 Apart from the settings (interp.sources.aws_settings) so that building a command
 line costs no more than the flags themselves.
@@ -43,9 +43,20 @@ def template_strings(args: argparse.Namespace, environ: Mapping[str, str]) -> di
     return strings
 
 
+SSM_ENV_PREFIX = "CONCOURSE_AWS_SSM"
+SSM_ENV_REGION = "CONCOURSE_AWS_SSM_REGION"
+SSM_TEMPLATE_SETTINGS = (
+    ("pipeline", "--aws-ssm-pipeline-secret-template", f"{SSM_ENV_PREFIX}_PIPELINE_SECRET_TEMPLATE"),
+    ("team", "--aws-ssm-team-secret-template", f"{SSM_ENV_PREFIX}_TEAM_SECRET_TEMPLATE"),
+    ("shared", "--aws-ssm-shared-path", f"{SSM_ENV_PREFIX}_SHARED_PATH"),
+)
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """Add the Secrets Manager flags; each falls back to its environment variable."""
-    group = parser.add_argument_group("AWS Secrets Manager")
+    """Add both stores' flags and the knobs they share; each falls back to its environment variable."""
+    group = parser.add_argument_group(
+        "AWS Secrets Manager (the store unless --aws-ssm-region or CONCOURSE_AWS_SSM_REGION is set)"
+    )
 
     def add(flag: str, help_text: str, **kwargs: Any) -> None:
         group.add_argument(flag, default=None, help=help_text, **kwargs)
@@ -59,6 +70,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="REGION",
     )
     add_template_arguments(group)
+
+    group = parser.add_argument_group(
+        "AWS SSM Parameter Store (the store when its region is set, as on Concourse's web node; one store at a time)"
+    )
+    add("--aws-ssm-access-key", f"AWS access key (env {SSM_ENV_PREFIX}_ACCESS_KEY; default: the standard AWS credential chain)", metavar="KEY")
+    add("--aws-ssm-secret-key", f"AWS secret key for the access key (env {SSM_ENV_PREFIX}_SECRET_KEY)", metavar="KEY")
+    add("--aws-ssm-session-token", f"AWS session token (env {SSM_ENV_PREFIX}_SESSION_TOKEN)", metavar="TOKEN")
+    add("--aws-ssm-region", f"region of the parameters; setting it selects SSM (env {SSM_ENV_REGION})", metavar="REGION")
+    for level, flag, env_name in SSM_TEMPLATE_SETTINGS:
+        if level == "shared":
+            add(flag, f"path of parameters every team may read, tried last as PATH/NAME (env {env_name}; default: none)", metavar="PATH")
+        else:
+            default = "/concourse/{{.Team}}/{{.Pipeline}}/{{.Secret}}" if level == "pipeline" else "/concourse/{{.Team}}/{{.Secret}}"
+            add(flag, f"{level}-level parameter name (env {env_name}; default: {default})", metavar="TEMPLATE")
+
+    group = parser.add_argument_group("AWS, either store")
     add("--profile", "AWS shared-config profile (env AWS_PROFILE; default: the default profile)", metavar="NAME")
     add("--secret-retry-attempts", f"attempts per AWS call (env {ENV_RETRY_ATTEMPTS}; default: 5)", type=int, metavar="N")
     add(
@@ -68,7 +95,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     add(
         "--max-concurrency",
-        f"parallel GetSecretValue calls, 1 to {MAX_CONCURRENCY} (default: botocore's pool size, 10)",
+        f"parallel AWS read calls, 1 to {MAX_CONCURRENCY} (default: botocore's pool size, 10)",
         type=int,
         metavar="N",
     )
@@ -78,5 +105,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--no-batch",
         action="store_true",
         default=False,
-        help="use GetSecretValue per secret instead of BatchGetSecretValue (default: batch, falling back when denied)",
+        help="read one id per call (GetSecretValue, GetParameter) instead of BatchGetSecretValue or "
+        "GetParameters (default: batch, falling back when denied)",
     )

@@ -12,7 +12,7 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from interp.errors import ConfigError
 
@@ -41,19 +41,22 @@ RetryMode = Literal["standard", "adaptive"]
 
 
 @dataclass(frozen=True)
-class SecretsManagerSettings:
-    """Every knob of the Secrets Manager source. Durations are in seconds.
+class AwsStoreSettings:
+    """The knobs every AWS store shares: connection, retries, cache, concurrency. Durations
+    are in seconds. Credentials are left out of repr so settings can be logged.
 
-    Credentials are left out of repr so settings can be logged.
-    """
+    A store's settings add its lookup configuration and say, as class attributes, which
+    botocore service it is and how its flags are spelled (for messages)."""
+
+    SERVICE: ClassVar[str] = ""  # botocore's service name
+    STORE: ClassVar[str] = ""  # as users name the store
+    FLAG_PREFIX: ClassVar[str] = ""  # --aws-secretsmanager, --aws-ssm
+    ENV_PREFIX: ClassVar[str] = ""  # CONCOURSE_AWS_SECRETSMANAGER, CONCOURSE_AWS_SSM
 
     access_key: str | None = field(default=None, repr=False)
     secret_key: str | None = field(default=None, repr=False)
     session_token: str | None = field(default=None, repr=False)
     region: str | None = None
-    pipeline_secret_template: str = DEFAULT_PIPELINE_TEMPLATE
-    team_secret_template: str = DEFAULT_TEAM_TEMPLATE
-    shared_secret_template: str = DEFAULT_SHARED_TEMPLATE
     profile: str | None = None
     retry_attempts: int = 5
     retry_interval: float = 1.0
@@ -69,26 +72,19 @@ class SecretsManagerSettings:
     credential_origin: str | None = field(default=None, compare=False)
 
     def templates(self) -> LookupTemplates:
-        from interp.lookup import LookupTemplates  # the lookup rules cost start-up; only a team needs them
-
-        return LookupTemplates.from_strings(
-            pipeline=self.pipeline_secret_template,
-            team=self.team_secret_template,
-            shared=self.shared_secret_template,
-        )
+        raise NotImplementedError
 
     @property
     def has_static_credentials(self) -> bool:
         return any((self.access_key, self.secret_key, self.session_token))
 
+    def flag(self, name: str) -> str:
+        """A flag of this store, with its environment variable: `--aws-ssm-region (CONCOURSE_AWS_SSM_REGION)`."""
+        return f"{self.FLAG_PREFIX}-{name} ({self.ENV_PREFIX}_{name.upper().replace('-', '_')})"
+
     def validate(self) -> None:
         """Raise ConfigError for a setting that cannot work; check templates too."""
-        if self.has_static_credentials and not (self.access_key and self.secret_key):
-            raise ConfigError(
-                "--aws-secretsmanager-access-key and --aws-secretsmanager-secret-key "
-                f"({ENV_ACCESS_KEY}, {ENV_SECRET_KEY}) are both required when any of them "
-                f"or --aws-secretsmanager-session-token ({ENV_SESSION_TOKEN}) is given"
-            )
+        self._validate_keys()
         if self.retry_attempts < 1:
             raise ConfigError(f"--secret-retry-attempts ({ENV_RETRY_ATTEMPTS}) must be at least 1")
         if self.retry_mode not in ("standard", "adaptive"):
@@ -108,6 +104,36 @@ class SecretsManagerSettings:
                 raise ConfigError(f"{setting} must be positive")
         check_region(self.region, "region")
         self.templates()
+
+    def _validate_keys(self) -> None:
+        if self.has_static_credentials and not (self.access_key and self.secret_key):
+            raise ConfigError(
+                f"{self.flag('access-key')} and {self.flag('secret-key')} are both required when any "
+                f"of them or {self.flag('session-token')} is given"
+            )
+
+
+@dataclass(frozen=True)
+class SecretsManagerSettings(AwsStoreSettings):
+    """Every knob of the Secrets Manager source."""
+
+    SERVICE: ClassVar[str] = "secretsmanager"
+    STORE: ClassVar[str] = "Secrets Manager"
+    FLAG_PREFIX: ClassVar[str] = "--aws-secretsmanager"
+    ENV_PREFIX: ClassVar[str] = "CONCOURSE_AWS_SECRETSMANAGER"
+
+    pipeline_secret_template: str = DEFAULT_PIPELINE_TEMPLATE
+    team_secret_template: str = DEFAULT_TEAM_TEMPLATE
+    shared_secret_template: str = DEFAULT_SHARED_TEMPLATE
+
+    def templates(self) -> LookupTemplates:
+        from interp.lookup import LookupTemplates  # the lookup rules cost start-up; only a team needs them
+
+        return LookupTemplates.from_strings(
+            pipeline=self.pipeline_secret_template,
+            team=self.team_secret_template,
+            shared=self.shared_secret_template,
+        )
 
 
 # botocore's validate_region_name (a DNS host label), mirrored so that a region botocore would
@@ -186,9 +212,8 @@ def parse_go_bool(text: str) -> bool:
     raise ValueError(f"invalid boolean {text!r}")
 
 
-def settings_from(args: argparse.Namespace, environ: Mapping[str, str] | None = None) -> SecretsManagerSettings:
-    """Settings from parsed flags, then environment variables, then defaults. Validated."""
-    env = os.environ if environ is None else environ
+def common_settings(args: argparse.Namespace, env: Mapping[str, str]) -> dict[str, Any]:
+    """The knobs every AWS store shares, from flags, then environment variables, then defaults."""
 
     def pick(attr: str | None, env_name: str | None) -> str | None:
         flagged = getattr(args, attr, None) if attr else None
@@ -228,34 +253,47 @@ def settings_from(args: argparse.Namespace, environ: Mapping[str, str] | None = 
 
     retry_mode = env.get("AWS_RETRY_MODE", "standard")
     retry_attempts = integer("secret_retry_attempts", "--secret-retry-attempts", ENV_RETRY_ATTEMPTS)
+    return {
+        "profile": pick("profile", "AWS_PROFILE"),
+        "retry_attempts": 5 if retry_attempts is None else retry_attempts,
+        "retry_interval": duration("secret_retry_interval", "--secret-retry-interval", ENV_RETRY_INTERVAL, 1.0),
+        "retry_mode": "adaptive" if retry_mode == "adaptive" else "standard",
+        "cache_enabled": cache_enabled,
+        # Concourse has these as web flags; interp reads them from the environment only.
+        "cache_duration": duration(None, ENV_CACHE_DURATION, ENV_CACHE_DURATION, 60.0),
+        "cache_duration_notfound": duration(None, ENV_CACHE_DURATION_NOTFOUND, ENV_CACHE_DURATION_NOTFOUND, 10.0),
+        "max_workers": integer("max_concurrency", "--max-concurrency", None),
+        "connect_timeout": duration("connect_timeout", "--connect-timeout", None, 5.0),
+        "read_timeout": duration("read_timeout", "--read-timeout", None, 10.0),
+        "batch_enabled": not getattr(args, "no_batch", False),
+    }
+
+
+def static_keys(args: argparse.Namespace, env: Mapping[str, str], attribute_prefix: str, env_prefix: str) -> dict[str, Any]:
+    """access_key, secret_key, session_token (flag, else environment variable) and where the
+    access key came from, for a store whose flags start `--aws-STORE-`."""
+    keys: dict[str, Any] = {}
+    for key in ("access_key", "secret_key", "session_token"):
+        flagged = getattr(args, f"{attribute_prefix}_{key}", None)
+        keys[key] = flagged if flagged is not None else (env.get(f"{env_prefix}_{key.upper()}") or None)
+    if getattr(args, f"{attribute_prefix}_access_key", None) is not None:
+        keys["credential_origin"] = "--" + f"{attribute_prefix}_access_key".replace("_", "-")
+    elif env.get(f"{env_prefix}_ACCESS_KEY", "") != "":
+        keys["credential_origin"] = f"{env_prefix}_ACCESS_KEY"
+    return keys
+
+
+def settings_from(args: argparse.Namespace, environ: Mapping[str, str] | None = None) -> SecretsManagerSettings:
+    """Settings from parsed flags, then environment variables, then defaults. Validated."""
+    env = os.environ if environ is None else environ
     templates = template_strings(args, env)
-    if getattr(args, "aws_secretsmanager_access_key", None) is not None:
-        credential_origin: str | None = "--aws-secretsmanager-access-key"
-    elif env.get(ENV_ACCESS_KEY, "") != "":
-        credential_origin = ENV_ACCESS_KEY
-    else:
-        credential_origin = None
     settings = SecretsManagerSettings(
-        credential_origin=credential_origin,
-        access_key=pick("aws_secretsmanager_access_key", ENV_ACCESS_KEY),
-        secret_key=pick("aws_secretsmanager_secret_key", ENV_SECRET_KEY),
-        session_token=pick("aws_secretsmanager_session_token", ENV_SESSION_TOKEN),
+        **static_keys(args, env, "aws_secretsmanager", "CONCOURSE_AWS_SECRETSMANAGER"),
         region=region_from(args, env),
         pipeline_secret_template=templates["pipeline"],
         team_secret_template=templates["team"],
         shared_secret_template=templates["shared"],
-        profile=pick("profile", "AWS_PROFILE"),
-        retry_attempts=5 if retry_attempts is None else retry_attempts,
-        retry_interval=duration("secret_retry_interval", "--secret-retry-interval", ENV_RETRY_INTERVAL, 1.0),
-        retry_mode="adaptive" if retry_mode == "adaptive" else "standard",
-        cache_enabled=cache_enabled,
-        # Concourse has these as web flags; interp reads them from the environment only.
-        cache_duration=duration(None, ENV_CACHE_DURATION, ENV_CACHE_DURATION, 60.0),
-        cache_duration_notfound=duration(None, ENV_CACHE_DURATION_NOTFOUND, ENV_CACHE_DURATION_NOTFOUND, 10.0),
-        max_workers=integer("max_concurrency", "--max-concurrency", None),
-        connect_timeout=duration("connect_timeout", "--connect-timeout", None, 5.0),
-        read_timeout=duration("read_timeout", "--read-timeout", None, 10.0),
-        batch_enabled=not getattr(args, "no_batch", False),
+        **common_settings(args, env),
     )
     settings.validate()
     return settings

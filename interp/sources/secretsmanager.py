@@ -29,10 +29,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
-from interp.environment import EnvironmentFacts
-from interp.lookup import (
-    validate_scope,
-)
+from interp.lookup import validate_scope
+from interp.sources.aws_source import AwsStoreSource, _Connection  # noqa: F401 - _Connection: re-exported
 from interp.sources.aws_settings import (  # the settings are part of this module's API too
     SecretsManagerSettings,
     add_arguments,
@@ -108,29 +106,15 @@ HEALTH_CHECK_SECRET_ID = "__concourse-health-check"
 # ---------------------------------------------------------------------------
 
 
-class _Connection:
-    """The client and transport a source builds on first use.
-
-    Held by reference, so the copies a source hands out (`Renderer` re-scoping
-    it to another pipeline, `with_templates` for a pipeline's var_sources)
-    share one client and one batch-or-per-id mode instead of each building its own.
-    """
-
-    def __init__(self, client: Any, session: Any) -> None:
-        self.client = client
-        self.session = session
-        self.aws: AwsTransport | None = None
-        self.lock = threading.Lock()
-        self.identity: tuple[str, str] | None | Literal[False] = False  # False: not asked yet
-
-
-class SecretsManagerSource(TemplatedSource):
+class SecretsManagerSource(AwsStoreSource):
     """Resolves paths from AWS Secrets Manager for one team (and pipeline, unless one-off).
 
     Bring your own `client` or boto3 `session` to use your credentials; else one
     is built from `settings` on first use. One source keeps its client, its
     transport mode (batch or per id) and, if enabled, its cache across calls.
     """
+
+    settings: SecretsManagerSettings
 
     def __init__(
         self,
@@ -143,80 +127,18 @@ class SecretsManagerSource(TemplatedSource):
         cache: SecretCache | None = None,
         clock: Callable[[], float] | None = None,
     ) -> None:
-        self.settings = settings or SecretsManagerSettings()
-        self.settings.validate()
-        super().__init__(team, pipeline, self.settings.templates())
-        if cache is None and self.settings.cache_enabled:
-            cache = SecretCache(
-                self.settings.cache_duration,
-                self.settings.cache_duration_notfound,
-                clock=clock or time.monotonic,
-            )
-        self.cache = cache
-        self._connection = _Connection(client, session)
+        super().__init__(team, pipeline, settings or SecretsManagerSettings(), client=client, session=session, cache=cache, clock=clock)
 
-    @property
-    def client(self) -> Any:
-        connection = self._connection
-        with connection.lock:
-            if connection.client is None:
-                connection.client, connection.session = create_client_and_session(
-                    self.settings, session=connection.session
-                )
-            return connection.client
+    def _new_transport(self, client: Any) -> AwsTransport:
+        return AwsTransport(client, batch_enabled=self.settings.batch_enabled, max_workers=self.settings.max_workers)
 
     @property
     def aws_transport(self) -> AwsTransport:
-        client = self.client
-        connection = self._connection
-        with connection.lock:
-            if connection.aws is None:
-                connection.aws = AwsTransport(
-                    client, batch_enabled=self.settings.batch_enabled, max_workers=self.settings.max_workers
-                )
-            return connection.aws
-
-    def transport(self) -> Transport:
-        if self.cache is None:
-            return self.aws_transport
-        return CachingTransport(self.aws_transport, self.cache)
+        return self.store_transport  # type: ignore[return-value]
 
     def health_check(self) -> HealthReport:
         return _health_report(
             self.client, self.settings, session=self._connection.session, team=self.team, pipeline=self.pipeline
-        )
-
-    def caller_identity(self) -> tuple[str, str] | None:
-        """(ARN, account) from STS, asked at most once per client; None when not allowed."""
-        client = self.client
-        connection = self._connection
-        with connection.lock:
-            if connection.identity is False:
-                connection.identity = caller_identity(client, connection.session)
-            return connection.identity
-
-    def environment_facts(self, *, resolve_credentials: bool = True) -> EnvironmentFacts:
-        """Region, endpoint and credential source, for an error about the environment.
-
-        `resolve_credentials=False` when the chain already found nothing: walking it again
-        could wait on an instance-metadata timeout for no new answer."""
-        from interp.environment import EnvironmentFacts
-
-        client = self.client
-        meta = getattr(client, "meta", None)
-        region = getattr(meta, "region_name", None) or self.settings.region
-        endpoint = getattr(meta, "endpoint_url", None)
-        session = self._connection.session
-        profile = getattr(session, "profile_name", None) if session is not None else self.settings.profile
-        return EnvironmentFacts(
-            region=region,
-            endpoint=endpoint if _endpoint_overridden(endpoint) else None,
-            credentials=describe_credentials(self.settings, session, resolve=resolve_credentials),
-            profile=profile if profile not in (None, "default") else None,
-            region_known=_region_known(region),
-            team=self.team,
-            pipeline=self.pipeline,
-            account=lambda: (self.caller_identity() or ("", None))[1] or None,
         )
 
 

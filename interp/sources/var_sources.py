@@ -5,7 +5,9 @@ secretsmanager Concourse's Secrets Manager lookup with the entry's `config`
                (region, templates, keys), over the same credentials chain and
                transport as the cluster-wide source; the cross-team guard of
                the operator's own templates still applies
-vault, ssm, idtoken and anything else stay as written for Concourse.
+ssm            Concourse's SSM Parameter Store lookup with the entry's `config`
+               (region, templates, shared_path, keys), the same way
+vault, idtoken and anything else stay as written for Concourse.
 """
 
 from __future__ import annotations
@@ -19,6 +21,17 @@ from interp.errors import ConfigError
 from interp.sources.base import Source
 from interp.sources.dummy import DummySource
 
+SSM_CONFIG_KEYS = frozenset(
+    {
+        "access_key",
+        "secret_key",
+        "session_token",
+        "region",
+        "pipeline_secret_template",
+        "team_secret_template",
+        "shared_path",
+    }
+)
 SECRETSMANAGER_CONFIG_KEYS = frozenset(
     {
         "access_key",
@@ -55,53 +68,95 @@ def make_var_source_factory(credentials: Source | None) -> Any:
             # JSON, so its numbers are float64 (interp.values.GoFloat64).
             values = as_go_float64(plain_data(config.get("vars")))
             return DummySource(name, values if isinstance(values, Mapping) else {})
-        if kind == "secretsmanager":
-            return _secretsmanager(name, config, credentials)
+        if kind in ("secretsmanager", "ssm"):
+            return _aws_store(name, kind, config, credentials)
         return None
 
     return factory
 
 
-def _secretsmanager(name: str, config: Mapping[str, Any], credentials: Source | None) -> Source:
-    from interp.lookup import LookupTemplates
-    from interp.template_settings import DEFAULT_PIPELINE_TEMPLATE, DEFAULT_SHARED_TEMPLATE, DEFAULT_TEAM_TEMPLATE
-    from interp.sources.secretsmanager import SecretsManagerSource, TemplatedSource
+_CONNECTION_KEYS = ("access_key", "secret_key", "session_token", "region")
 
-    unknown = [key for key in config if key not in SECRETSMANAGER_CONFIG_KEYS]
+
+def _aws_store(name: str, kind: str, config: Mapping[str, Any], credentials: Source | None) -> Source:
+    """A Secrets Manager or SSM source for a var_sources entry, reusing the cluster store's client
+    where the entry names the same store and no connection of its own."""
+    from interp.sources.aws_source import AwsStoreSource
+    from interp.sources.secretsmanager import TemplatedSource
+
+    known = SECRETSMANAGER_CONFIG_KEYS if kind == "secretsmanager" else SSM_CONFIG_KEYS
+    unknown = [key for key in config if key not in known]
     if unknown:
         # Shown as written: an interpolated key could be a secret value.
         written = getattr(config, "written_keys", {})
         shown = sorted(str(written.get(key, key)) for key in unknown)
         raise VarSourceError(f"var source '{name}': unknown config key(s) {', '.join(map(repr, shown))}")
     if not isinstance(credentials, TemplatedSource):
-        raise VarSourceError(f"var source '{name}' (secretsmanager) needs a team: its lookups are team-scoped")
-    text = {key: config.get(key) for key in SECRETSMANAGER_CONFIG_KEYS}
+        raise VarSourceError(f"var source '{name}' ({kind}) needs a team: its lookups are team-scoped")
+    text = {key: config.get(key) for key in known}
     for key, value in text.items():
         if value is not None and not isinstance(value, str):
             raise VarSourceError(f"var source '{name}': config key '{key}' must be a string")
     try:
-        templates = LookupTemplates.from_strings(
-            pipeline=text["pipeline_secret_template"] or DEFAULT_PIPELINE_TEMPLATE,
-            team=text["team_secret_template"] or DEFAULT_TEAM_TEMPLATE,
-            shared=text["shared_secret_template"] or DEFAULT_SHARED_TEMPLATE,
-            settings={level: f"config key {level}_secret_template" for level in ("pipeline", "team", "shared")},
-        )
+        templates = _templates(kind, text)
     except ConfigError as error:
         raise VarSourceError(f"var source '{name}': {error}") from None
-    own_connection = any(text[key] for key in ("access_key", "secret_key", "session_token", "region"))
-    if own_connection and isinstance(credentials, SecretsManagerSource):
-        from dataclasses import replace  # the settings are a dataclass; only this case needs it
+    same_store = isinstance(credentials, AwsStoreSource) and credentials.settings.SERVICE == kind
+    own_connection = any(text[key] for key in _CONNECTION_KEYS)
+    if same_store and not own_connection:
+        return credentials.with_templates(templates)
+    if not isinstance(credentials, AwsStoreSource):
+        if kind == "ssm":  # a secrets file stands in for Secrets Manager only
+            raise VarSourceError(f"var source '{name}' (ssm): SSM is read from AWS, not from a secrets file")
+        return credentials.with_templates(templates)
+    from dataclasses import fields
 
-        # The keys go to AWS only, as plain text; the region stays derived, so a message
-        # naming it shows the reference (the client gets its plain text).
-        connection = {key: text[key] for key in ("access_key", "secret_key", "session_token", "region") if text[key]}
-        keys = {key: plain(value) for key, value in connection.items() if key != "region"}
-        settings = replace(credentials.settings, **{**connection, **keys})
-        try:
-            source = SecretsManagerSource(credentials.team, credentials.pipeline, settings)
-        except ConfigError as error:
-            raise VarSourceError(f"var source '{name}': {error}") from None
-        source.templates = templates
-        source.guard_templates = (*credentials.guard_templates, credentials.templates)  # as with_templates does
-        return source
-    return credentials.with_templates(templates)
+    from interp.sources.aws_settings import AwsStoreSettings
+    from interp.sources.stores import store_source
+
+    # The knobs both stores share come from the cluster store; the keys go to AWS only, as
+    # plain text; the region stays derived, so a message naming it shows the reference.
+    shared = {f.name: getattr(credentials.settings, f.name) for f in fields(AwsStoreSettings) if f.init}
+    if not same_store:
+        shared.update(access_key=None, secret_key=None, session_token=None, credential_origin=None)
+    connection = {key: text[key] for key in _CONNECTION_KEYS if text[key]}
+    keys = {key: plain(value) for key, value in connection.items() if key != "region"}
+    settings_class = type(credentials.settings) if same_store else _settings_class(kind)
+    try:
+        settings = settings_class(**{**shared, **connection, **keys})
+        source = store_source(credentials.team, credentials.pipeline, settings)
+    except ConfigError as error:
+        raise VarSourceError(f"var source '{name}': {error}") from None
+    source.templates = templates  # type: ignore[attr-defined]
+    source.guard_templates = (*credentials.guard_templates, credentials.templates)  # type: ignore[attr-defined]  # as with_templates does
+    return source
+
+
+def _settings_class(kind: str) -> Any:
+    if kind == "ssm":
+        from interp.sources.ssm_settings import SsmSettings
+
+        return SsmSettings
+    from interp.sources.aws_settings import SecretsManagerSettings
+
+    return SecretsManagerSettings
+
+
+def _templates(kind: str, text: Mapping[str, Any]) -> Any:
+    from interp.lookup import LookupTemplates
+    from interp.template_settings import DEFAULT_PIPELINE_TEMPLATE, DEFAULT_SHARED_TEMPLATE, DEFAULT_TEAM_TEMPLATE
+
+    settings = {level: f"config key {level}_secret_template" for level in ("pipeline", "team", "shared")}
+    if kind == "ssm":
+        return LookupTemplates.for_ssm(
+            text["pipeline_secret_template"] or DEFAULT_PIPELINE_TEMPLATE,
+            text["team_secret_template"] or DEFAULT_TEAM_TEMPLATE,
+            text["shared_path"] or "",
+            {**settings, "shared": "config key shared_path"},
+        )
+    return LookupTemplates.from_strings(
+        pipeline=text["pipeline_secret_template"] or DEFAULT_PIPELINE_TEMPLATE,
+        team=text["team_secret_template"] or DEFAULT_TEAM_TEMPLATE,
+        shared=text["shared_secret_template"] or DEFAULT_SHARED_TEMPLATE,
+        settings=settings,
+    )
