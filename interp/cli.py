@@ -16,8 +16,10 @@ from interp.errors import ConfigError, ExitCode, InterpError
 
 DESCRIPTION = """\
 Render Concourse pipeline templates: resolve ((var)) references from static
-vars and AWS Secrets Manager (Concourse's team/pipeline-scoped lookup), keeping
-every comment and every byte that did not need to change.
+vars and the team's AWS store (Concourse's team/pipeline-scoped lookup), keeping
+every comment and every byte that did not need to change. The store is AWS
+Secrets Manager, or AWS SSM Parameter Store when --aws-ssm-region (or
+CONCOURSE_AWS_SSM_REGION) is set: one store at a time, as on Concourse's web node.
 """
 
 EPILOG = """\
