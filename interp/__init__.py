@@ -1,4 +1,4 @@
-"""interp: render Concourse pipeline templates against AWS Secrets Manager.
+"""interp: render Concourse pipeline templates against AWS Secrets Manager or SSM Parameter Store.
 
     >>> import interp
     >>> interp.render_text("greeting: Hello, ((name))!\\n", vars={"name": "world"})
@@ -17,6 +17,8 @@ if TYPE_CHECKING:
     from interp.errors import ConfigError, InterpError, Location, Problem
     from interp.render import render_file, render_files, render_text
     from interp.renderer import Renderer
+    from interp.sources.aws_settings import SecretsManagerSettings
+    from interp.sources.ssm_settings import SsmSettings
     from interp.static_vars import load_vars_files
 
 __all__ = [
@@ -26,6 +28,8 @@ __all__ = [
     "OutputError",
     "Problem",
     "Renderer",
+    "SecretsManagerSettings",
+    "SsmSettings",
     "load_vars_files",
     "render_file",
     "render_files",
@@ -43,6 +47,8 @@ _HOMES = {
     "render_files": "interp.render",
     "render_text": "interp.render",
     "Renderer": "interp.renderer",
+    "SecretsManagerSettings": "interp.sources.aws_settings",
+    "SsmSettings": "interp.sources.ssm_settings",
     "load_vars_files": "interp.static_vars",
     "OutputError": "interp.output",
     "write_outputs": "interp.output",

@@ -18,6 +18,12 @@ The file is a YAML mapping of secret id -> what AWS would hold for it:
 
 Ids are resolved by exactly the same templates, order, cross-team guard and
 decoding as AWS Secrets Manager; only the transport differs.
+
+With SSM Parameter Store selected (SSM templates), the file stands in for SSM
+instead: each id is a parameter whose value must be a string (SSM holds text;
+JSON text stays text), a mapping is one parameter per field below its id
+(`/concourse/main/db: {user: app}` is `/concourse/main/db/user`), and a lookup
+reads by name, then by path, as Concourse's SSM lookup does (`interp.sources.ssm_api`).
 """
 
 from __future__ import annotations
@@ -68,6 +74,44 @@ def load_secrets_file(path: str | Path) -> dict[str, SecretValue]:
     Read as YAML 1.1, as Concourse's tools read YAML (interp.yaml11): an unquoted
     `yes` or `0644` is a bool or a number, and so an error here; a timestamp is text.
     """
+    return parse_secrets(_load_data(path), f"secrets file {str(path)!r}")
+
+
+def load_parameters_file(path: str | Path) -> dict[str, str]:
+    """A secrets file read as SSM parameters: name -> text, mappings one parameter per field."""
+    return parse_parameters(_load_data(path), f"secrets file {str(path)!r}")
+
+
+def parse_parameters(data: Any, origin: str) -> dict[str, str]:
+    """Validate loaded YAML into parameter name -> text. `origin` names the file in errors."""
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{origin}: expected a mapping of parameter name to value, got a {type(data).__name__}")
+    parameters: dict[str, str] = {}
+
+    def add(name: str, value: Any) -> None:
+        if isinstance(value, str):
+            parameters[name] = value
+        elif isinstance(value, dict):
+            for field, inner in value.items():
+                if not isinstance(field, str) or field == "":
+                    raise ConfigError(f"{origin}: parameter {name!r}: field names must be non-empty strings")
+                add(f"{name}/{field}", inner)
+        else:
+            raise ConfigError(
+                f"{origin}: parameter {name!r} is a {type(value).__name__}, not a string or mapping; SSM holds "
+                "text, so quote it"
+            )
+
+    for name, value in data.items():
+        if not isinstance(name, str) or name == "":
+            raise ConfigError(f"{origin}: parameter names must be non-empty strings, got {name!r}")
+        add(name, value)
+    return parameters
+
+
+def _load_data(path: str | Path) -> Any:
     from interp import yaml11
 
     origin = f"secrets file {str(path)!r}"
@@ -80,7 +124,7 @@ def load_secrets_file(path: str | Path) -> dict[str, SecretValue]:
     except yaml11.LoadProblem as problem:
         # The place and yaml11's wording, which never quotes the text (it holds secrets).
         raise ConfigError(f"secrets file {Location(str(path), problem.line, problem.column)}: {problem.message}") from None
-    return parse_secrets(data, origin)
+    return data
 
 
 class FileTransport:
@@ -97,8 +141,34 @@ class FileTransport:
         return {secret_id: self.secrets.get(secret_id, NOT_FOUND) for secret_id in ids}
 
 
+class ParametersFileTransport:
+    """Answers ids from in-memory SSM parameters as Concourse's SSM Get does: by name, then by path."""
+
+    speculative = True
+
+    def __init__(self, parameters: Mapping[str, str]) -> None:
+        self.parameters = dict(parameters)
+        self.fetch_count = 0
+
+    def fetch(self, ids: Sequence[str]) -> dict[str, FetchResult]:
+        from interp.sources.ssm_api import ParameterMap, ParameterValue, by_path_query
+
+        self.fetch_count += len(ids)
+        answers: dict[str, FetchResult] = {}
+        for name in ids:
+            if name in self.parameters:
+                answers[name] = ParameterValue(self.parameters[name])
+                continue
+            path = by_path_query(name)
+            below = path if path == "/" else path + "/"
+            found = {key[len(path) + 1 :]: value for key, value in self.parameters.items() if key.startswith(below)}
+            answers[name] = ParameterMap(found) if found else NOT_FOUND
+        return answers
+
+
 class SecretsFileSource(TemplatedSource):
-    """Resolves paths from a secrets file with Concourse's Secrets Manager lookup rules."""
+    """Resolves paths from a secrets file with Concourse's lookup rules: Secrets Manager's, or
+    SSM's when the templates are SSM's."""
 
     def __init__(
         self,
@@ -108,9 +178,17 @@ class SecretsFileSource(TemplatedSource):
         templates: LookupTemplates = DEFAULT_TEMPLATES,
     ) -> None:
         super().__init__(team, pipeline, templates)
+        self._transport: FileTransport | ParametersFileTransport
+        if templates.store == "ssm":
+            if isinstance(secrets, (str, Path)):
+                parameters = load_parameters_file(secrets)
+            else:
+                parameters = parse_parameters({k: getattr(v, "string", v) for k, v in secrets.items()}, "secrets")
+            self._transport = ParametersFileTransport(parameters)
+            return
         if isinstance(secrets, (str, Path)):
             secrets = load_secrets_file(secrets)
         self._transport = FileTransport(secrets)
 
-    def transport(self) -> FileTransport:
+    def transport(self) -> FileTransport | ParametersFileTransport:
         return self._transport
