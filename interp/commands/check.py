@@ -228,11 +228,11 @@ def _read_all(files: list[str]) -> list[tuple[str, str, list[Diagnostic]]]:
 
 
 def _cross_team_probe(args: argparse.Namespace, environ: Mapping[str, str]) -> CrossTeamProbe:
-    """The cross-team guard under the configured templates (flags and environment)."""
+    """The cross-team guard under the configured store's templates (flags and environment)."""
     from interp.check.references import cross_team_probe
-    from interp.sources import aws_settings
+    from interp.commands.common import store_settings_from
 
-    templates = aws_settings.settings_from(args, environ).templates()
+    templates = store_settings_from(args, environ).templates()
     return cross_team_probe(templates, args.pipeline if args.team else None)
 
 

@@ -42,6 +42,10 @@ GET_PARAMETERS_CHUNK_SIZE = 10  # GetParameters' limit for Names
 BY_PATH_PAGE_SIZE = 10  # Concourse's MaxResults for GetParametersByPath
 DESCRIBE_PAGE_SIZE = 50  # DescribeParameters' largest MaxResults
 NOT_FOUND_CODE = "ParameterNotFound"  # the only "not here" (Concourse: types.ParameterNotFound)
+# A GetParameters refusal meaning "this client may not (or cannot) batch": GetParameter may still work.
+BATCH_REFUSED_CODES = frozenset(
+    {"AccessDeniedException", "AccessDenied", "UnknownOperationException", "InvalidAction", "NotImplemented"}
+)
 _MAX_PAGES = 100_000  # bounded: a misbehaving NextToken must not loop forever
 
 
@@ -97,8 +101,10 @@ class SsmTransport:
     """Answers candidate ids as Concourse's SSM lookup would, at the API floor.
 
     `read_ahead` reads every candidate's name with GetParameters (10 a call,
-    concurrently); `fetch` then answers from those reads and asks by path only for
-    the names that were not found. Ids holding ':' (an ARN, a version or label
+    concurrently, after a first call alone has worked); `fetch` then answers from
+    those reads and asks by path only for the names that were not found. Once
+    GetParameters is refused for want of permission, names are read with
+    GetParameter, only as the lookup order reaches them. Ids holding ':' (an ARN, a version or label
     selector) are read one by one with GetParameter: that is how Concourse reads
     them, and matching GetParameters' answers to them would be guesswork.
     """
@@ -109,6 +115,7 @@ class SsmTransport:
         _guard_botocore_debug_log()
         self.client = client
         self._batch = batch_enabled
+        self._batch_proven = False
         self.max_workers = max_workers or _pool_size(client)
         self._by_name: dict[str, FetchResult] = {}
         self._lock = threading.Lock()
@@ -120,27 +127,26 @@ class SsmTransport:
     # ------------------------------------------------------------------ the lookup
 
     def read_ahead(self, ids: Sequence[str]) -> None:
-        """Read these names now; what a lookup does not reach is dropped at the next read-ahead,
-        so no answer outlives the render that read it (the cache is `secret_cache`'s job)."""
+        """Read these names now, with GetParameters; what a lookup does not reach is dropped at
+        the next read-ahead, so no answer outlives the render that read it (the cache is
+        `secret_cache`'s job). Without batching nothing is read ahead: GetParameter per name
+        costs a request each, so only the names the lookup order reaches are read."""
         with self._lock:
             self._by_name = {}
-        self._read_missing(ids)
-
-    def _read_missing(self, ids: Sequence[str]) -> None:
-        with self._lock:
-            wanted = [i for i in dict.fromkeys(ids) if i not in self._by_name]
-        if wanted:
-            answers = self._read_names(wanted)
+        if self._batch:
+            answers = self._read_batched(list(dict.fromkeys(ids)))
             with self._lock:
                 self._by_name.update(answers)
 
     def fetch(self, ids: Sequence[str]) -> dict[str, FetchResult]:
         ids = list(dict.fromkeys(ids))
-        self._read_missing(ids)
         with self._lock:
-            by_name = {i: self._by_name.pop(i) if i in self._by_name else None for i in ids}
-        missing = [i for i, answer in by_name.items() if answer is None]  # dropped by another thread's read-ahead
-        by_name.update(zip(missing, map_concurrently(self.get_parameter, missing, self.max_workers, "ssm")))  # read once: a later render asks anew
+            by_name = {i: self._by_name.pop(i) for i in ids if i in self._by_name}  # read once: a later render asks anew
+        unread = [i for i in ids if i not in by_name]
+        if unread and self._batch:
+            by_name.update(self._read_batched(unread))
+            unread = [i for i in unread if i not in by_name]
+        by_name.update(zip(unread, map_concurrently(self.get_parameter, unread, self.max_workers, "ssm")))
         misses = [i for i in ids if by_name[i] is NOT_FOUND]
         by_path = dict(zip(misses, map_concurrently(self.get_by_path, misses, self.max_workers, "ssm")))
         return {i: by_path.get(i, by_name[i]) for i in ids}
@@ -192,36 +198,45 @@ class SsmTransport:
             request["NextToken"] = token
         return ParameterMap(values) if values else NOT_FOUND
 
-    def _read_names(self, names: list[str]) -> dict[str, FetchResult]:
-        if not self._batch:
-            return dict(zip(names, map_concurrently(self.get_parameter, names, self.max_workers, "ssm")))
-        alone = [n for n in names if ":" in n]
+    def _read_batched(self, names: list[str]) -> dict[str, FetchResult]:
+        """GetParameters answers for the names it can answer; the rest (names holding ':', chunks
+        refused as a whole) are left for GetParameter, name by name, when the lookup reaches them."""
         batchable = [n for n in names if ":" not in n]
         chunks = [batchable[i : i + GET_PARAMETERS_CHUNK_SIZE] for i in range(0, len(batchable), GET_PARAMETERS_CHUNK_SIZE)]
         answers: dict[str, FetchResult] = {}
+        if chunks and not self._batch_proven:
+            # Until one GetParameters call has worked, send one alone: a client that may not use
+            # it then costs one refused request, not one per chunk.
+            first = self._read_chunk(chunks[0])
+            if first is None:
+                return answers
+            answers.update(first)
+            chunks = chunks[1:]
         for chunk_answers in map_concurrently(self._read_chunk, chunks, self.max_workers, "ssm"):
-            answers.update(chunk_answers)
-        unanswered = [n for n in batchable if n not in answers] + alone
-        answers.update(zip(unanswered, map_concurrently(self.get_parameter, unanswered, self.max_workers, "ssm")))
+            answers.update(chunk_answers or {})
         return answers
 
-    def _read_chunk(self, chunk: list[str]) -> dict[str, FetchResult]:
-        """GetParameters for up to 10 names. A refused call leaves the chunk unanswered, to be
-        read name by name: one denied or undecryptable parameter fails the whole call, while
-        Concourse's GetParameter fails only that name."""
+    def _read_chunk(self, chunk: list[str]) -> dict[str, FetchResult] | None:
+        """GetParameters for up to 10 names; None when the call was refused as a whole.
+
+        A refused call leaves the chunk to GetParameter per name: one denied or undecryptable
+        parameter fails the whole call, while Concourse's GetParameter fails only that name.
+        Refused for want of permission (or support), batching stops for good."""
         client_error, botocore_error = _aws_errors()
         try:
             response = self.client.get_parameters(Names=chunk, WithDecryption=True)
         except client_error as error:
             code, _ = _client_error_code(error)
-            if code in ("AccessDeniedException", "UnknownOperationException", "InvalidAction"):
-                log.debug("GetParameters refused (%s); reading these names one by one", code)
-            return {}
+            if code in BATCH_REFUSED_CODES:
+                log.debug("GetParameters refused (%s); reading names one by one from now on", code)
+                self._batch = False
+            return None
         except botocore_error as error:
             failure = FetchError(type(error).__name__, _short(str(error)))
             return {name: failure for name in chunk}
         if not isinstance(response, Mapping):
-            return {}
+            return None
+        self._batch_proven = True
         wanted = set(chunk)
         answers: dict[str, FetchResult] = {}
         for parameter in response.get("Parameters") or ():
