@@ -1,4 +1,4 @@
-"""What a team's Secrets Manager namespace holds against what its pipelines use.
+"""What a team's namespace in a secret store holds against what its pipelines use.
 
 `audit` compares two lists:
 
@@ -21,12 +21,21 @@ Findings, each naming secret ids and `file:line:col` places, never a value:
 missing, missing-field (only with `fields=True`, which reads the winners of
 references with fields and reports key names), pending-deletion, unused (with
 its monthly cost), shadowed, stale.
+
+What differs by store is a small piece each store brings (`StoreTraits`, and an
+inventory that maps candidate ids and stored names to each other): Secrets
+Manager answers a candidate with the secret of that name; SSM Parameter Store
+(`SsmParameterStore`) answers it with the parameter of that name or else, as a
+map, with every parameter below it, so `/concourse/t/db/password` is var
+`db/password` by name and field `password` of var `db` by path. SSM has no
+pending deletion and no last-read date: those kinds are not SSM's.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from bisect import bisect_left
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from decimal import Decimal
@@ -54,25 +63,103 @@ HEADINGS: dict[str, str] = {
 }
 
 
+SSM_HEADINGS: dict[str, str] = {
+    "missing": "references that resolve nowhere",
+    "missing-field": "references whose parameter (or map of parameters below it) lacks the field",
+    "unused": "parameters no reference of the given pipelines reaches (by name or by path)",
+    "shadowed": "team parameters hidden by a pipeline parameter of the same var (by name or by path)",
+}
+
+
+@dataclass(frozen=True)
+class NameFilter:
+    """How a store's listing call takes a name prefix: the longest start of it the call accepts."""
+
+    call: str  # the API action, for messages
+    cut: Callable[[str], str]
+    rule: str  # which characters it takes, for messages
+
+
+@dataclass(frozen=True)
+class StoreTraits:
+    """What an audit says differently per store: its words, the kinds it can find, its price."""
+
+    noun: str  # "secret", "parameter"
+    kinds: tuple[FindingKind, ...]
+    headings: Mapping[str, str]
+    default_price: Decimal
+    always_show_cost: bool  # False: the cost of unused items only when a price above 0 is given
+    name_filter: NameFilter
+    kinds_it_lacks: Mapping[str, str] = field(default_factory=dict)  # kind -> why this store has none
+
+
+def _secretsmanager_filter(prefix: str) -> str:
+    from interp.sources.secretsmanager_api import filter_prefix
+
+    return filter_prefix(prefix)
+
+
+_SSM_NAME_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-/")
+
+
+def ssm_filter_prefix(prefix: str) -> str:
+    """The longest start of `prefix` an SSM name can hold (letters, digits and _ . - /): no
+    parameter name goes on past that, so a longer filter could only be refused."""
+    for index, char in enumerate(prefix):
+        if char not in _SSM_NAME_CHARACTERS:
+            return prefix[:index]
+    return prefix
+
+
+SECRETS_MANAGER_TRAITS = StoreTraits(
+    noun="secret",
+    kinds=FINDING_KINDS,
+    headings=HEADINGS,
+    default_price=DEFAULT_PRICE,
+    always_show_cost=True,
+    name_filter=NameFilter(
+        "ListSecrets", _secretsmanager_filter, "only letters, digits, space and : _ @ / + = . - are allowed"
+    ),
+)
+SSM_TRAITS = StoreTraits(
+    noun="parameter",
+    kinds=("missing", "missing-field", "unused", "shadowed"),
+    headings=SSM_HEADINGS,
+    default_price=Decimal("0"),  # standard parameters have no monthly charge (advanced ones: --price 0.05)
+    always_show_cost=False,
+    name_filter=NameFilter("DescribeParameters", ssm_filter_prefix, "only letters, digits and _ . - / are allowed"),
+    kinds_it_lacks={
+        "pending-deletion": "SSM Parameter Store has no pending deletion (DeleteParameter removes a parameter at once)",
+        "stale": "SSM Parameter Store does not say when a parameter was last read",
+    },
+)
+
+
 class BackendFailure(Exception):
     """The secret store failed (after retries); the message names ids and AWS codes, never values."""
 
 
 class SecretStore(Protocol):
-    """Where the inventory comes from: AWS (ListSecrets) or a secrets file."""
+    """Where the inventory comes from: AWS (ListSecrets, DescribeParameters) or a secrets file."""
 
     description: str
+    traits: StoreTraits
 
     def list_prefixes(self, prefixes: Sequence[str]) -> list[ListedSecret]:
         """Every secret whose name starts with one of `prefixes` (exactly)."""
         ...
 
     def find_names(self, names: Sequence[str]) -> list[ListedSecret]:
-        """The secrets with exactly these names."""
+        """What a lookup of these exact ids may read: the secrets of these names (SSM: and the
+        parameters below each, its by-path map)."""
         ...
 
-    def read_values(self, ids: Sequence[str]) -> Mapping[str, Any]:
-        """FetchResult per id (GetSecretValue): only for --fields."""
+    def inventory(self, known: Mapping[str, ListedSecret]) -> Inventory:
+        """The store's way of mapping candidate ids and stored names to each other."""
+        ...
+
+    def field_shapes(self, winners: Mapping[str, Answer]) -> dict[str, FieldShape]:
+        """What each winning id holds, enough to check fields (--fields); never a value shown."""
         ...
 
     def request_counts(self) -> dict[str, int]:
@@ -144,11 +231,13 @@ class AuditReport:
     fields_checked: bool
     requests: dict[str, int]
     only: tuple[FindingKind, ...] | None = None  # --only: the kinds kept (None: every kind)
+    traits: StoreTraits = SECRETS_MANAGER_TRAITS
+    cost_shown: bool = True  # the text names the cost of unused items
 
     @property
     def kinds(self) -> tuple[FindingKind, ...]:
-        """The kinds this report shows, in report order."""
-        return tuple(k for k in FINDING_KINDS if self.only is None or k in self.only)
+        """The kinds this report shows (those the store can have), in report order."""
+        return tuple(k for k in self.traits.kinds if self.only is None or k in self.only)
 
     def select(self, kinds: Iterable[str] | None) -> AuditReport:
         """The report with only the findings of `kinds` (None: unchanged); counts and exit code follow."""
@@ -195,17 +284,17 @@ class AuditReport:
         return ExitCode.BAD_INPUT if any(f.kind in failing for f in self.findings) else ExitCode.OK
 
     def as_json(self, strict: bool = False) -> dict[str, Any]:
-        return {
+        # The same keys for every store (one parser for both), less what a store cannot have.
+        inventory: dict[str, Any] = {"prefixes": self.prefixes, "secrets": self.inventory_size}
+        if "pending-deletion" in self.traits.kinds:
+            inventory["scheduled_for_deletion"] = self.scheduled_for_deletion
+        inventory["not_attributed"] = self.not_attributed
+        inventory["shared_referenced"] = self.shared_referenced
+        data: dict[str, Any] = {
             "team": self.team,
             "pipelines": self.pipelines,
             "store": self.store,
-            "inventory": {
-                "prefixes": self.prefixes,
-                "secrets": self.inventory_size,
-                "scheduled_for_deletion": self.scheduled_for_deletion,
-                "not_attributed": self.not_attributed,
-                "shared_referenced": self.shared_referenced,
-            },
+            "inventory": inventory,
             "references": self.references,
             "answered_by_static_vars": self.answered_by_static_vars,
             "only": list(self.only) if self.only is not None else None,
@@ -226,6 +315,9 @@ class AuditReport:
             "aws_requests": dict(self.requests),
             "exit_code": int(self.exit_code(strict)),
         }
+        if "stale" not in self.traits.kinds:
+            del data["stale_days"]
+        return data
 
 
 def parse_kinds(values: Sequence[str]) -> tuple[FindingKind, ...] | None:
@@ -245,6 +337,14 @@ def parse_kinds(values: Sequence[str]) -> tuple[FindingKind, ...] | None:
     return tuple(k for k in FINDING_KINDS if k in kinds)
 
 
+def check_kinds_for_store(kinds: tuple[FindingKind, ...] | None, traits: StoreTraits, store: str) -> None:
+    """A ConfigError (usage) for an --only kind the store cannot have, saying why."""
+    for kind in kinds or ():
+        if kind not in traits.kinds:
+            reason = traits.kinds_it_lacks.get(kind, f"{store} has no such finding")
+            raise ConfigError(f"--only {kind}: {reason}; the kinds for {store} are {', '.join(traits.kinds)}")
+
+
 def unused_caveat(team: str) -> str:
     return f"unused is only true if every pipeline of team {team} was given"
 
@@ -252,15 +352,17 @@ def unused_caveat(team: str) -> str:
 # --------------------------------------------------------------------------- templates
 
 
-def namespace_prefixes(team: str, pipelines: Sequence[str | None], templates: LookupTemplates) -> list[str]:
+def namespace_prefixes(
+    team: str, pipelines: Sequence[str | None], templates: LookupTemplates, name_filter: NameFilter | None = None
+) -> list[str]:
     """The name prefixes of the team's namespace and each given pipeline's, from the templates.
 
     Each is the template's text up to `{{.Secret}}`, with the team (and pipeline) filled in.
     It must hold the team's name: a prefix before it (`/concourse/{{.Secret}}@{{.Team}}`)
-    is every team's, and listing it would name other teams' secrets.
+    is every team's, and listing it would name other teams' secrets. `name_filter` is the
+    store's listing call (default: Secrets Manager's ListSecrets).
     """
-    from interp.sources.secretsmanager_api import filter_prefix
-
+    name_filter = name_filter or SECRETS_MANAGER_TRAITS.name_filter
     found: list[str] = []
     for level, template in (("team", templates.team), ("pipeline", templates.pipeline)):
         for pipeline in pipelines if template.uses_pipeline else [None]:
@@ -272,10 +374,10 @@ def namespace_prefixes(team: str, pipelines: Sequence[str | None], templates: Lo
                     f"{template.setting}: {template.text!r} puts {{{{.Secret}}}} before {{{{.Team}}}}, so its "
                     "secrets share no name prefix that is the team's own; audit lists a team's secrets by that prefix"
                 )
-            if len(filter_prefix(prefix)) < team_end:
+            if len(name_filter.cut(prefix)) < team_end:
                 raise ConfigError(
-                    f"{template.setting}: the {level} prefix {prefix!r} holds characters a ListSecrets name "
-                    "filter cannot (only letters, digits, space and : _ @ / + = . - are allowed)"
+                    f"{template.setting}: the {level} prefix {prefix!r} holds characters a {name_filter.call} name "
+                    f"filter cannot ({name_filter.rule})"
                 )
             found.append(prefix)
     kept: list[str] = []
@@ -330,8 +432,24 @@ class Owner:
 
     level: Literal["pipeline", "team"]
     pipeline: str | None  # the pipeline of a pipeline-level secret
-    path: str  # the var path that reaches it
+    path: str  # the var path that reaches it (by name)
     audited: bool = True  # False: a pipeline-level secret of a pipeline not given
+    # SSM: each var whose by-path map holds it, nearest first, at whichever level that var is.
+    readings: tuple[PathReading, ...] = ()
+    by_name: bool = True  # False: only a by-path map reaches it (`path` is then that var)
+
+    def same_place(self, other: Owner | PathReading) -> bool:
+        return (self.level, self.pipeline) == (other.level, other.pipeline)
+
+
+@dataclass(frozen=True)
+class PathReading:
+    """SSM: a parameter as field `field` of the map of var `var` (GetParametersByPath)."""
+
+    var: str
+    field: str
+    level: Literal["pipeline", "team"]
+    pipeline: str | None
 
 
 def owner_of(name: str, team: str, pipelines: Sequence[str | None], templates: LookupTemplates) -> Owner | None:
@@ -351,6 +469,125 @@ def owner_of(name: str, team: str, pipelines: Sequence[str | None], templates: L
     if match and "secret" in match.groupdict():
         return Owner("team", None, match.group("secret"))
     return None
+
+
+# --------------------------------------------------------------------------- inventories
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What a lookup of one candidate id reads: the item of that name, or (SSM, `by_path`)
+    every parameter below it, as a map."""
+
+    items: tuple[ListedSecret, ...]
+    by_path: bool = False
+    key_start: int = 0  # by path: where an item's key (its name relative to the path) starts
+
+    @property
+    def deleted(self) -> datetime | None:
+        return None if self.by_path else self.items[0].deleted
+
+    def read_by(self, reference: Reference) -> tuple[ListedSecret, ...]:
+        """The items whose value the reference takes: a map's field names one parameter (or
+        none: a missing field), a whole map takes them all; a secret is read whole."""
+        if not self.by_path or not reference.fields:
+            return self.items
+        return tuple(item for item in self.items if item.name[self.key_start :] == reference.fields[0])
+
+
+@dataclass(frozen=True)
+class FieldShape:
+    """What an id holds, for checking fields: a stand-in value with the real keys (`value`), or
+    None when it could not be decoded; `shape` says what it is, in words; never a real value."""
+
+    value: Any
+    shape: str
+    is_map: bool
+
+
+class Inventory(Protocol):
+    """Candidate ids and stored names, mapped to each other the store's way."""
+
+    def answer(self, candidate_id: str) -> Answer | None: ...
+
+    def owner(self, name: str, team: str, pipelines: Sequence[str | None], templates: LookupTemplates) -> Owner | None: ...
+
+    def pipeline_vars(self, owner: Owner) -> list[tuple[str, bool]]:
+        """(var, by_path) for every var whose lookup at the owner's level reads this item."""
+        ...
+
+
+class SecretInventory:
+    """Secrets Manager: a candidate id is one secret, by name or ARN."""
+
+    def __init__(self, known: Mapping[str, ListedSecret]) -> None:
+        self.known = known
+
+    def answer(self, candidate_id: str) -> Answer | None:
+        secret = _lookup(self.known, candidate_id)
+        return None if secret is None else Answer((secret,))
+
+    def owner(self, name: str, team: str, pipelines: Sequence[str | None], templates: LookupTemplates) -> Owner | None:
+        return owner_of(name, team, pipelines, templates)
+
+    def pipeline_vars(self, owner: Owner) -> list[tuple[str, bool]]:
+        return [(owner.path, False)]
+
+
+def by_path_prefix(candidate_id: str) -> str:
+    """What the names in a candidate's by-path map start with (Concourse trims the Path's '/')."""
+    from interp.sources.ssm_api import by_path_query
+
+    path = by_path_query(candidate_id)
+    return path if path.endswith("/") else path + "/"
+
+
+class ParameterInventory:
+    """SSM Parameter Store: a candidate id is the parameter of that name or else, as a map,
+    every parameter below it (GetParametersByPath); so a parameter belongs to its own var and,
+    as a field, to the var of each path above it that is not itself a parameter."""
+
+    def __init__(self, known: Mapping[str, ListedSecret]) -> None:
+        self.known = known
+        self.names = sorted(known)
+
+    def answer(self, candidate_id: str) -> Answer | None:
+        from interp.sources.ssm_api import by_path_query
+
+        parameter = self.known.get(candidate_id)
+        if parameter is not None:
+            return Answer((parameter,))
+        below = by_path_prefix(candidate_id)
+        children = []
+        for name in self.names[bisect_left(self.names, below) :]:
+            if not name.startswith(below):
+                break
+            children.append(self.known[name])
+        # Keys as Concourse slices them: the name past the trimmed path and one more character.
+        key_start = len(by_path_query(candidate_id)) + 1
+        return Answer(tuple(children), by_path=True, key_start=key_start) if children else None
+
+    def owner(self, name: str, team: str, pipelines: Sequence[str | None], templates: LookupTemplates) -> Owner | None:
+        """Its place by name (as for a secret), with every by-path reading: `/concourse/t/db/user`
+        is pipeline db's ((user)) when no pipeline db is given, and also team var db's field."""
+        by_name = owner_of(name, team, pipelines, templates)
+        readings: list[PathReading] = []
+        for cut in range(len(name) - 1, 0, -1):  # nearest path first
+            if name[cut] != "/" or name[:cut] in self.known:
+                continue  # a parameter of that name answers its var by name: no map there
+            above = owner_of(name[:cut], team, pipelines, templates)
+            if above is not None:
+                readings.append(PathReading(above.path, name[cut + 1 :], above.level, above.pipeline))
+        if by_name is not None:
+            return replace(by_name, readings=tuple(readings))
+        if not readings:
+            return None
+        nearest = readings[0]
+        return Owner(nearest.level, nearest.pipeline, nearest.var, readings=tuple(readings), by_name=False)
+
+    def pipeline_vars(self, owner: Owner) -> list[tuple[str, bool]]:
+        by_name = [(owner.path, False)] if owner.by_name else []
+        return by_name + [(r.var, True) for r in owner.readings if owner.same_place(r)]
 
 
 # --------------------------------------------------------------------------- the audit
@@ -382,7 +619,9 @@ def audit(
     static_names = set(static or {})
     work = [_Group(p, [(r, tuple(locs)) for r, locs in refs]) for p, refs in groups]
 
-    prefixes = namespace_prefixes(team, pipelines, templates)
+    traits = store.traits
+    noun = traits.noun
+    prefixes = namespace_prefixes(team, pipelines, templates, traits.name_filter)
     listed = {secret.name: secret for secret in store.list_prefixes(prefixes)}
 
     plans: dict[tuple[str | None, str], LookupPlan] = {}
@@ -407,7 +646,12 @@ def audit(
                     outside.setdefault(name)
     known = dict(listed)
     if outside:
-        known.update((secret.name, secret) for secret in store.find_names(list(outside)))
+        for secret in store.find_names(list(outside)):
+            # Not a candidate itself (SSM: a parameter of a by-path map): kept only when no other
+            # team's template could produce it, as the guard does for candidates.
+            if secret.name in outside or guard_verdict(secret.name, "shared", team, (templates,)) is None:
+                known[secret.name] = secret
+    inventory = store.inventory(known)
 
     findings: list[Finding] = []
     by_key: dict[tuple[str, str | None, str | None, str], Finding] = {}
@@ -426,24 +670,25 @@ def audit(
 
     used: dict[str, list[ReferenceUse]] = {}  # winning secret name -> the references it answers
     winners_with_fields: dict[str, list[tuple[Reference, ReferenceUse, str]]] = {}  # id -> (reference, use, level)
+    winner_answers: dict[str, Answer] = {}
     for group in work:
         for reference, locations in group.references:
             if reference.path in static_names:
                 continue
             plan = plans[(group.pipeline, reference.path)]
             use = ReferenceUse(reference.canonical, group.pipeline, locations)
-            winner: tuple[str, ListedSecret, str] | None = None
+            winner: tuple[str, Answer, str] | None = None
             for candidate in plan.candidates:
-                secret = _lookup(known, candidate.id)
-                if secret is None:
+                answer = inventory.answer(candidate.id)
+                if answer is None:
                     continue
-                if secret.deleted is not None:
+                if answer.deleted is not None:
                     owning_pipeline = group.pipeline if candidate.level == "pipeline" else None
                     pending = finding("pending-deletion", candidate.id, level=candidate.level, pipeline=owning_pipeline)
-                    pending.details["deletion_date"] = secret.deleted.date().isoformat()
+                    pending.details["deletion_date"] = answer.deleted.date().isoformat()
                     _add_use(pending, use)
                     continue
-                winner = (candidate.id, secret, candidate.level)
+                winner = (candidate.id, answer, candidate.level)
                 break
             if winner is None:
                 missing = finding("missing", None, pipeline=group.pipeline, name=reference.canonical)
@@ -452,12 +697,14 @@ def audit(
                 missing.details["name"] = reference.canonical
                 _add_use(missing, use)
                 continue
-            used.setdefault(winner[1].name, []).append(use)
+            for item in winner[1].read_by(reference):  # SSM by path: the map's parameters it takes
+                used.setdefault(item.name, []).append(use)
             if options.fields and reference.fields:
                 winners_with_fields.setdefault(winner[0], []).append((reference, use, winner[2]))
+                winner_answers[winner[0]] = winner[1]
 
     if winners_with_fields:
-        _check_fields(store, winners_with_fields, finding)
+        _check_fields(store.field_shapes(winner_answers), winners_with_fields, finding)
 
     for item in findings:
         if item.kind == "pending-deletion":
@@ -472,7 +719,7 @@ def audit(
     owners: dict[str, Owner] = {}
     not_attributed = 0
     for name in listed:
-        owner = owner_of(name, team, pipelines, templates)
+        owner = inventory.owner(name, team, pipelines, templates)
         if owner is None:
             not_attributed += 1
         else:
@@ -487,24 +734,44 @@ def audit(
         where = f"pipeline {owner.pipeline}" if owner.level == "pipeline" else "team"
         if not owner.audited:
             where += " (a pipeline not given)"
-        unused.message = f"{where} secret (({owner.path})): no reference of the given pipelines reaches it"
+        unused.message = f"{where} {noun} {_var_readings(owner)}: no reference of the given pipelines reaches it"
+        if owner.readings:
+            unused.details["read_as"] = _readings_json(owner)
     for name in sorted(live_owned):
         owner = owners[name]
         if owner.level != "pipeline" or not owner.audited:
             continue
-        plan = plan_lookup(owner.path, team, owner.pipeline, templates)
-        team_ids = [c.id for c in plan.candidates if c.level == "team"]
-        if not team_ids or not any(c.id == name and c.level == "pipeline" for c in plan.candidates):
-            continue
-        team_secret = _lookup(known, team_ids[0])
-        if team_secret is None or team_secret.deleted is not None:
-            continue
-        shadowed = finding("shadowed", team_ids[0], pipeline=owner.pipeline, level="team")
-        shadowed.details["shadowed_by"] = name
-        shadowed.message = f"pipeline {owner.pipeline} reads {name} instead; the team secret may be stale"
-        group_uses = used.get(name, [])
-        for use in group_uses:
-            _add_use(shadowed, use)
+        for var, by_path in inventory.pipeline_vars(owner):
+            plan = plan_lookup(var, team, owner.pipeline, templates)
+            team_ids = [c.id for c in plan.candidates if c.level == "team"]
+            pipeline_ids = [c.id for c in plan.candidates if c.level == "pipeline"]
+            if not team_ids or not pipeline_ids or (not by_path and pipeline_ids[0] != name):
+                continue
+            if by_path:
+                read = inventory.answer(pipeline_ids[0])
+                if read is None or not read.by_path:
+                    continue  # a parameter of that name answers instead: its own by-name var covers it
+                read_names = [item.name for item in read.items]
+            else:
+                read_names = [name]
+            hidden = inventory.answer(team_ids[0])
+            if hidden is None or hidden.deleted is not None:
+                continue
+            for item in hidden.items:
+                hidden_id = item.name if hidden.by_path else team_ids[0]
+                shadowed = finding("shadowed", hidden_id, pipeline=owner.pipeline, level="team")
+                if "shadowed_by" not in shadowed.details:  # the first var that hides it says how
+                    shadowed.details["shadowed_by"] = pipeline_ids[0]
+                    if by_path or hidden.by_path:
+                        shadowed.details["var"] = var
+                        shadowed.details["by_path"] = by_path
+                    how = f" (by path, the map of (({var})))" if by_path else ""
+                    shadowed.message = (
+                        f"pipeline {owner.pipeline} reads {pipeline_ids[0]}{how} instead; the team {noun} may be stale"
+                    )
+                for read_name in read_names:
+                    for use in used.get(read_name, []):
+                        _add_use(shadowed, use)
 
     # Stale: the team's live secrets and the shared ones a reference reaches.
     in_scope = dict.fromkeys([*live_owned, *(n for n in used if n not in owners)])
@@ -541,11 +808,33 @@ def audit(
         stale_days=options.stale_days,
         fields_checked=options.fields,
         requests=store.request_counts(),
+        traits=traits,
+        cost_shown=traits.always_show_cost or options.price > 0,
     )
 
 
 def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
+
+
+def _var_readings(owner: Owner) -> str:
+    """The vars that read an item: `((path))`, then `field f of ((var)) by path` for each map."""
+
+    def where(reading: PathReading) -> str:
+        if owner.same_place(reading):
+            return ""
+        return f" of pipeline {reading.pipeline}" if reading.level == "pipeline" else " at team level"
+
+    by_path = [f"field {r.field} of (({r.var})) by path{where(r)}" for r in owner.readings]
+    if not owner.by_name:
+        return ", ".join(by_path)
+    return f"(({owner.path}))" + (f" (also {', '.join(by_path)})" if by_path else "")
+
+
+def _readings_json(owner: Owner) -> list[dict[str, Any]]:
+    by_name = [{"var": owner.path, "by_path": False, "level": owner.level, "pipeline": owner.pipeline}] if owner.by_name else []
+    by_path = [{"var": r.var, "field": r.field, "by_path": True, "level": r.level, "pipeline": r.pipeline} for r in owner.readings]
+    return by_name + by_path
 
 
 def _add_use(item: Finding, use: ReferenceUse) -> None:
@@ -567,17 +856,36 @@ def _lookup(known: Mapping[str, ListedSecret], secret_id: str) -> ListedSecret |
 
 
 def _check_fields(
-    store: SecretStore,
+    shapes: Mapping[str, FieldShape],
     winners: Mapping[str, list[tuple[Reference, ReferenceUse, str]]],
     finding: Any,
 ) -> None:
-    """Read each winner once; report references whose field path does not resolve (key names only)."""
-    from interp.sources.secretsmanager_values import NOT_FOUND, FetchError, decode_secret_value
+    """Report references whose field path does not resolve in their winner (key names only)."""
     from interp.values import field_problem
 
-    answers = store.read_values(list(winners))
-    failures = []
     for secret_id, uses in winners.items():
+        value, shape = shapes[secret_id].value, shapes[secret_id].shape
+        keys = sorted(str(k) for k in value) if isinstance(value, Mapping) else []
+        for reference, use, level in uses:
+            problem_text = field_problem(value, reference) if value is not None else shape
+            if not problem_text:
+                continue
+            item = finding("missing-field", secret_id, pipeline=use.pipeline, level=level, name=reference.canonical)
+            item.details.update({"name": reference.canonical, "fields": list(reference.fields), "secret_is": shape, "keys": keys})
+            item.message = f"(({reference.canonical})): {problem_text}" + (
+                f" (keys: {', '.join(keys) or 'none'})" if shapes[secret_id].is_map else f" ({shape})"
+            )
+            _add_use(item, use)
+
+
+def _secret_shapes(store: Any, ids: Sequence[str]) -> dict[str, FieldShape]:
+    """Secrets Manager: read each winner once (GetSecretValue) and decode it as a render does."""
+    from interp.sources.secretsmanager_values import NOT_FOUND, FetchError, decode_secret_value
+
+    answers = store.read_values(list(ids))
+    failures = []
+    shapes: dict[str, FieldShape] = {}
+    for secret_id in ids:
         answer = answers.get(secret_id)
         if isinstance(answer, FetchError) or answer is None:
             code = answer.code if isinstance(answer, FetchError) else "NoAnswer"
@@ -592,19 +900,23 @@ def _check_fields(
             value, shape = None, f"undecodable: {problem}"
         else:
             shape = "JSON object" if isinstance(value, Mapping) else "not a JSON object"
-        keys = sorted(str(k) for k in value) if isinstance(value, Mapping) else []
-        for reference, use, level in uses:
-            problem_text = field_problem(value, reference) if value is not None else shape
-            if not problem_text:
-                continue
-            item = finding("missing-field", secret_id, pipeline=use.pipeline, level=level, name=reference.canonical)
-            item.details.update({"name": reference.canonical, "fields": list(reference.fields), "secret_is": shape, "keys": keys})
-            item.message = f"(({reference.canonical})): {problem_text}" + (
-                f" (keys: {', '.join(keys) or 'none'})" if shape == "JSON object" else f" ({shape})"
-            )
-            _add_use(item, use)
+        shapes[secret_id] = FieldShape(value, shape, is_map=shape == "JSON object")
     if failures:
         raise BackendFailure("; ".join(failures))
+    return shapes
+
+
+def _parameter_shapes(winners: Mapping[str, Answer]) -> dict[str, FieldShape]:
+    """SSM: no value needs reading. A parameter by name is a string, and a by-path map's keys
+    are the names below the path: stand-in values (empty strings) with the real keys."""
+    shapes: dict[str, FieldShape] = {}
+    for candidate_id, answer in winners.items():
+        if not answer.by_path:
+            shapes[candidate_id] = FieldShape("", "a string: an SSM parameter's value always is", is_map=False)
+            continue
+        keys = {item.name[answer.key_start :]: "" for item in answer.items}
+        shapes[candidate_id] = FieldShape(keys, "map of the parameters below it", is_map=True)
+    return shapes
 
 
 # --------------------------------------------------------------------------- text
@@ -619,10 +931,14 @@ def format_text(report: AuditReport, *, strict: bool = False) -> str:
         scope = f"pipeline {named[0]}"
     else:
         scope = f"{len(report.pipelines)} pipelines" + ("" if len(named) == len(report.pipelines) else ", one-off included")
-    lines = [f"audit of team {report.team} ({scope}); secrets from {report.store}"]
+    noun = report.traits.noun
+    deletion = (
+        f" ({report.scheduled_for_deletion} scheduled for deletion)" if "pending-deletion" in report.traits.kinds else ""
+    )
+    lines = [f"audit of team {report.team} ({scope}); {noun}s from {report.store}"]
     lines.append(
-        f"inventory: {report.inventory_size} secret(s) of the team under {', '.join(report.prefixes)}"
-        f" ({report.scheduled_for_deletion} scheduled for deletion); {report.shared_referenced} shared secret(s) referenced"
+        f"inventory: {report.inventory_size} {noun}(s) of the team under {', '.join(report.prefixes)}"
+        f"{deletion}; {report.shared_referenced} shared {noun}(s) referenced"
         + (f"; {report.not_attributed} listed name(s) not the team's alone, left out" if report.not_attributed else "")
     )
     lines.append(
@@ -634,14 +950,14 @@ def format_text(report: AuditReport, *, strict: bool = False) -> str:
     summary = ", ".join(f"{counts[kind]} {kind}" for kind in report.kinds)
     only = f" (--only {','.join(report.only)})" if report.only is not None else ""
     lines += ["", f"{total} finding(s){only}: {summary}"]
-    if counts.get("unused"):
-        lines.append(f"unused secrets cost USD {report.unused_cost} a month (USD {report.price} per secret)")
+    if counts.get("unused") and report.cost_shown:
+        lines.append(f"unused {noun}s cost USD {report.unused_cost} a month (USD {report.price} per {noun})")
     lines += ["", *_pipeline_table(report)]
     for kind in report.kinds:
         group = [f for f in report.findings if f.kind == kind]
         if not group:
             continue
-        heading = HEADINGS[kind]
+        heading = report.traits.headings[kind]
         if kind == "stale":
             heading = f"secrets not read for {report.stale_days} days or more"
         lines += ["", f"{kind} ({len(group)}): {heading}"]
@@ -652,7 +968,7 @@ def format_text(report: AuditReport, *, strict: bool = False) -> str:
             place = f"  [{item.level}{' ' + item.pipeline if item.pipeline and item.level == 'pipeline' else ''}]" if item.level else ""
             if kind == "missing" and item.pipeline:
                 place = f"  [pipeline {item.pipeline}]"
-            cost = f"  USD {item.details['monthly_cost']} a month" if kind == "unused" else ""
+            cost = f"  USD {item.details['monthly_cost']} a month" if kind == "unused" and report.cost_shown else ""
             lines.append(f"  {head}{place}{cost}")
             lines.append(f"    {item.message}")
             if kind == "missing":
@@ -680,8 +996,9 @@ def _pipeline_table(report: AuditReport) -> list[str]:
         "  " + label.ljust(width) + "".join(f"  {counts[kind]:>{w}}" for kind, w in zip(report.kinds, widths))
         for label, (_, _, counts) in zip(labels, rows)
     ]
-    note = "  (a team or shared secret counts for every pipeline that references it"
-    note += "; (no pipeline): the team's secrets no given pipeline references)" if rows and rows[-1][0] is None and not rows[-1][1] else ")"
+    noun = report.traits.noun
+    note = f"  (a team or shared {noun} counts for every pipeline that references it"
+    note += f"; (no pipeline): the team's {noun}s no given pipeline references)" if rows and rows[-1][0] is None and not rows[-1][1] else ")"
     return ["findings per pipeline:", head, *body, note]
 
 
@@ -698,6 +1015,7 @@ class AwsSecretStore:
     render's transport. Counts every request it sends."""
 
     description = "AWS Secrets Manager"
+    traits = SECRETS_MANAGER_TRAITS
 
     def __init__(self, client: Any, *, batch_enabled: bool = True, max_workers: int | None = None) -> None:
         from interp.sources.secretsmanager_api import RequestCounter
@@ -739,12 +1057,67 @@ class AwsSecretStore:
         transport = AwsTransport(self.client, batch_enabled=self.batch_enabled, max_workers=self.max_workers)
         return fetch_every(transport, ids)
 
+    def inventory(self, known: Mapping[str, ListedSecret]) -> Inventory:
+        return SecretInventory(known)
+
+    def field_shapes(self, winners: Mapping[str, Answer]) -> dict[str, FieldShape]:
+        return _secret_shapes(self, list(winners))
+
+    def request_counts(self) -> dict[str, int]:
+        return dict(sorted(self.counter.counts.items()))
+
+
+class SsmParameterStore:
+    """The inventory from DescribeParameters, always with a name-prefix filter (an unfiltered
+    listing names every team's parameters): names, types and dates, never a value. --fields
+    reads nothing more: a by-path map's keys are parameter names."""
+
+    description = "AWS SSM Parameter Store"
+    traits = SSM_TRAITS
+
+    def __init__(self, client: Any) -> None:
+        from interp.sources.aws_calls import RequestCounter
+
+        self.client = client
+        self.counter = RequestCounter()
+        self.counter.attach(client)
+
+    def _describe(self, prefixes: Iterable[str]) -> list[ListedSecret]:
+        from interp.sources.aws_calls import AwsFailure
+        from interp.sources.ssm_api import describe_parameters
+
+        values = [value for value in dict.fromkeys(prefixes) if value]
+        if not values:
+            return []
+        result = describe_parameters(self.client, values)
+        if isinstance(result, AwsFailure):
+            raise BackendFailure(f"DescribeParameters (name prefix {', '.join(values)}): {result}")
+        return [ListedSecret(parameter.name) for parameter in result]
+
+    def list_prefixes(self, prefixes: Sequence[str]) -> list[ListedSecret]:
+        wanted = tuple(prefixes)
+        return [p for p in self._describe(ssm_filter_prefix(x) for x in wanted) if p.name.startswith(wanted)]
+
+    def find_names(self, names: Sequence[str]) -> list[ListedSecret]:
+        # One name-prefix filter per id finds the parameter of that name and those below it.
+        wanted = set(names)
+        below = tuple(by_path_prefix(name) for name in names)
+        return [p for p in self._describe(ssm_filter_prefix(n) for n in names) if p.name in wanted or p.name.startswith(below)]
+
+    def inventory(self, known: Mapping[str, ListedSecret]) -> Inventory:
+        return ParameterInventory(known)
+
+    def field_shapes(self, winners: Mapping[str, Answer]) -> dict[str, FieldShape]:
+        return _parameter_shapes(winners)
+
     def request_counts(self) -> dict[str, int]:
         return dict(sorted(self.counter.counts.items()))
 
 
 class FileSecretStore:
     """A secrets file as the inventory: every id it holds, with no dates (nothing is stale)."""
+
+    traits = SECRETS_MANAGER_TRAITS
 
     def __init__(self, path: str) -> None:
         from interp.sources.secrets_file import load_secrets_file
@@ -763,6 +1136,12 @@ class FileSecretStore:
 
         return {secret_id: self.secrets.get(secret_id, NOT_FOUND) for secret_id in ids}
 
+    def inventory(self, known: Mapping[str, ListedSecret]) -> Inventory:
+        return SecretInventory(known)
+
+    def field_shapes(self, winners: Mapping[str, Answer]) -> dict[str, FieldShape]:
+        return _secret_shapes(self, list(winners))
+
     def request_counts(self) -> dict[str, int]:
         return {}
 
@@ -771,6 +1150,9 @@ __all__ = [
     "DEFAULT_PRICE",
     "DEFAULT_STALE_DAYS",
     "FINDING_KINDS",
+    "SECRETS_MANAGER_TRAITS",
+    "SSM_TRAITS",
+    "Answer",
     "AuditOptions",
     "AuditReport",
     "AwsSecretStore",
@@ -779,7 +1161,10 @@ __all__ = [
     "Finding",
     "ReferenceUse",
     "SecretStore",
+    "SsmParameterStore",
+    "StoreTraits",
     "audit",
+    "check_kinds_for_store",
     "format_text",
     "namespace_prefixes",
     "owner_of",

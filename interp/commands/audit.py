@@ -1,4 +1,5 @@
-"""`interp audit`: a team's Secrets Manager namespace against what its pipelines reference."""
+"""`interp audit`: a team's namespace in its store (Secrets Manager or SSM Parameter Store)
+against what its pipelines reference."""
 
 from __future__ import annotations
 
@@ -35,6 +36,17 @@ file:line:col of its references, never a value:
 Without --fields only ListSecrets is called: no secret value is ever read.
 --only KIND[,KIND] keeps the findings of those kinds (text and json); the text
 report gives a table of the counts of each kind per pipeline, sorted by name.
+
+With SSM Parameter Store (--aws-ssm-region) the team's parameters are listed
+with DescribeParameters, filtered server-side by the same prefixes: names only,
+never a value. A parameter is read by name and, as Concourse does, as a field
+of the var of each path above it (GetParametersByPath): ((db.password)) reads
+/concourse/TEAM/db/password as the map /concourse/TEAM/db, so neither is
+missing or unused; shadowed is the same var at pipeline and team level, by
+name or by path. SSM has no pending deletion and no last-read date, so the
+kinds are missing, missing-field, unused and shadowed (--only pending-deletion
+or stale is a usage error); --fields reads no value (a map's fields are the
+names below it); --price defaults to 0 (standard parameters are free).
 """
 EPILOG = """\
 exit codes: 0 no failing finding, 1 missing / missing-field / pending-deletion
@@ -73,13 +85,15 @@ def add_parser(commands: Any) -> None:
         "--fields",
         action="store_true",
         help="also read the secrets that references with fields resolve to (GetSecretValue) and report "
-        "missing-field; prints key names only, never a value",
+        "missing-field; prints key names only, never a value (SSM: reads nothing more, the fields of a "
+        "map are the names below its path)",
     )
     parser.add_argument(
         "--price",
         metavar="USD",
         default=None,
-        help="monthly price of one secret, for the cost of unused secrets (default: 0.40, the list price)",
+        help="monthly price of one secret, for the cost of unused secrets (default: 0.40, the list price; "
+        "SSM: 0, as standard parameters are free)",
     )
     parser.add_argument(
         "--stale-days", type=int, default=None, metavar="N", help="report secrets not read for N days or more (default: 90)"
@@ -109,15 +123,17 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
         AwsSecretStore,
         BackendFailure,
         FileSecretStore,
+        SsmParameterStore,
         audit,
+        check_kinds_for_store,
         format_text,
         parse_kinds,
     )
-    from interp.commands.common import static_vars_from_args
+    from interp.commands.common import static_vars_from_args, store_settings_from
     from interp.commands.inputs import pipeline_files
     from interp.commands.vars import collect_references
     from interp.reference import Reference
-    from interp.sources import aws_settings
+    from interp.sources.ssm_settings import SsmSettings
 
     if args.team is None:
         raise ConfigError("audit needs --team (or team: in the project settings)")
@@ -133,7 +149,15 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     files = pipeline_files(args.files)
     if "-" in files:
         raise ConfigError("audit reads pipeline files, not standard input")
-    settings = aws_settings.settings_from(args, environ)
+    settings = store_settings_from(args, environ)
+    ssm = isinstance(settings, SsmSettings) and args.secrets_file is None
+    if ssm:
+        from interp.audit import SSM_TRAITS
+
+        check_kinds_for_store(only, SSM_TRAITS, settings.STORE)
+        if args.stale_days is not None:
+            raise ConfigError(f"--stale-days: {SSM_TRAITS.kinds_it_lacks['stale']}")
+        price = _price(args.price, SSM_TRAITS.default_price)
     static = static_vars_from_args(args)
 
     groups = []
@@ -149,6 +173,10 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
 
     if args.secrets_file is not None:
         store: Any = FileSecretStore(args.secrets_file)
+    elif ssm:
+        from interp.sources.aws_client import create_client
+
+        store = SsmParameterStore(create_client(settings, environ=environ))
     else:
         from interp.sources.aws_client import create_client
 
