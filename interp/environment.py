@@ -18,7 +18,31 @@ from interp.errors import Location, Problem
 
 # Where problems about the environment stand: they belong to no file, so interp says them itself.
 ENVIRONMENT_LOCATION = Location()  # about the machine, not a file: no place
-_STORE = "AWS Secrets Manager: "
+
+
+@dataclass(frozen=True)
+class StoreWords:
+    """How messages name a store, its items and its settings (the next step names the flags
+    of the store that was selected, never the other one's)."""
+
+    name: str  # as users name the store
+    item: str  # what it holds: secret, parameter
+    flag_prefix: str
+    endpoint_variable: str  # botocore's service-specific endpoint override
+    selector: str = ""  # the flag that selects this store, for commands a next step names
+
+    def flag(self, name: str) -> str:
+        return f"{self.flag_prefix}-{name}"
+
+
+STORE_WORDS = {
+    "secretsmanager": StoreWords(
+        "AWS Secrets Manager", "secret", "--aws-secretsmanager", "AWS_ENDPOINT_URL_SECRETS_MANAGER"
+    ),
+    "ssm": StoreWords(
+        "AWS SSM Parameter Store", "parameter", "--aws-ssm", "AWS_ENDPOINT_URL_SSM", selector="--aws-ssm-region"
+    ),
+}
 
 NO_CREDENTIALS_CODES = frozenset(
     {"NoCredentialsError", "PartialCredentialsError", "CredentialRetrievalError", "NoAuthTokenError"}
@@ -58,11 +82,18 @@ class EnvironmentFacts:
     team: str | None = None
     pipeline: str | None = None
     account: Callable[[], str | None] = field(default=lambda: None, repr=False, compare=False)
+    store: str = "secretsmanager"  # the selected store's service name: a key of STORE_WORDS
+
+    @property
+    def words(self) -> StoreWords:
+        return STORE_WORDS.get(self.store, STORE_WORDS["secretsmanager"])
 
     def policy_command(self) -> str:
         scope = f" --team {self.team}" if self.team else ""
         if self.pipeline:
             scope += f" --pipeline {self.pipeline}"
+        if self.words.selector:  # the policy of the store that was read, not the default one's
+            scope += f" {self.words.selector} {self.region or 'REGION'}"
         return f"interp policy{scope}"
 
 
@@ -78,17 +109,18 @@ def _region(facts: EnvironmentFacts) -> str:
 SHOWN_DENIED_IDS = 3
 
 
-def denied_ids_text(ids: Sequence[str]) -> str:
-    """The denied secret ids, for the environment line: the id when there is one; else the count
-    and the first few."""
+def denied_ids_text(ids: Sequence[str], item: str = "secret") -> str:
+    """The denied ids, for the environment line: the id when there is one; else the count
+    and the first few. `item`: what the store holds (secret, parameter)."""
     ids = list(dict.fromkeys(ids))
     if not ids:
         return ""
+    noun = "secret id" if item == "secret" else item
     if len(ids) == 1:
-        return f"secret id {ids[0]}; "
+        return f"{noun} {ids[0]}; "
     shown = ", ".join(ids[:SHOWN_DENIED_IDS])
     more = f" and {len(ids) - SHOWN_DENIED_IDS} more" if len(ids) > SHOWN_DENIED_IDS else ""
-    return f"{len(ids)} secret ids: {shown}{more}; "
+    return f"{len(ids)} {noun}s: {shown}{more}; "
 
 
 def diagnose(
@@ -100,16 +132,18 @@ def diagnose(
 ) -> Problem | None:
     """One problem naming the environment's fault and the next step, or None if it is not one.
 
-    `denied_ids`: the secret ids whose lookups were denied, named when access is denied everywhere."""
+    `denied_ids`: the ids whose lookups were denied, named when access is denied everywhere."""
+    words = facts.words
+    store = f"{words.name}: "
     code = next((c for c in codes if c in ENVIRONMENT_CODES), None)
     if code is None and denied_everywhere:
         denied = next(iter(codes), "AccessDeniedException")
         message = (
-            f"access denied to every secret ({denied_ids_text(denied_ids)}{denied}; region {_region(facts)}; "
-            f"credentials: {facts.credentials}); "
+            f"access denied to every {words.item} ({denied_ids_text(denied_ids, words.item)}{denied}; "
+            f"region {_region(facts)}; credentials: {facts.credentials}); "
             f"next: grant the IAM policy `{facts.policy_command()}` prints"
         )
-        return Problem(ENVIRONMENT_LOCATION, _STORE + message, backend=True)
+        return Problem(ENVIRONMENT_LOCATION, store + message, backend=True)
     if code is None:
         return None
     profile = f" --profile {facts.profile}" if facts.profile else ""
@@ -119,7 +153,7 @@ def diagnose(
             step = f"`aws sso login{profile}` or `aws configure{profile}`"
         else:
             where = "environment, default profile, instance role"
-            step = "set AWS_PROFILE=NAME, `aws sso login`, or --aws-secretsmanager-access-key"
+            step = f"set AWS_PROFILE=NAME, `aws sso login`, or {words.flag('access-key')}"
         message = f"no credentials ({where}; region {_region(facts)}); next: {step}"
     elif code in SSO_CODES:
         message = f"the SSO session has expired or is missing ({code}); next: `aws sso login{profile}`"
@@ -129,16 +163,16 @@ def diagnose(
             f"next: refresh them (`aws sso login{profile}`) or use other keys"
         )
     elif not facts.region_known:
-        message = f"unknown region {facts.region!r} ({code}); next: give a real one with --aws-secretsmanager-region"
+        message = f"unknown region {facts.region!r} ({code}); next: give a real one with {words.flag('region')}"
     else:
         where = facts.endpoint or f"the {_region(facts)} endpoint"
         step = (
-            "check AWS_ENDPOINT_URL_SECRETS_MANAGER or AWS_ENDPOINT_URL"
+            f"check {words.endpoint_variable} or AWS_ENDPOINT_URL"
             if facts.endpoint
-            else "check the network, or --aws-secretsmanager-region"
+            else f"check the network, or {words.flag('region')}"
         )
         message = f"cannot reach {where} ({code}; region {_region(facts)}); next: {step}"
-    return Problem(ENVIRONMENT_LOCATION, _STORE + message, backend=True)
+    return Problem(ENVIRONMENT_LOCATION, store + message, backend=True)
 
 
 def none_found(count: int, facts: EnvironmentFacts) -> Problem:
@@ -147,5 +181,6 @@ def none_found(count: int, facts: EnvironmentFacts) -> Problem:
     where = f"{_region(facts)} (account {account})" if account else _region(facts)
     if facts.endpoint:
         where += f" at {facts.endpoint}"
-    what = f"none of the {count} secrets was found" if count != 1 else "the one secret looked up was not found"
-    return Problem(ENVIRONMENT_LOCATION, f"{_STORE}{what} in {where}: wrong region or account?")
+    item = facts.words.item
+    what = f"none of the {count} {item}s was found" if count != 1 else f"the one {item} looked up was not found"
+    return Problem(ENVIRONMENT_LOCATION, f"{facts.words.name}: {what} in {where}: wrong region or account?")

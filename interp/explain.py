@@ -16,6 +16,14 @@ For each default-source reference, `explain_references` reports:
   plaintext SecretString, or an undecodable SecretBinary; and whether the
   reference's field path resolves in the winner.
 
+SSM Parameter Store answers a candidate with two calls, as Concourse's `Ssm.Get`
+does: by name (GetParameter), then, only when the name is not found, by path
+(GetParametersByPath: the parameters below it, as a map). For SSM each candidate
+says which call answered (a string by name, or a map by path with the names in
+it), each call's answer, and for a denied call the next step: the IAM action on
+the ARN it needs, or kms:Decrypt when the SecureString's KMS key was the one
+that refused. SSM has no pending deletion, so nothing about restoring is said.
+
 Unlike a render, which stops at the first candidate that exists, explain asks
 the transport for EVERY candidate id, so it can say which ones exist. The
 winning outcome itself is computed by `secretsmanager.settle`, the render's own
@@ -28,9 +36,10 @@ are names, like the var names that ask for them).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from interp.errors import ExitCode, Location
 from interp.lookup import LookupPlan
@@ -58,6 +67,7 @@ ReferenceStatus = Literal["resolves", "unresolved", "failed"]
 class SecretShape:
     """What a found secret looks like, without its value."""
 
+    json_key: ClassVar[str] = "secret"
     format: Literal["json_object", "plaintext", "undecodable"]
     stored_as: Literal["SecretString", "SecretBinary"]
     keys: tuple[str, ...] = ()  # top-level keys of a JSON object, sorted
@@ -81,6 +91,51 @@ class SecretShape:
 
 
 @dataclass
+class ParameterShape:
+    """What an SSM candidate answered, without a value: a string by name, or by path a map
+    whose keys are the parameters' names below it (names, like the var names that ask)."""
+
+    json_key: ClassVar[str] = "parameter"
+
+    format: Literal["string", "map"]
+    names: tuple[str, ...] = ()  # a map's keys, sorted
+
+    def describe(self) -> str:
+        if self.format == "string":
+            return "a string"
+        return f"a map of {len(self.names)} parameter(s): {', '.join(self.names)}"
+
+    def as_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"format": self.format}
+        if self.format == "map":
+            data["names"] = list(self.names)
+        return data
+
+
+@dataclass(frozen=True)
+class CallAnswer:
+    """One SSM call made for a candidate and what it answered (never a value)."""
+
+    action: Literal["GetParameter", "GetParametersByPath"]
+    answer: str  # "found", "not found", or the error code
+    path: str = ""  # GetParametersByPath's Path
+
+    @property
+    def call(self) -> str:
+        return f"{self.action} {self.path}" if self.path else self.action
+
+    def describe(self) -> str:
+        return f"{self.call}: {self.answer}"
+
+    def as_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"action": self.action}
+        if self.path:
+            data["path"] = self.path
+        data["answer"] = self.answer
+        return data
+
+
+@dataclass
 class CandidateReport:
     id: str
     level: str
@@ -88,18 +143,24 @@ class CandidateReport:
     code: str = ""  # the AWS error code of denied / error
     message: str = ""  # AWS's message (names ids and actions, never values)
     reason: str = ""  # why the guard skipped it
-    shape: SecretShape | None = None
+    shape: SecretShape | ParameterShape | None = None
     wins: bool = False
     reached: bool = True  # would a render look this id up?
     note: str = ""  # why a render would not look it up
     deletion_date: str = ""  # a not-found id Secrets Manager holds, scheduled for deletion (ISO date)
+    # SSM: the calls made for it, in order, and which one found it ("name", "path", "" for none).
+    calls: tuple[CallAnswer, ...] = ()
+    found_by: Literal["name", "path", ""] = ""
+    next_step: str = ""  # for a denied call: what to grant
 
     @property
     def restore_command(self) -> str:
         return f"aws secretsmanager restore-secret --secret-id {self.id}"
 
     def describe(self) -> str:
-        if self.status == "found":
+        if self.calls:
+            text = self._describe_calls()
+        elif self.status == "found":
             text = f"found: {self.shape.describe() if self.shape else 'a secret'}"
         elif self.status == "not_found" and self.deletion_date:
             text = f"not found: scheduled for deletion on {self.deletion_date}; restore: {self.restore_command}"
@@ -119,6 +180,22 @@ class CandidateReport:
             text += f"  ({self.note})"
         return text
 
+    def _describe_calls(self) -> str:
+        """SSM: which call answered (by name or by path), or which call failed, after what."""
+        last = self.calls[-1]
+        if self.status == "found":
+            how = "by name" if self.found_by == "name" else "by path"
+            return f"found {how} ({last.call}): {self.shape.describe() if self.shape else 'a value'}"
+        if self.status == "not_found":
+            return f"not found ({'; '.join(call.describe() for call in self.calls)})"
+        kind = "denied" if self.status == "denied" else "error"
+        text = f"{kind}: {last.describe()}"
+        if self.status == "error" and self.message:
+            text += f": {self.message}"
+        if len(self.calls) > 1:
+            text += f" (after {self.calls[0].describe()})"
+        return text
+
     def as_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {"id": self.id, "level": self.level, "status": self.status}
         if self.code:
@@ -127,8 +204,13 @@ class CandidateReport:
             data["message"] = self.message
         if self.reason:
             data["reason"] = self.reason
+        if self.calls:
+            data["calls"] = [call.as_json() for call in self.calls]
+            data["found_by"] = self.found_by or None
         if self.shape is not None:
-            data["secret"] = self.shape.as_json()
+            data[self.shape.json_key] = self.shape.as_json()
+        if self.next_step:
+            data["next_step"] = self.next_step
         if self.deletion_date:
             data["scheduled_for_deletion"] = {"deletion_date": self.deletion_date, "restore": self.restore_command}
         data["looked_up_by_render"] = self.reached
@@ -254,6 +336,162 @@ def scheduled_deletions(source: TemplatedSource, ids: Sequence[str]) -> dict[str
     return {secret_id: date for secret_id, date in zip(wanted, dates) if date}
 
 
+# --------------------------------------------------------------------------- SSM
+
+
+@dataclass(frozen=True)
+class SsmAnswer:
+    """What Concourse's two calls answered for one SSM candidate: by name, and (only when
+    the name was not found) by path."""
+
+    by_name: FetchResult
+    by_path: FetchResult | None = None
+
+    @property
+    def result(self) -> FetchResult:
+        """The candidate's answer, as the lookup (and `settle`) takes it."""
+        return self.by_path if self.by_path is not None else self.by_name
+
+
+def reads_ssm(source: TemplatedSource) -> bool:
+    """Whether `source` reads SSM Parameter Store (not a secrets file under SSM's templates)."""
+    from interp.sources.ssm import SsmSource
+
+    return isinstance(source, SsmSource)
+
+
+def ssm_answers(source: Any, ids: Sequence[str]) -> dict[str, SsmAnswer]:
+    """Every id as a render reads it (by name at the API floor, then by path for the names not
+    found), keeping the by-path answers apart so explain can say which call answered."""
+    from interp.sources.ssm_api import ParameterMap
+
+    transport = _by_path_recorder(source)
+    answers = fetch_every(transport, ids)
+    by_path = transport.by_path_answers
+    # The transport reads by path exactly the ids not found by name, so the record says both;
+    # a map is a by-path answer whatever the record says.
+    return {
+        i: SsmAnswer(NOT_FOUND, answer) if i in by_path or isinstance(answer, ParameterMap) else SsmAnswer(answer)
+        for i, answer in answers.items()
+    }
+
+
+def _by_path_recorder(source: Any) -> Any:
+    """The source's SSM transport, recording what each GetParametersByPath read answered."""
+    import threading
+
+    from interp.sources.ssm_api import SsmTransport
+
+    class ByPathRecorder(SsmTransport):
+        def __init__(self, client: Any, **options: Any) -> None:
+            super().__init__(client, **options)
+            self.by_path_answers: dict[str, FetchResult] = {}
+            self._record_lock = threading.Lock()
+
+        def get_by_path(self, name: str) -> FetchResult:
+            answer = super().get_by_path(name)
+            with self._record_lock:
+                self.by_path_answers[name] = answer
+            return answer
+
+    settings = source.settings
+    return ByPathRecorder(source.client, batch_enabled=settings.batch_enabled, max_workers=settings.max_workers)
+
+
+def _word(answer: FetchResult) -> str:
+    if answer is NOT_FOUND:
+        return "not found"
+    if isinstance(answer, FetchError):
+        return answer.code
+    return "found"
+
+
+def ssm_calls(candidate_id: str, answer: SsmAnswer) -> tuple[tuple[CallAnswer, ...], Literal["name", "path", ""]]:
+    """The calls made for a candidate, and which one found it."""
+    from interp.sources.ssm_api import by_path_query
+
+    calls = [CallAnswer("GetParameter", _word(answer.by_name))]
+    if answer.by_path is not None:
+        calls.append(CallAnswer("GetParametersByPath", _word(answer.by_path), path=by_path_query(candidate_id)))
+    found_by: Literal["name", "path", ""] = ""
+    if _word(answer.result) == "found":
+        found_by = "path" if answer.by_path is not None else "name"
+    return tuple(calls), found_by
+
+
+_KMS_KEY_ARN = re.compile(r"arn:aws[a-z-]*:kms:[^\s;,()]+")
+# KMS's words in an AccessDeniedException's message. A parameter name (letters, digits, .-_/)
+# can hold neither a colon nor a space, so a name such as /x/kms-key never matches.
+_KMS_REFUSAL = re.compile(r"kms:|AWSKMS|customer master key|kms key", re.IGNORECASE)
+
+
+def _partition(region: str) -> str:
+    if region.startswith("cn-"):
+        return "aws-cn"
+    if region.startswith("us-gov-"):
+        return "aws-us-gov"
+    return "aws"
+
+
+def parameter_arn(name: str, region: str | None, account: str | None) -> str:
+    """The ARN IAM checks for a parameter name or a GetParametersByPath path (`*` for what is
+    not known); an id that is an ARN already is its own."""
+    if name.startswith("arn:"):
+        return name
+    region = region or "*"
+    partition = _partition(region) if region != "*" else "aws"
+    return f"arn:{partition}:ssm:{region}:{account or '*'}:parameter/{name.lstrip('/')}"
+
+
+class SsmNextSteps:
+    """The next step for a denied SSM call: the action on the ARN it needs, or kms:Decrypt on
+    the SecureString's key when KMS refused. Region and account are asked once, when needed."""
+
+    def __init__(self, source: Any) -> None:
+        self.source = source
+        self._where: tuple[str | None, str | None] | None = None
+
+    def _region_and_account(self) -> tuple[str | None, str | None]:
+        if self._where is None:
+            try:
+                client = self.source.client
+                region = getattr(getattr(client, "meta", None), "region_name", None) or self.source.settings.region
+                identity = self.source.caller_identity()
+            except Exception:  # noqa: BLE001 - a hint only: the lookups already said what failed
+                region, identity = getattr(self.source.settings, "region", None), None
+            self._where = (region, identity[1] if identity else None)
+        return self._where
+
+    def for_candidate(self, candidate_id: str, calls: Sequence[CallAnswer], answer: SsmAnswer) -> str:
+        failed = answer.result
+        if not isinstance(failed, FetchError) or failed.code not in DENIED_CODES:
+            if isinstance(failed, FetchError) and "Throttl" in failed.code:
+                return "retry later, or raise --secret-retry-attempts: SSM's default request rate is low"
+            return ""
+        call = calls[-1]
+        if _KMS_REFUSAL.search(failed.message):
+            key = _KMS_KEY_ARN.search(failed.message)
+            where = key.group(0) if key else self._key_of(candidate_id, call)
+            return f"allow kms:Decrypt on {where} (KMS refused to decrypt the SecureString; {call.action} reads it decrypted)"
+        region, account = self._region_and_account()
+        resource = call.path if call.action == "GetParametersByPath" else candidate_id
+        return f"allow ssm:{call.action} on {parameter_arn(resource, region, account)}"
+
+    def _key_of(self, candidate_id: str, call: CallAnswer) -> str:
+        """The SecureString's KMS key by DescribeParameters (metadata), when it may be asked."""
+        if call.action == "GetParameter" and not candidate_id.startswith("arn:"):
+            from interp.sources.ssm_api import describe_parameters
+
+            try:
+                listed = describe_parameters(self.source.client, [candidate_id])
+            except Exception:  # noqa: BLE001 - a hint only
+                listed = []
+            for parameter in listed if isinstance(listed, list) else ():
+                if parameter.name == candidate_id and parameter.key_id:
+                    return f"the KMS key {parameter.key_id}"
+        return "the parameter's KMS key"
+
+
 def secret_shape(value: SecretValue) -> SecretShape:
     stored_as: Literal["SecretString", "SecretBinary"] = "SecretString" if value.string is not None else "SecretBinary"
     try:
@@ -263,6 +501,17 @@ def secret_shape(value: SecretValue) -> SecretShape:
     if isinstance(decoded, Mapping):
         return SecretShape("json_object", stored_as, keys=tuple(sorted(str(k) for k in decoded)))
     return SecretShape("plaintext", stored_as)
+
+
+def value_shape(value: Any) -> SecretShape | ParameterShape:
+    """A found value's shape, as its store holds it."""
+    from interp.sources.ssm_api import ParameterMap, ParameterValue
+
+    if isinstance(value, ParameterValue):
+        return ParameterShape("string")
+    if isinstance(value, ParameterMap):
+        return ParameterShape("map", names=tuple(sorted(value.values)))
+    return secret_shape(value)
 
 
 def check_fields(value: Any, reference: Reference) -> str:
@@ -295,7 +544,7 @@ def _candidate_reports(
             report.deletion_date = deletions.get(candidate.id, "")
         else:
             report.status = "found"
-            report.shape = secret_shape(answer)  # type: ignore[arg-type]
+            report.shape = value_shape(answer)
             if stopped_by is None:
                 report.wins = True
                 winner = candidate.id
@@ -321,8 +570,15 @@ def explain_references(
     static_answers = StaticVars(static).resolve(paths)
     plans = {path: source.plan(path) for path in paths if not isinstance(static_answers[path], Found)}
     ids = [candidate.id for plan in plans.values() for candidate in plan.candidates]
-    answers = fetch_every(source.transport(), ids) if ids else {}
-    deletions = scheduled_deletions(source, [i for i in ids if answers.get(i) is NOT_FOUND])
+    ssm: dict[str, SsmAnswer] = {}
+    if reads_ssm(source):  # no pending deletion in SSM: nothing to describe
+        ssm = ssm_answers(source, ids) if ids else {}
+        answers = {i: answer.result for i, answer in ssm.items()}
+        deletions: dict[str, str] = {}
+    else:
+        answers = fetch_every(source.transport(), ids) if ids else {}
+        deletions = scheduled_deletions(source, [i for i in ids if answers.get(i) is NOT_FOUND])
+    next_steps = SsmNextSteps(source) if ssm else None
     no_pipeline = source.pipeline is None and source.templates.pipeline.uses_pipeline
 
     reports = []
@@ -337,6 +593,11 @@ def explain_references(
             continue
         plan = plans[reference.path]
         report.candidates, report.winner = _candidate_reports(plan, answers, deletions)
+        for candidate in report.candidates:
+            if candidate.id in ssm and candidate.status != "skipped":
+                candidate.calls, candidate.found_by = ssm_calls(candidate.id, ssm[candidate.id])
+                if candidate.status in ("denied", "error") and next_steps is not None:
+                    candidate.next_step = next_steps.for_candidate(candidate.id, candidate.calls, ssm[candidate.id])
         if no_pipeline:
             report.notes.append("no pipeline given: the pipeline level is not searched (a one-off task)")
         outcome = settle(plan, answers)
@@ -347,6 +608,9 @@ def explain_references(
             report.answered_by = "secret" if not outcome.backend else "nothing"
             report.status = "failed" if outcome.backend else "unresolved"
             report.problem = f"var {reference.canonical}: {outcome.message}"
+            failing = next((c for c in report.candidates if c.reached and c.status in ("denied", "error")), None)
+            if failing is not None and failing.next_step:
+                report.problem += f"; next: {failing.next_step}"
         else:
             tried = outcome.tried if isinstance(outcome, NotFound) else ()
             report.status = "unresolved"

@@ -14,14 +14,19 @@ HELP = "show, per reference, every candidate secret id and which one wins (never
 DESCRIPTION = """\
 Explain how each default-source ((var)) reference resolves for a team (and
 pipeline): static vars (-v/-y/-l) answer first and are shown as "static var";
-otherwise every candidate secret id is listed in lookup order (pipeline, team,
+otherwise every candidate id is listed in lookup order (pipeline, team,
 shared) with what it is:
 
-  found       it exists; for a JSON object, its top-level keys
-  not found   ResourceNotFoundException (or scheduled for deletion: then its
-              deletion date and `aws secretsmanager restore-secret
-              --secret-id ID`, from DescribeSecret)
-  denied      AccessDeniedException (or another authorisation code)
+  found       it exists; Secrets Manager: for a JSON object, its top-level
+              keys; SSM Parameter Store: by name (GetParameter, a string) or
+              by path (GetParametersByPath, a map: the names below it)
+  not found   Secrets Manager: ResourceNotFoundException (or scheduled for
+              deletion: then its deletion date and `aws secretsmanager
+              restore-secret --secret-id ID`, from DescribeSecret); SSM:
+              neither by name nor by path
+  denied      AccessDeniedException (or another authorisation code); SSM:
+              which call, and what to allow (the action on the ARN, or
+              kms:Decrypt on a SecureString's key)
   error       any other AWS error code
   skipped     by the cross-team guard, with the reason
 
@@ -35,8 +40,8 @@ References come from FILEs, or from --name alone. Given with FILEs, --name
 keeps only the FILEs' references to that name (a name without fields, such as
 db, keeps db.user and db.password too); a name no FILE references is a usage
 error. References with a source (((source:name)), ((.:name))) are listed but not explained.
-Works with --secrets-file (same rules, local store) and every AWS Secrets
-Manager setting.
+Works with --secrets-file (same rules, local store) and every setting of
+either AWS store (SSM Parameter Store when --aws-ssm-region is set).
 """
 EPILOG = """\
 exit codes: 0 every reference resolves, 1 some do not (or use an undeclared
@@ -117,7 +122,6 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     # without files there is nothing to name a pipeline after.
     naming = args.pipeline_from if files else None
     static = static_vars_from_args(args)
-    store = f"secrets file {args.secrets_file}" if args.secrets_file is not None else "AWS Secrets Manager"
 
     explanations = []
     others: list = []
@@ -128,6 +132,7 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
             scoped.pipeline = pipeline
         source = credentials_from_args(scoped, environ)
         assert source is not None  # a team is set
+        store = _store_label(source, args.secrets_file)
         references: dict[Reference, list] = {}
         for entry in collect_references(group) if group else []:
             if entry.kind != "default":
@@ -177,6 +182,14 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     if ExitCode.BAD_INPUT in codes or undeclared:
         return ExitCode.BAD_INPUT
     return ExitCode.OK
+
+
+def _store_label(source: Any, secrets_file: str | None) -> str:
+    """The store the lookups read, as the explanation names it."""
+    if secrets_file is not None:
+        return f"secrets file {secrets_file}"
+    store = getattr(getattr(source, "settings", None), "STORE", None)
+    return f"AWS {store}" if store else "AWS Secrets Manager"
 
 
 def _asked_for(reference: Any, named: list, matched: set) -> bool:

@@ -17,11 +17,13 @@ from interp.errors import ConfigError, ExitCode, InterpError, Location, Problem
 HELP = "print one var's resolved value (a secret, in clear: for scripts and debugging)"
 DESCRIPTION = """\
 Resolve one var exactly as a render would (static vars first, then the
-pipeline, team and shared paths in AWS Secrets Manager, with the cross-team
-guard) and print its value: a string as it is (with a newline added only when it
-does not already end in one, so `> key.pem` writes the text byte for byte),
-anything else (a map, list, number, bool, null) as JSON and a newline. Fields
-work: interp get db.password --team main.
+pipeline, team and shared paths in the AWS store: Secrets Manager, or SSM
+Parameter Store when --aws-ssm-region is set; with the cross-team guard) and
+print its value: a string as it is (with a newline added only when it does not
+already end in one, so `> key.pem` writes the text byte for byte), anything
+else (a map, list, number, bool, null) as JSON and a newline. An SSM value is a
+string (by name) or a map of strings (by path, printed as JSON). Fields work:
+interp get db.password --team main.
 
 This PRINTS THE SECRET. Errors are the render's, with no value in them.
 """

@@ -1,4 +1,5 @@
-"""`interp health`: is Secrets Manager reachable with these settings? Like Concourse's /api/v1/info/creds."""
+"""`interp health`: is the selected AWS store reachable with these settings? Like Concourse's
+/api/v1/info/creds, for Secrets Manager or (with --aws-ssm-region) SSM Parameter Store."""
 
 from __future__ import annotations
 
@@ -10,18 +11,24 @@ from typing import Any
 
 from interp.errors import ExitCode
 
-HELP = "check that AWS Secrets Manager answers, as Concourse's /api/v1/info/creds does"
+HELP = "check that the AWS store (Secrets Manager or SSM Parameter Store) answers, as Concourse's /api/v1/info/creds does"
 DESCRIPTION = """\
-Read the secret __concourse-health-check with GetSecretValue. Found or not
-found, the backend is UP; any other answer (access denied, network, throttling
-after retries) is DOWN and exits 3. Prints the region, the endpoint, where the
-credentials came from, the identity and account they belong to (STS
-GetCallerIdentity, when allowed) and the three lookup templates; never a
-secret value.
+Ask the store what Concourse's web node asks it. Secrets Manager: read the
+secret __concourse-health-check with GetSecretValue; found or not found, the
+backend is UP. SSM Parameter Store (--aws-ssm-region or
+CONCOURSE_AWS_SSM_REGION): read the parameter __concourse-health-check with
+GetParameter; found, ParameterNotFound or AccessDeniedException (the
+credentials worked) is UP. Any other answer (network, refused credentials,
+throttling after retries; for Secrets Manager access denied too) is DOWN and
+exits 3. Prints the region, the endpoint, where the credentials came from,
+the identity and account they belong to (STS GetCallerIdentity, when
+allowed) and the lookup templates (SSM: the two templates and the shared
+path); never a secret value.
 
 With --team T (and --pipeline P), also reads __concourse-health-check under
-the team's (and pipeline's) lookup path: not found is fine, AccessDenied is
-not (exit 3). Test an IAM policy this way before a render needs it.
+the team's (and pipeline's) lookup path as a lookup would (SSM: by name, then
+by path): not found is fine, AccessDenied is not (exit 3). Test an IAM policy
+this way before a render needs it.
 
 With --secrets-file (or secrets_file: in the project settings) the local
 store is checked instead of AWS: it must read as a secrets file, and the
@@ -53,7 +60,7 @@ def add_parser(commands: Any) -> None:
     parser.add_argument(
         "--secrets-file",
         metavar="FILE",
-        help="check this local YAML mapping of secret id to SecretString instead of AWS Secrets Manager",
+        help="check this local YAML mapping of secret id to SecretString instead of the AWS store",
     )
     aws_flags.add_arguments(parser)
     _drop_options(parser, _NOT_FOR_HEALTH)
@@ -72,25 +79,29 @@ def _drop_options(parser: argparse.ArgumentParser, flags: tuple[str, ...]) -> No
 
 
 def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
+    from interp.commands.common import store_settings_from
     from interp.errors import ConfigError
-    from interp.sources import secretsmanager
 
     if args.pipeline is not None and args.team is None:
         raise ConfigError("--pipeline needs --team")
     if args.secrets_file is not None:
         return _secrets_file_health(args, environ)
-    report = secretsmanager.health_check(
-        secretsmanager.settings_from(args, environ), team=args.team, pipeline=args.pipeline
-    )
+    settings = store_settings_from(args, environ)  # SSM when its region is set; both stores: a ConfigError
+    if settings.SERVICE == "ssm":
+        from interp.sources import ssm
+
+        report: Any = ssm.health_check(settings, team=args.team, pipeline=args.pipeline)
+    else:
+        from interp.sources import secretsmanager
+
+        report = secretsmanager.health_check(settings, team=args.team, pipeline=args.pipeline)
     info: dict[str, Any] = {
         "aws_region": report.region,
         "endpoint": report.endpoint,
         "credentials": report.credentials,
         "identity": report.identity,
         "account": report.account,
-        "pipeline_secret_template": report.pipeline_secret_template,
-        "team_secret_template": report.team_secret_template,
-        "shared_secret_template": report.shared_secret_template,
+        **_lookup_settings(settings),
         "health": {"method": report.method, "status": report.status, **({"error": report.error} if report.error else {})},
     }
     if args.team is not None:
@@ -98,12 +109,14 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
             {"level": c.level, "id": c.id, "readable": c.readable, "answer": c.answer} for c in report.paths
         ]
     if args.format == "json":
-        print(json.dumps({"secretsmanager": info}, indent=2))
+        # Keyed as Concourse's /api/v1/info/creds keys its credential manager.
+        print(json.dumps({settings.SERVICE: info}, indent=2))
     else:
         for key in ("aws_region", "endpoint", "credentials", "identity", "account"):
             print(f"{key}: {info[key] if info[key] is not None else '(unknown)'}")
-        for key in ("pipeline_secret_template", "team_secret_template", "shared_secret_template"):
-            print(f"{key}: {info[key]}")
+        print(f"store: {settings.STORE}")
+        for key, value in _lookup_settings(settings).items():
+            print(f"{key}: {value if value else '(none)'}")
         print("health:")
         for key, value in info["health"].items():
             print(f"  {key}: {value}")
@@ -118,13 +131,29 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     return ExitCode.OK if report.healthy else ExitCode.BACKEND
 
 
+def _lookup_settings(settings: Any) -> dict[str, str]:
+    """Where the store's lookups go, under Concourse's names for its manager's settings:
+    SSM has two templates and a shared path (empty: none); Secrets Manager three templates."""
+    if settings.SERVICE == "ssm":
+        return {
+            "pipeline_secret_template": settings.pipeline_secret_template,
+            "team_secret_template": settings.team_secret_template,
+            "shared_path": settings.shared_path,
+        }
+    return {
+        "pipeline_secret_template": settings.pipeline_secret_template,
+        "team_secret_template": settings.team_secret_template,
+        "shared_secret_template": settings.shared_secret_template,
+    }
+
+
 def _secrets_file_health(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     """The local store's health: it reads as a secrets file; each team path answers found or not found."""
-    from interp.sources import aws_settings
+    from interp.commands.common import store_settings_from
     from interp.sources.secrets_file import load_secrets_file
     from interp.sources.secretsmanager import HEALTH_CHECK_SECRET_ID
 
-    settings = aws_settings.settings_from(args, environ)
+    settings = store_settings_from(args, environ)  # the selected store's templates
     secrets = load_secrets_file(args.secrets_file)  # a ConfigError (exit 2) naming the file, never a value
     paths = []
     if args.team is not None:
@@ -140,9 +169,7 @@ def _secrets_file_health(args: argparse.Namespace, environ: Mapping[str, str]) -
     info: dict[str, Any] = {
         "path": args.secrets_file,
         "secrets": len(secrets),
-        "pipeline_secret_template": settings.pipeline_secret_template,
-        "team_secret_template": settings.team_secret_template,
-        "shared_secret_template": settings.shared_secret_template,
+        **_lookup_settings(settings),
         "health": {"status": "UP"},
     }
     if args.team is not None:
@@ -151,8 +178,8 @@ def _secrets_file_health(args: argparse.Namespace, environ: Mapping[str, str]) -
         print(json.dumps({"secrets_file": info}, indent=2))
     else:
         print(f"secrets_file: {info['path']} ({info['secrets']} secret ids)")
-        for key in ("pipeline_secret_template", "team_secret_template", "shared_secret_template"):
-            print(f"{key}: {info[key]}")
+        for key, value in _lookup_settings(settings).items():
+            print(f"{key}: {value if value else '(none)'}")
         print("health:\n  status: UP")
         if args.team is not None:
             print("paths:")

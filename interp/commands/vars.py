@@ -24,7 +24,7 @@ place it occurs as file:line:col. Nothing is looked up: no network, no
 values. Each reference has a kind:
 
   default            no source: static vars, then the credential manager
-                     (AWS Secrets Manager) answer it
+                     (AWS Secrets Manager or SSM Parameter Store) answer it
   local              ((.:name)), a runtime local var (load_var, across)
   var_source         ((source:name)) for a source declared in the file's
                      var_sources (its type is shown)
