@@ -399,9 +399,6 @@ def test_environment_problems_name_the_selected_stores_flags() -> None:
     assert default.message.startswith("AWS Secrets Manager: no credentials") and "--aws-secretsmanager-access-key" in default.message
 
 
-@pytest.mark.xfail(
-    reason="needs interp/sources/aws_source.py environment_facts to pass store=self.settings.SERVICE", strict=False
-)
 def test_get_without_credentials_names_the_ssm_flags() -> None:
     env = {"AWS_REGION": "us-east-1", "AWS_ENDPOINT_URL_SSM": "http://127.0.0.1:9"}  # no credentials anywhere
     result = interp("get", "x", "--team", "main", *SSM, env=env)

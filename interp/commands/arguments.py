@@ -35,7 +35,8 @@ def add_static_var_arguments(parser: argparse.ArgumentParser) -> None:
 def add_lookup_arguments(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("secret lookup")
     group.add_argument(
-        "--team", help="the Concourse team; enables AWS Secrets Manager lookups under its paths"
+        "--team", help="the Concourse team; enables lookups under its paths in the team's store "
+        "(AWS Secrets Manager, or SSM Parameter Store when --aws-ssm-region is set)"
     )
     group.add_argument(
         "--pipeline",
@@ -45,8 +46,9 @@ def add_lookup_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--secrets-file",
         metavar="FILE",
-        help="a local YAML mapping of secret id to SecretString, looked up with exactly the "
-        "rules of AWS Secrets Manager (offline work, demos, tests); needs --team",
+        help="a local YAML mapping of secret id to SecretString (with SSM selected: parameter "
+        "name to text), looked up with exactly the selected store's rules (offline work, demos, "
+        "tests); needs --team",
     )
     from interp.sources import aws_flags
 

@@ -135,4 +135,5 @@ class AwsStoreSource(TemplatedSource):
             team=self.team,
             pipeline=self.pipeline,
             account=lambda: (self.caller_identity() or ("", None))[1] or None,
+            store=self.settings.SERVICE,
         )
