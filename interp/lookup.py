@@ -20,6 +20,13 @@ every name it could denote, every template to every name its expansions could
 denote (a template may itself be an ARN), and a candidate is skipped when any of
 its names could be another team's. An id interp cannot map to a name (a `:` that
 is not part of a secret ARN, whitespace, control characters) is skipped too.
+
+Each store reads ids its own way, described once in its `IdForms`: SSM takes a
+parameter name, its ARN (`arn:...:parameter/NAME`, the name's leading '/' left
+out) and either with a `:VERSION` or `:LABEL` selector; it has no random suffix,
+but a lookup that misses by name reads every parameter below the id by path, so
+what is below a name counts as reached too. An id is read by the store of the
+templates that built it; a template's expansions by its own templates' store.
 """
 
 from __future__ import annotations
@@ -30,7 +37,7 @@ from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from typing import Literal
 
-from interp.derived_text import DerivedText, is_derived
+from interp.derived_text import DerivedText, is_derived, plain
 from interp.errors import ConfigError
 from interp.template_settings import (
     DEFAULT_PIPELINE_TEMPLATE,
@@ -111,18 +118,30 @@ class LookupTemplate:
                 seen.add(team)
                 yield team
 
-    def teams_denoting(self, name: str) -> Iterator[str | None]:
-        """Every Team value for which some expansion of this template, read as AWS reads a
-        SecretId, could denote the secret `name`; None for a team the match cannot name
-        (the team stands in the ARN's prefix, so any team's expansion could)."""
+    def teams_denoting(
+        self, name: str, forms: IdForms | None = None, *, name_reads_paths: bool = False
+    ) -> Iterator[str | None]:
+        """Every Team value for which some expansion of this template, read as `forms`' store
+        reads an id (Secrets Manager's by default), could denote the secret `name`; None for a
+        team the match cannot name (the team stands in the ARN's prefix, so any team's
+        expansion could).
+
+        Where a store also reads every name below an id (SSM's by-path read), what is below
+        counts as reached too: below `name` when `name_reads_paths` (the candidate's store
+        reads its path), below the expansion when the template's store does."""
         if "Team" not in self.fields:
             return
+        forms = forms or SECRETSMANAGER_IDS
         seen: set[str | None] = set()
-        for number, reading in enumerate(_name_readings(self.parts)):
-            # The first reading is the expansion as a name, which AWS takes exactly; the
-            # others read it as an ARN, which may also carry the random suffix.
-            for target in _with_random_suffixes(name, reading) if number else (name,):
-                for team in _match_teams(reading, target):
+        below_name = _path_below(name) if name_reads_paths else None
+        for number, reading in enumerate(forms.readings(self.parts)):
+            matches = [_match_teams(reading, target) for target in forms.targets(name, number, reading)]
+            if below_name is not None:
+                matches.append(_match_teams(reading, below_name, prefix_only=True))
+            if forms.reads_paths:
+                matches.append(_match_teams((*reading, "/", _ANYTHING), name))
+            for match in matches:
+                for team in match:
                     if team not in seen:
                         seen.add(team)
                         yield team
@@ -198,16 +217,27 @@ _ANYTHING = _Anything()
 ReadingPart = str | FieldRef | _Anything
 
 
-def _match_teams(parts: tuple[ReadingPart, ...], secret_id: str) -> Iterator[str | None]:
+def _match_teams(parts: tuple[ReadingPart, ...], secret_id: str, *, prefix_only: bool = False) -> Iterator[str | None]:
     """Backtracking match of the template against an id, yielding the Team of each match
-    (None when the parts matched hold no Team: it stood in a part read as anything).
+    (None when the parts matched hold no Team: it stood in a part read as anything, or, with
+    `prefix_only`, in the part of the expansion past the id).
 
     A regex would find one assignment; the guard needs to know whether ANY
     assignment names another team (templates like `/{{.Secret}}-{{.Team}}` are
     ambiguous), so every split is explored. Ids and templates are short.
+    `prefix_only`: match expansions that start with `secret_id` (the rest is free).
     """
 
+    def continues(text: str, offset: int) -> bool:
+        # Does the id go on with `text` from `offset`? With prefix_only, running out of id counts.
+        if secret_id.startswith(text, offset):
+            return True
+        return prefix_only and text.startswith(secret_id[offset:])
+
     def walk(index: int, offset: int, bound: dict[FieldName, str]) -> Iterator[str | None]:
+        if prefix_only and offset == len(secret_id):
+            yield bound.get("Team")  # the rest of the expansion, team included, is free
+            return
         if index == len(parts):
             if offset == len(secret_id):
                 yield bound.get("Team")
@@ -219,20 +249,23 @@ def _match_teams(parts: tuple[ReadingPart, ...], secret_id: str) -> Iterator[str
                 yield from walk(index + 1, end, bound)
             return
         if isinstance(part, str):
-            if secret_id.startswith(part, offset):
-                yield from walk(index + 1, offset + len(part), bound)
+            if continues(part, offset):
+                yield from walk(index + 1, min(offset + len(part), len(secret_id)), bound)
             return
         if part.name in bound:  # a field repeated in the template must repeat its value
             value = bound[part.name]
-            if secret_id.startswith(value, offset):
-                yield from walk(index + 1, offset + len(value), bound)
+            if continues(value, offset):
+                yield from walk(index + 1, min(offset + len(value), len(secret_id)), bound)
             return
+        if prefix_only and _field_can_hold(part.name, secret_id[offset:] + "x"):
+            # The value runs past the id's end: whatever follows is free, a team too.
+            yield None if part.name == "Team" else bound.get("Team")
         limit = len(secret_id)
         if part.name != "Secret":  # a team or pipeline name ends before the next '/' or ':'
             limit = min((i for i in (secret_id.find("/", offset), secret_id.find(":", offset)) if i >= 0), default=limit)
         following = parts[index + 1] if not last and isinstance(parts[index + 1], str) else ""
         for end in range(len(secret_id) if last else offset + 1, limit + 1):
-            if following and not secret_id.startswith(following, end):  # type: ignore[arg-type]
+            if following and not continues(following, end):  # type: ignore[arg-type]
                 continue  # cheap before the value is cut out and checked
             value = secret_id[offset:end]
             if _field_can_hold(part.name, value):
@@ -246,6 +279,11 @@ def _match_teams(parts: tuple[ReadingPart, ...], secret_id: str) -> Iterator[str
 _SECRET_ARN = re.compile(r"arn:[^:]+:secretsmanager:[^:]*:[^:]*:secret:([^:]+)\Z")
 _SUFFIX_LENGTH = 7  # "-" and the six random characters AWS appends to a name in its ARN
 ARN_FORM = "arn:PARTITION:secretsmanager:REGION:ACCOUNT:secret:NAME"
+
+
+def _unreadable(name: str) -> bool:
+    # A store may trim or reject these: no telling which secret it means.
+    return name == "" or " " in name or not name.isprintable()  # every other space is unprintable
 
 
 def secret_names(secret_id: str) -> tuple[str, ...] | None:
@@ -264,89 +302,148 @@ def secret_names(secret_id: str) -> tuple[str, ...] | None:
         name = match.group(1)
     else:
         name = secret_id
-    if name == "" or " " in name or not name.isprintable():  # every other space is unprintable
-        return None  # a store may trim or reject these: no telling which secret it means
+    if _unreadable(name):
+        return None
     if arn and len(name) > _SUFFIX_LENGTH and name[-_SUFFIX_LENGTH] == "-":
         return (name, name[: -_SUFFIX_LENGTH])
     return (name,)
 
 
-# The prefix of a secret ARN, up to where the name starts, as tokens for a small NFA:
-# single characters, _ONE (one character other than ':') and _MANY (any number of them).
-_ONE, _MANY = object(), object()
-_ARN_PREFIX: tuple[object, ...] = (*"arn:", _ONE, _MANY, *":secretsmanager:", _MANY, ":", _MANY, *":secret:")
-_ARN_END = len(_ARN_PREFIX)
-# Characters that move the NFA differently; "~" stands for every other character.
-_PROBE_CHARS = frozenset(c for c in _ARN_PREFIX if isinstance(c, str)) | {"~"}
+# SSM: a parameter is named by its name, its ARN (the name's leading '/' is not repeated
+# after "parameter/", so "parameter/a/b" is "/a/b" and "parameter/a" is "a"; either may be
+# meant), and either followed by ":VERSION" or ":LABEL" (GetParameter reads that version of
+# the name). A name never holds ':'. No random suffix.
+_SELECTOR_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
+_SELECTOR = r"(?::[A-Za-z0-9._-]+)?"
+_PARAMETER_ARN = re.compile(r"arn:[^:]+:ssm:[^:]*:[^:]*:parameter/([^:]*)" + _SELECTOR + r"\Z")
+_PARAMETER_WITH_SELECTOR = re.compile(r"([^:]*)" + _SELECTOR + r"\Z")
+PARAMETER_ARN_FORM = "arn:PARTITION:ssm:REGION:ACCOUNT:parameter/NAME"
+# A parameter name under this prefix is SSM's view of the Secrets Manager secret after it.
+SECRETSMANAGER_REFERENCE = "/aws/reference/secretsmanager/"
 
 
-def _closure(states: Iterable[int]) -> frozenset[int]:
-    result = set(states)
-    for state in sorted(result):
-        while state < _ARN_END and _ARN_PREFIX[state] is _MANY:
-            state += 1
-            result.add(state)
-    return frozenset(result)
+def by_path_root(name: str) -> str:
+    """The Path Concourse's by-path read asks for an id: trailing '/' trimmed, '/' if empty."""
+    return name.rstrip("/") or "/"
 
 
-def _step(states: frozenset[int], char: str) -> frozenset[int]:
-    after: set[int] = set()
-    for state in states:
-        if state == _ARN_END:
-            continue
-        token = _ARN_PREFIX[state]
-        if token is _MANY:
-            if char != ":":
-                after.add(state)
-        elif token is _ONE:
-            if char != ":":
+def _path_below(name: str) -> str:
+    """What every name below `name`'s path starts with ('' below the root: every name)."""
+    root = by_path_root(name)
+    return "" if root == "/" else root + "/"
+
+
+def parameter_names(parameter_id: str) -> tuple[str, ...] | None:
+    """Every name SSM could take `parameter_id` to denote, or None when interp cannot tell.
+
+    A name, an ARN (`parameter/X` may be `X` or `/X`), and either with a `:VERSION` or
+    `:LABEL` selector. Each name comes with the Path a by-path read of the id would ask for,
+    and with runs of '/' read as one (conservatively: whether AWS does is not documented).
+    A name under /aws/reference/secretsmanager/ also denotes that Secrets Manager secret.
+    """
+    arn = _PARAMETER_ARN.match(parameter_id)
+    if arn is not None:
+        bases = [arn.group(1), "/" + arn.group(1)]
+    else:
+        plain = _PARAMETER_WITH_SELECTOR.match(parameter_id)
+        if plain is None:
+            return None
+        bases = [plain.group(1)]
+    names: dict[str, None] = {}
+    for base in bases:
+        if _unreadable(base):
+            return None
+        for name in (base, by_path_root(base), re.sub("/+", "/", base), by_path_root(re.sub("/+", "/", base))):
+            names[name] = None
+        if base.startswith(SECRETSMANAGER_REFERENCE):
+            names.update(dict.fromkeys(secret_names(base[len(SECRETSMANAGER_REFERENCE) :]) or ()))
+    return tuple(names)
+
+
+class _ArnPrefix:
+    """The prefix of a store's ARN, up to where the name starts, as tokens for a small NFA:
+    single characters, _ONE (one character other than ':') and _MANY (any number of them)."""
+
+    def __init__(self, *tokens: object) -> None:
+        self.tokens = tokens
+        self.end = len(tokens)
+        # Characters that move the NFA differently; "~" stands for every other character.
+        self.probe_chars = frozenset(c for c in tokens if isinstance(c, str)) | {"~"}
+
+    def closure(self, states: Iterable[int]) -> frozenset[int]:
+        result = set(states)
+        for state in sorted(result):
+            while state < self.end and self.tokens[state] is _MANY:
+                state += 1
+                result.add(state)
+        return frozenset(result)
+
+    def step(self, states: frozenset[int], char: str) -> frozenset[int]:
+        after: set[int] = set()
+        for state in states:
+            if state == self.end:
+                continue
+            token = self.tokens[state]
+            if token is _MANY:
+                if char != ":":
+                    after.add(state)
+            elif token is _ONE:
+                if char != ":":
+                    after.add(state + 1)
+            elif token == char:
                 after.add(state + 1)
-        elif token == char:
-            after.add(state + 1)
-    return _closure(after)
+        return self.closure(after)
+
+    def step_text(self, states: frozenset[int], text: str) -> frozenset[int]:
+        for char in text:
+            states = self.step(states, char)
+        return states
+
+    def step_field(self, states: frozenset[int], name: FieldName, *, allow_empty: bool) -> frozenset[int]:
+        """States reachable through any value the field may hold (Team and Pipeline hold no ':')."""
+        chars = self.probe_chars if name == "Secret" else self.probe_chars - {":"}
+        reached: set[int] = set(states) if allow_empty else set()
+        layer = states
+        while layer:
+            following = frozenset().union(*(self.step(layer, c) for c in chars))
+            layer = following - reached
+            reached |= layer
+        return frozenset(reached)
 
 
-def _step_text(states: frozenset[int], text: str) -> frozenset[int]:
-    for char in text:
-        states = _step(states, char)
-    return states
-
-
-def _step_field(states: frozenset[int], name: FieldName, *, allow_empty: bool) -> frozenset[int]:
-    """States reachable through any value the field may hold (Team and Pipeline hold no ':')."""
-    chars = _PROBE_CHARS if name == "Secret" else _PROBE_CHARS - {":"}
-    reached: set[int] = set(states) if allow_empty else set()
-    layer = states
-    while layer:
-        following = frozenset().union(*(_step(layer, c) for c in chars))
-        layer = following - reached
-        reached |= layer
-    return frozenset(reached)
+_ONE, _MANY = object(), object()
+_SECRET_ARN_PREFIX = _ArnPrefix(*"arn:", _ONE, _MANY, *":secretsmanager:", _MANY, ":", _MANY, *":secret:")
+_PARAMETER_ARN_PREFIX = _ArnPrefix(*"arn:", _ONE, _MANY, *":ssm:", _MANY, ":", _MANY, *":parameter/")
 
 
 @lru_cache(maxsize=256)
 def _name_readings(parts: tuple[TemplatePart, ...]) -> tuple[tuple[ReadingPart, ...], ...]:
     """The template's expansions read as secret names: as names themselves, and for every
     place an expansion's last ':' could close a secret ARN's prefix, what follows it."""
+    nfa = _SECRET_ARN_PREFIX
     readings: list[tuple[ReadingPart, ...]] = [parts]
-    last_colon_literal = max((i for i, p in enumerate(parts) if isinstance(p, str) and ":" in p), default=-1)
-    states = _closure({0})
+    last_colon_literal = _last_colon_literal(parts)
+    states = nfa.closure({0})
     for index, part in enumerate(parts):
         if isinstance(part, str):
             if index == last_colon_literal:
                 head, _, tail = part.rpartition(":")
-                if _ARN_END in _step_text(states, head + ":"):
+                if nfa.end in nfa.step_text(states, head + ":"):
                     readings.append(((tail,) if tail else ()) + parts[index + 1 :])
-            states = _step_text(states, part)
+            states = nfa.step_text(states, part)
         else:
             if part.name == "Secret" and index > last_colon_literal:
                 # The value itself may hold the prefix's end: "...:secret:" + the name's start.
-                if _ARN_END in _step(_step_field(states, "Secret", allow_empty=True), ":"):
+                if nfa.end in nfa.step(nfa.step_field(states, "Secret", allow_empty=True), ":"):
                     readings.append((_ANYTHING, *parts[index + 1 :]))
-            states = _step_field(states, part.name, allow_empty=False)
+            states = nfa.step_field(states, part.name, allow_empty=False)
         if not states:
             break
     return tuple(readings)
+
+
+def _last_colon_literal(parts: Sequence[ReadingPart]) -> int:
+    return max((i for i, p in enumerate(parts) if isinstance(p, str) and ":" in p), default=-1)
 
 
 def _with_random_suffixes(name: str, reading: tuple[ReadingPart, ...]) -> list[str]:
@@ -363,6 +460,122 @@ def _with_random_suffixes(name: str, reading: tuple[ReadingPart, ...]) -> list[s
                 targets.append(target)
     return targets
 
+
+@lru_cache(maxsize=256)
+def _parameter_readings(parts: tuple[TemplatePart, ...]) -> tuple[tuple[ReadingPart, ...], ...]:
+    """The template's expansions read as parameter names: as names themselves, without a
+    trailing ':VERSION' or ':LABEL', and as ARNs (each place `:parameter/` could end an ARN's
+    prefix: what follows, as written and with the leading '/' AWS leaves out of the ARN).
+    Over-reading is safe here: a reading no expansion can have only makes the guard stricter."""
+    readings: dict[tuple[ReadingPart, ...], None] = {}
+    for unselected in _without_selector(parts):
+        readings[unselected] = None
+        for tail in _parameter_arn_tails(unselected):
+            readings[tail] = None
+            readings[("/" + tail[0], *tail[1:]) if tail and isinstance(tail[0], str) else ("/", *tail)] = None
+    for reading in list(readings):  # SSM's view of a Secrets Manager secret: that secret's name
+        head = reading[0] if reading and isinstance(reading[0], str) else ""
+        if head.startswith(SECRETSMANAGER_REFERENCE):
+            rest = head[len(SECRETSMANAGER_REFERENCE) :]
+            readings[((rest,) if rest else ()) + reading[1:]] = None
+    return tuple(readings)
+
+
+def _selector_text(parts: Sequence[ReadingPart]) -> bool:
+    """Could these parts expand to a selector's characters? Fields hold any such value."""
+    return all(not isinstance(p, str) or set(p) <= _SELECTOR_CHARS for p in parts)
+
+
+def _without_selector(parts: tuple[TemplatePart, ...]) -> list[tuple[ReadingPart, ...]]:
+    """`parts`, and `parts` with what a last ':' followed by a selector would cut off: the
+    ':' in the last literal holding one, or in a {{.Secret}} value after it."""
+    variants: list[tuple[ReadingPart, ...]] = [parts]
+    last_colon_literal = _last_colon_literal(parts)
+    last_secret = max((i for i, p in enumerate(parts) if isinstance(p, FieldRef) and p.name == "Secret"), default=-1)
+    if last_secret > last_colon_literal:
+        if _selector_text(parts[last_secret + 1 :]):
+            variants.append(parts[: last_secret + 1])
+    elif last_colon_literal >= 0:
+        head, _, tail = parts[last_colon_literal].rpartition(":")  # type: ignore[union-attr]
+        after = parts[last_colon_literal + 1 :]
+        if (tail or after) and _selector_text((tail, *after)):
+            variants.append(parts[:last_colon_literal] + ((head,) if head else ()))
+    return variants
+
+
+def _parameter_arn_tails(parts: tuple[ReadingPart, ...]) -> list[tuple[ReadingPart, ...]]:
+    """For every place an expansion could end a parameter ARN's prefix (at a '/' of a
+    literal, or inside a {{.Secret}} value), the parts after it."""
+    nfa = _PARAMETER_ARN_PREFIX
+    tails: list[tuple[ReadingPart, ...]] = []
+    states = nfa.closure({0})
+    for index, part in enumerate(parts):
+        if isinstance(part, str):
+            for position, char in enumerate(part):
+                states = nfa.step(states, char)
+                if nfa.end in states:
+                    rest = part[position + 1 :]
+                    tails.append(((rest,) if rest else ()) + parts[index + 1 :])
+        elif isinstance(part, FieldRef):
+            if part.name == "Secret" and nfa.end in nfa.step(nfa.step_field(states, "Secret", allow_empty=True), "/"):
+                tails.append((_ANYTHING, *parts[index + 1 :]))
+            states = nfa.step_field(states, part.name, allow_empty=False)
+        else:
+            break
+        if not states:
+            break
+    return tails
+
+
+@dataclass(frozen=True)
+class IdForms:
+    """How one store reads an id: the names it may denote, and how a template's expansions
+    read the same way. The guard compares names, never id strings."""
+
+    store: Store
+    noun: str  # what the store keeps: "secret", "parameter"
+    arn_form: str
+    read_as: str  # the id forms, for a skip's reason
+    names: Callable[[str], tuple[str, ...] | None]
+    readings: Callable[[tuple[TemplatePart, ...]], tuple[tuple[ReadingPart, ...], ...]]
+    # Exact names an expansion of a reading may be, to denote `name` (reading 0: as a name).
+    targets: Callable[[str, int, tuple[ReadingPart, ...]], Sequence[str]]
+    # Whether a lookup of an id also reads every name below it (SSM's GetParametersByPath).
+    reads_paths: bool
+
+    def unmappable_reason(self, secret_id: str) -> str:
+        return (
+            f"skipped {secret_id!r}: it is neither a {self.noun} name nor a {self.noun} ARN ({self.arn_form}), "
+            f"so interp cannot tell whose {self.noun} it is"
+        )
+
+
+SECRETSMANAGER_IDS = IdForms(
+    store="secretsmanager",
+    noun="secret",
+    arn_form=ARN_FORM,
+    read_as="as a name or a full or partial ARN",
+    names=secret_names,
+    readings=_name_readings,
+    targets=lambda name, number, reading: _with_random_suffixes(name, reading) if number else (name,),
+    reads_paths=False,
+)
+SSM_IDS = IdForms(
+    store="ssm",
+    noun="parameter",
+    arn_form=PARAMETER_ARN_FORM,
+    read_as="as a name or an ARN, with or without a :version or :label, and the parameters below it",
+    names=parameter_names,
+    readings=_parameter_readings,
+    targets=lambda name, number, reading: (name,),
+    reads_paths=True,
+)
+ID_FORMS: Mapping[Store, IdForms] = {"secretsmanager": SECRETSMANAGER_IDS, "ssm": SSM_IDS}
+
+
+def id_names(secret_id: str, store: Store = "secretsmanager") -> tuple[str, ...] | None:
+    """Every name `store` could take `secret_id` to denote, or None when interp cannot tell."""
+    return ID_FORMS[store].names(secret_id)
 
 
 @dataclass(frozen=True)
@@ -442,8 +655,15 @@ class LookupTemplates:
         (a plain prefix in Concourse, never a template: braces in it are literal)."""
         shared = None
         if shared_path:
-            prefix = shared_path + "/"
-            shared = LookupTemplate(text=prefix + "{{.Secret}}", setting=settings["shared"], parts=(prefix, FieldRef("Secret")))
+            prefix = plain(shared_path) + "/"
+            text: str = prefix + "{{.Secret}}"
+            written = None
+            if is_derived(shared_path):  # a var source's shared_path: shown as written, never as its value
+                written = (f"{shared_path}/", FieldRef("Secret"))
+                text = DerivedText(text, f"{shared_path}/{{{{.Secret}}}}")
+            shared = LookupTemplate(
+                text=text, setting=settings["shared"], parts=(prefix, FieldRef("Secret")), written_parts=written
+            )
         return cls(
             pipeline=LookupTemplate.parse(pipeline, settings["pipeline"]),
             team=LookupTemplate.parse(team, settings["team"]),
@@ -497,17 +717,14 @@ def guard_verdict(
 ) -> SkippedCandidate | None:
     """Why the cross-team guard refuses `secret_id`, or None when it may be looked up.
 
-    `guarded` are the templates whose other-team namespaces must not be reached.
+    `guarded` are the templates whose other-team namespaces must not be reached; the first
+    are those `secret_id` was built from, and their store reads it (its id forms say which
+    names it may denote). Each template's expansions are read as its own store reads them.
     """
-    names = secret_names(secret_id)
+    reader = ID_FORMS[guarded[0].store] if guarded else SECRETSMANAGER_IDS
+    names = reader.names(secret_id)
     if names is None:
-        return SkippedCandidate(
-            secret_id,
-            level,
-            f"skipped {secret_id!r}: it is neither a secret name nor a secret ARN ({ARN_FORM}), "
-            "so interp cannot tell whose secret it is",
-            kind="unmappable",
-        )
+        return SkippedCandidate(secret_id, level, reader.unmappable_reason(secret_id), kind="unmappable")
     # Names and teams are sliced from the id: for an id built from a substituted value
     # (interp.derived_text) they are real text, so the reason names neither.
     derived = is_derived(secret_id)
@@ -522,8 +739,13 @@ def guard_verdict(
                 f"{whose} too, and interp never reads another team's secrets",
             )
     for templates in guarded:
+        forms = ID_FORMS[templates.store]
         for name in names:
-            owner = _other_team_owner(team, templates, lambda template: template.teams_denoting(name))
+            owner = _other_team_owner(
+                team,
+                templates,
+                lambda template: template.teams_denoting(name, forms, name_reads_paths=reader.reads_paths),
+            )
             if owner is None:
                 continue
             other_team, owner_level = owner
@@ -531,12 +753,14 @@ def guard_verdict(
                 whose = f"teams other than {team!r}"
             else:
                 whose = f"team {other_team!r}"
-            which = "a secret" if derived else f"the secret {name!r}"
+            which = f"a {reader.noun}" if derived else f"the {reader.noun} {name!r}"
+            if reader.reads_paths:
+                which += " or, read by path (GetParametersByPath), those below it"
             return SkippedCandidate(
                 secret_id,
                 level,
                 f"skipped {secret_id!r}: it may denote {which}, which the {owner_level} secret "
-                f"template can also reach for {whose} (as a name or a full or partial ARN), and interp "
+                f"template can also reach for {whose} ({forms.read_as}), and interp "
                 "never reads another team's secrets",
             )
     return None
