@@ -30,6 +30,12 @@ cannot hold (past 2^53 in magnitude) and infinity/NaN (not JSON); `number_fields
 the fields Concourse reads as numbers, which work as whole values but not inside a
 longer string.
 
+SSM Parameter Store (`prepare_parameters`, `SsmParameterApi`, `classify_parameters`): the same
+steps, one SecureString parameter per item. A map var is one parameter per field below the var's
+path, which Concourse's by-path lookup reads back as the map; every value is a string, so other
+types are refused unless stringified, and a nested map is refused (Concourse's map is flat, its
+keys keep their slashes). `store_writer` picks the writer by the settings' store.
+
 Nothing here ever puts a value, its hash or its length into a message, a plan or a log.
 """
 
@@ -262,6 +268,9 @@ _READ_AS = {
 def stringified(item: Item) -> dict[str, Any] | None:
     """For a value --stringify stores as text: the type fly read it as, and whether the stored text is
     the text written in the vars file. None for a string or a map (stored as they are). Never a value."""
+    if item.field:  # an SSM map's field: the file's text of a field is not kept, so that is not said
+        value = field_value(item)
+        return None if isinstance(value, str) else {"type": _type_word(value), "field": item.field, "as_written": None}
     value = item.entry.value
     if isinstance(value, (str, dict)):
         return None
@@ -275,6 +284,12 @@ def stringify_note(item: Item) -> str | None:
     if about is None:
         return None
     kind = about["type"]
+    if about.get("field"):
+        keep = "write it as a quoted string" if kind == "list" else "quote it"
+        return (
+            f"var {item.name}, field {item.field}: {with_article(kind)}, stored as the JSON text of what fly read; "
+            f"{keep} in the vars file to keep the text as written"
+        )
     head = f"var {item.name}: {with_article(kind)}, stored as "
     if about["as_written"]:
         return head + "the text in the vars file"
@@ -335,6 +350,11 @@ def number_fields(name: str, value: Any) -> list[str]:
     if not isinstance(value, dict):
         return []
     return [path for path, _ in _numbers_in(value, _segment(name))]
+
+
+def item_number_fields(item: Item) -> list[str]:
+    """number_fields for one item: none for SSM, which stores every field as a string."""
+    return [] if item.store == "ssm" else number_fields(item.name, item.entry.value)
 
 
 def _float64_problem(name: str, value: dict[str, Any]) -> str | None:
@@ -398,6 +418,13 @@ class Scope:
         chosen: Level = level or ("pipeline" if pipeline is not None else "team")
         if chosen == "pipeline" and pipeline is None:
             raise ConfigError("--level pipeline needs --pipeline")
+        if chosen == "shared" and templates.shared is None:
+            if templates.store == "ssm":
+                raise ConfigError(
+                    "--level shared needs --aws-ssm-shared-path (CONCOURSE_AWS_SSM_SHARED_PATH): without a shared "
+                    "path SSM Parameter Store has no shared level, as in Concourse"
+                )
+            raise ConfigError("--level shared: no shared level is configured")
         return cls(team, pipeline, chosen, templates)
 
     def target_id(self, name: str) -> str:
@@ -419,10 +446,20 @@ class Item:
     reason: str = ""  # for a conflict
     tags_to_set: Tags = ()  # on an existing secret: the wanted tags it lacks or holds otherwise
     notes: tuple[str, ...] = ()  # what the write means for the other levels (shadowing), never a value
+    # SSM: a map var is one parameter per field; `field` names it ("" for the whole var), `var_id`
+    # is the var's own path (its lookup candidate), and `store` says whose rules encoded the value.
+    field: str = ""
+    var_id: str = ""
+    store: str = "secretsmanager"
 
     @property
     def name(self) -> str:
         return self.entry.name
+
+    @property
+    def path_id(self) -> str:
+        """The var's lookup candidate at its level (SSM: the map's path; else the id written)."""
+        return self.var_id or self.secret_id
 
     def __repr__(self) -> str:
         return f"Item(name={self.name!r}, secret_id={self.secret_id!r}, status={self.status!r})"
@@ -454,14 +491,9 @@ def locate(entries: Iterable[VarEntry], scope: Scope) -> tuple[list[Place], list
             )
             continue
         secret_id = scope.target_id(entry.name)
-        if not SECRET_ID.match(secret_id):
-            problems.append(
-                Problem(
-                    entry.location,
-                    f"var '{entry.name}': secret id {secret_id!r} is not a Secrets Manager name (at most "
-                    f"{MAX_ID_LENGTH} characters of A-Za-z0-9/_+=.@-)",
-                )
-            )
+        refused = _id_problem(scope.templates.store, entry.name, secret_id)
+        if refused is not None:
+            problems.append(Problem(entry.location, refused))
             continue
         plan = plan_lookup(entry.name, scope.team, scope.pipeline, scope.templates)
         skipped = next((s for s in plan.skipped if s.id == secret_id), None)
@@ -470,8 +502,23 @@ def locate(entries: Iterable[VarEntry], scope: Scope) -> tuple[list[Place], list
     return places, problems
 
 
+def _id_problem(store: str, name: str, secret_id: str) -> str | None:
+    """Why the store refuses the id a var would be written under, or None."""
+    if store == "ssm":
+        why = ssm_name_problem(secret_id)
+        return f"var '{name}': parameter name {secret_id!r} {why}" if why else None
+    if not SECRET_ID.match(secret_id):
+        return (
+            f"var '{name}': secret id {secret_id!r} is not a Secrets Manager name (at most "
+            f"{MAX_ID_LENGTH} characters of A-Za-z0-9/_+=.@-)"
+        )
+    return None
+
+
 def prepare(entries: Iterable[VarEntry], scope: Scope, *, stringify: bool) -> tuple[list[Item], list[Problem]]:
     """Ids and encodings for every var, and every problem found without asking AWS."""
+    if scope.templates.store == "ssm":
+        return prepare_parameters(entries, scope, stringify=stringify)
     entries = list(entries)
     places, problems = locate(entries, scope)
     located = {place.entry.name: place for place in places}
@@ -499,7 +546,16 @@ class Described:
 
 
 class SecretsApi:
-    """The calls the import makes, over one boto3 client (tests may pass a fake)."""
+    """The calls the import makes, over one boto3 client (tests may pass a fake).
+
+    The writer of one store: `classify` (what is there now), `create`/`put`/`tag` (the writes),
+    `read` and `holds` (the read-back), and the words its messages use."""
+
+    STORE = "Secrets Manager"
+    THING = "secret"  # what one id is, in messages
+    IDS = "secret id(s)"
+    EXISTS_CODE = "ResourceExistsException"  # a create that lost a race
+    TAG_CALL = "TagResource"
 
     def __init__(self, client: Any) -> None:
         from interp.sources.secretsmanager_api import AwsTransport
@@ -543,6 +599,15 @@ class SecretsApi:
 
         return aws_api.tag_resource(self.client, secret_id, tags)
 
+    def holds(self, stored: Any, item: Item) -> bool:
+        """Whether a value read back is exactly what was written for `item`."""
+        from interp.sources.secretsmanager_values import SecretValue
+
+        return isinstance(stored, SecretValue) and stored.string == item.encoded.text
+
+    def classify(self, items: list[Item], tags: Tags = (), *, allow_shadowing: bool = False) -> tuple[list[Item], list[Problem]]:
+        return classify(items, self, tags, allow_shadowing=allow_shadowing)
+
 
 def _backend_problem(item: Item, action: str, secret_id: str, failure: Any) -> Problem:
     return Problem(item.entry.location, f"var '{item.name}': {action} {secret_id!r} failed: {failure}", backend=True)
@@ -565,6 +630,26 @@ def _stored_matches(stored: Any, encoded: Encoded) -> bool:
 def tags_missing(wanted: Tags, present: Mapping[str, str]) -> Tags:
     """The wanted tags a secret lacks or holds with another value (its other tags stay as they are)."""
     return tuple((key, value) for key, value in wanted if present.get(key) != value)
+
+
+def _read_first(level: Level, other_id: str) -> str:
+    return f"{level}-level secret {other_id!r} exists, and a render reads it first, not this one"
+
+
+def _shadowing(
+    hidden: Sequence[tuple[Level, str]], target_exists: bool, allow_shadowing: bool
+) -> tuple[list[str], tuple[str, ...]]:
+    """The conflicts and notes for existing secrets at levels a render reads after the target's."""
+    if hidden and target_exists:  # it hides them already: writing it changes nothing there
+        return [], tuple(f"{level}-level secret {other!r} stays hidden from renders by this one, as before" for level, other in hidden)
+    if hidden and allow_shadowing:
+        return [], tuple(f"{level}-level secret {other!r} will be hidden from renders by this one (--allow-shadowing)" for level, other in hidden)
+    conflicts = [
+        f"{level}-level secret {other!r} exists, and this one would hide it from renders "
+        "(give --allow-shadowing to create it anyway)"
+        for level, other in hidden
+    ]
+    return conflicts, ()
 
 
 def classify(
@@ -608,7 +693,7 @@ def classify(
                 failed = True
             elif state.state == "exists":
                 if order[level] < order[item.level]:
-                    conflicts.append(f"{level}-level secret {other_id!r} exists, and a render reads it first, not this one")
+                    conflicts.append(_read_first(level, other_id))
                 else:
                     hidden.append((level, other_id))
         state = exists(item.secret_id)
@@ -617,17 +702,8 @@ def classify(
             continue
         if failed:
             continue
-        notes: tuple[str, ...] = ()
-        if hidden and state.state == "exists":  # it hides them already: writing it changes nothing there
-            notes = tuple(f"{level}-level secret {other!r} stays hidden from renders by this one, as before" for level, other in hidden)
-        elif hidden and allow_shadowing:
-            notes = tuple(f"{level}-level secret {other!r} will be hidden from renders by this one (--allow-shadowing)" for level, other in hidden)
-        elif hidden:
-            conflicts += [
-                f"{level}-level secret {other!r} exists, and this one would hide it from renders "
-                "(give --allow-shadowing to create it anyway)"
-                for level, other in hidden
-            ]
+        hiding, notes = _shadowing(hidden, state.state == "exists", allow_shadowing)
+        conflicts += hiding
         if state.state == "scheduled-for-deletion":
             conflicts.append("the secret is scheduled for deletion: restore it (restore-secret) or wait until it is gone")
         if conflicts:
@@ -650,6 +726,316 @@ def classify(
 
 def _with(item: Item, status: Status, reason: str = "", tags_to_set: Tags = ()) -> Item:
     return replace(item, status=status, reason=reason, tags_to_set=tags_to_set)
+
+
+# ------------------------------------------------------------------------------ SSM Parameter Store
+
+# Names: letters, digits and . - _ /, at most 1011 characters and 15 levels; a hierarchical name
+# starts with '/'; names starting with aws or ssm are AWS's.
+SSM_NAME = re.compile(r"[A-Za-z0-9._/-]+\Z")
+MAX_SSM_NAME, MAX_SSM_LEVELS = 1011, 15
+MAX_SSM_VALUE_BYTES = 4096  # a standard-tier parameter's value
+MAX_SSM_DESCRIPTION = 1024
+
+
+def ssm_name_problem(name: str) -> str | None:
+    """Why SSM Parameter Store refuses `name` for a parameter (after 'parameter name X'), or None."""
+    if not SSM_NAME.match(name):
+        return "is not an SSM parameter name (only letters, digits and . - _ /)"
+    if len(name) > MAX_SSM_NAME:
+        return f"is longer than {MAX_SSM_NAME} characters, SSM's limit"
+    if "/" in name and not name.startswith("/"):
+        return "has a '/' but does not start with one, which SSM requires of a name in a hierarchy"
+    if "//" in name or name.endswith("/"):
+        return "has an empty level ('//' or a trailing '/'), which SSM refuses"
+    if name.count("/") > MAX_SSM_LEVELS:
+        return f"is more than {MAX_SSM_LEVELS} levels deep, SSM's limit"
+    if name.lstrip("/").lower().startswith(("aws", "ssm")):
+        return "starts with 'aws' or 'ssm', which SSM reserves"
+    return None
+
+
+def _ssm_text(what: str, value: Any, *, stringify: bool, kind: str | None = None) -> str | tuple[str]:
+    """The text one parameter holds for `value`, or (why not,). `what` is "var 'x'" or
+    "var 'x': field y". SSM holds strings only: anything else is refused unless stringified."""
+    if isinstance(value, str):
+        text = value
+    elif stringify:
+        text = json.dumps(value, ensure_ascii=False)  # as --stringify does for Secrets Manager
+    else:
+        return (
+            f"{what} is {with_article(kind or _type_word(value))}, but SSM Parameter Store holds every value "
+            "as a string, so ((…)) would give a string instead; quote it in the vars file (to keep its text as "
+            "written), or give --stringify to store the JSON text of what fly read (YAML 1.1 reads 0644 as 420, "
+            "yes as true, 1e3 as 1000)",
+        )
+    if text == "":
+        return (f"{what} is an empty string, and SSM Parameter Store needs at least one character in a value",)
+    if len(text.encode("utf-8")) > MAX_SSM_VALUE_BYTES:
+        return (f"{what} is larger than 4 KiB, SSM's limit for a (standard) parameter's value",)
+    return text
+
+
+def encode_parameters(name: str, value: Any, *, stringify: bool, kind: str | None = None) -> list[tuple[str, str]] | list[str]:
+    """The parameters one var becomes, as (field, text) with field "" for the var itself, or every
+    reason it cannot be stored. A map is one parameter per field below the var's path: Concourse
+    reads the parameters below a path (GetParametersByPath) as a map keyed by the name past it."""
+    if not isinstance(value, dict):
+        text = _ssm_text(f"var '{name}'", value, stringify=stringify, kind=kind)
+        return [text[0]] if isinstance(text, tuple) else [("", text)]
+    if not value:
+        return [f"var '{name}' is an empty map: no parameter would hold it, and the lookup would not find it"]
+    fields: list[tuple[str, str]] = []
+    problems: list[str] = []
+    for key, inner in value.items():
+        field = str(key)
+        if not SSM_NAME.match(field) or field.startswith("/") or field.endswith("/") or "//" in field:
+            problems.append(
+                f"var '{name}': field {field!r} cannot be part of an SSM parameter name (letters, digits and "
+                ". - _ /, no leading, trailing or double '/'); rename the field in the vars file"
+            )
+        elif isinstance(inner, dict):
+            problems.append(
+                f"var '{name}': field {field} is a map, and Concourse reads the parameters below a var's path as "
+                f"one flat map: a parameter .../{name}/{field}/x is the field '{field}/x' of (({name})), so "
+                f"(({name}.{field}.x)) would not find it; write such fields as keys with a '/' ('{field}/x': …) "
+                f"and use (({name}.\"{field}/x\")), or leave the var out with --exclude {name}"
+            )
+        else:
+            text = _ssm_text(f"var '{name}': field {field}", inner, stringify=stringify)
+            if isinstance(text, tuple):
+                problems.append(text[0])
+            else:
+                fields.append((field, text))
+    return problems or fields
+
+
+def prepare_parameters(entries: Iterable[VarEntry], scope: Scope, *, stringify: bool) -> tuple[list[Item], list[Problem]]:
+    """SSM's `prepare`: one item per parameter (a map var: one per field, below the var's path)."""
+    entries = list(entries)
+    places, problems = locate(entries, scope)
+    located = {place.entry.name: place for place in places}
+    items: list[Item] = []
+    for entry in entries:
+        parameters = encode_parameters(entry.name, entry.value, stringify=stringify, kind=entry.written_type)
+        refused = [p for p in parameters if isinstance(p, str)]
+        problems += [Problem(entry.location, message) for message in refused]
+        place = located.get(entry.name)
+        if refused or place is None:
+            continue
+        for field, text in parameters:  # type: ignore[misc]
+            name = f"{place.secret_id}/{field}" if field else place.secret_id
+            why = ssm_name_problem(name)
+            if why is not None:
+                problems.append(Problem(entry.location, f"var '{entry.name}': parameter name {name!r} {why}"))
+                continue
+            items.append(
+                Item(entry, name, scope.level, Encoded(text), place.others, place.guard_reason,
+                     field=field, var_id=place.secret_id, store="ssm")
+            )  # fmt: skip
+    return items, problems
+
+
+def field_value(item: Item) -> Any:
+    """The value one item stores: the var's, or (SSM, a map) its field's."""
+    return item.entry.value[item.field] if item.field else item.entry.value
+
+
+class SsmParameterApi:
+    """The import's writer for SSM Parameter Store: each item is one SecureString parameter.
+
+    Existence is listed without values (DescribeParameters, names beginning with the var's
+    path: the parameter itself and every one below it, which the lookup's by-path map reads);
+    the current value of a parameter that exists is read (GetParameter, decrypted) only to
+    compare it, never shown. Tags: PutParameter takes them on create only (with Overwrite it
+    refuses them), so an existing parameter is tagged with AddTagsToResource, after
+    ListTagsForResource says which wanted tags it lacks."""
+
+    STORE = "SSM Parameter Store"
+    THING = "parameter"
+    IDS = "parameter(s)"
+    EXISTS_CODE = "ParameterAlreadyExists"
+    TAG_CALL = "AddTagsToResource"
+
+    def __init__(self, client: Any, *, kms_key_id: str | None = None) -> None:
+        from interp.sources.ssm_api import SsmTransport
+
+        self.client = client
+        self.kms_key_id = kms_key_id
+        self._reader = SsmTransport(client, batch_enabled=False)
+        self._listed: dict[str, Any] = {}
+
+    def below(self, path: str) -> Any:
+        """{name: ListedParameter} for `path` and every parameter below it, or AwsFailure."""
+        from interp.sources.ssm_api import AwsFailure, by_path_query, describe_parameters
+
+        if path not in self._listed:
+            listed = describe_parameters(self.client, [path])
+            if not isinstance(listed, AwsFailure):
+                under = by_path_query(path) + "/"
+                listed = {p.name: p for p in listed if p.name == path or p.name.startswith(under)}
+            self._listed[path] = listed
+        return self._listed[path]
+
+    def read(self, name: str) -> Any:
+        """ParameterValue, NOT_FOUND or FetchError: the parameter by name, decrypted (never shown)."""
+        return self._reader.get_parameter(name)
+
+    def holds(self, stored: Any, item: Item) -> bool:
+        from interp.sources.ssm_api import ParameterValue
+
+        return isinstance(stored, ParameterValue) and stored.text == item.encoded.text
+
+    def tags_of(self, name: str) -> Any:
+        from interp.sources.aws_calls import AwsFailure, _aws_errors, _failure
+
+        try:
+            response = self.client.list_tags_for_resource(ResourceType="Parameter", ResourceId=name)
+        except _aws_errors() as error:
+            return _failure(error)
+        if not isinstance(response, Mapping):
+            return AwsFailure("InvalidResponse", "the response was not a ListTagsForResource answer")
+        return {str(t.get("Key")): str(t.get("Value", "")) for t in response.get("TagList") or [] if isinstance(t, Mapping)}
+
+    def create(self, name: str, text: str, *, kms_key_id: str | None = None, description: str | None = None, tags: Tags = ()) -> Any:
+        from interp.sources import aws_calls
+        from interp.sources.ssm_api import put_parameter
+
+        if not tags:
+            return put_parameter(self.client, name, text, overwrite=False, key_id=kms_key_id, description=description)
+        # ssm_api.put_parameter takes no tags; the same request with Tags, which only a create may carry.
+        aws_calls.guard_request_logs()
+        request: dict[str, Any] = {"Name": name, "Value": text, "Type": "SecureString", "Overwrite": False}
+        request["Tags"] = [{"Key": key, "Value": value} for key, value in tags]
+        if kms_key_id is not None:
+            request["KeyId"] = kms_key_id
+        if description is not None:
+            request["Description"] = description
+        try:
+            self.client.put_parameter(**request)
+        except aws_calls._aws_errors() as error:
+            return aws_calls._failure(error)
+        return aws_calls.DONE
+
+    def put(self, name: str, text: str) -> Any:
+        from interp.sources.ssm_api import put_parameter
+
+        return put_parameter(self.client, name, text, overwrite=True, key_id=self.kms_key_id)
+
+    def tag(self, name: str, tags: Sequence[tuple[str, str]]) -> Any:
+        from interp.sources import aws_calls
+
+        try:
+            self.client.add_tags_to_resource(
+                ResourceType="Parameter", ResourceId=name, Tags=[{"Key": key, "Value": value} for key, value in tags]
+            )
+        except aws_calls._aws_errors() as error:
+            return aws_calls._failure(error)
+        return aws_calls.DONE
+
+    def classify(self, items: list[Item], tags: Tags = (), *, allow_shadowing: bool = False) -> tuple[list[Item], list[Problem]]:
+        return classify_parameters(items, self, tags, allow_shadowing=allow_shadowing)
+
+
+def _relative(names: Iterable[str], path: str) -> str:
+    return ", ".join(sorted(name[len(path) + 1 :] for name in names))
+
+
+def classify_parameters(
+    items: list[Item], api: SsmParameterApi, tags: Tags = (), *, allow_shadowing: bool = False
+) -> tuple[list[Item], list[Problem]]:
+    """SSM's `classify`: the levels' rules per var (a var exists at a level when its parameter or
+    one below its path does, as the lookup reads it by name, then by path), then each parameter
+    `create`, `update`, `update tags`, `unchanged` or, for the whole var, `conflict`.
+
+    A part-way import leaves some fields of a map written: their parameters are `unchanged` and the
+    rest `create`, so running again finishes it without --overwrite (nothing is replaced)."""
+    from interp.sources.aws_calls import AwsFailure
+    from interp.sources.fetch_results import NOT_FOUND, FetchError
+
+    order = {level: number for number, level in enumerate(LEVELS)}
+    groups: dict[str, list[Item]] = {}
+    for item in items:
+        groups.setdefault(item.path_id, []).append(item)
+    result: list[Item] = []
+    problems: list[Problem] = []
+    for path, group in groups.items():
+        whole = replace(group[0], secret_id=path, field="")  # the var's line when it is refused as a whole
+        if whole.guard_reason is not None:
+            result.append(_with(whole, "conflict", f"the cross-team guard refuses this id: {whole.guard_reason}"))
+            continue
+        conflicts: list[str] = []
+        hidden: list[tuple[Level, str]] = []
+        failed = False
+        for level, other_id in whole.others:
+            there = api.below(other_id)
+            if isinstance(there, AwsFailure):
+                problems.append(_backend_problem(whole, "DescribeParameters", other_id, there))
+                failed = True
+            elif there:
+                if order[level] < order[whole.level]:
+                    conflicts.append(_read_first(level, other_id))
+                else:
+                    hidden.append((level, other_id))
+        listed = api.below(path)
+        if isinstance(listed, AwsFailure):
+            problems.append(_backend_problem(whole, "DescribeParameters", path, listed))
+            continue
+        if failed:
+            continue
+        hiding, notes = _shadowing(hidden, bool(listed), allow_shadowing)
+        conflicts += hiding
+        is_map = bool(group[0].field)
+        below = [name for name in listed if name != path]
+        if is_map and path in listed:
+            conflicts.append(
+                f"parameter {path!r} exists, and the lookup reads it by name, never the map of the parameters "
+                "below it; delete it (aws ssm delete-parameter) or import the var under another name"
+            )
+        elif is_map and set(below) - {i.secret_id for i in group}:
+            extra = set(below) - {i.secret_id for i in group}
+            conflicts.append(
+                f"parameters below {path!r} that the vars file does not have ({_relative(extra, path)}) would be "
+                f"fields of (({whole.name})) too; delete them or add the fields to the vars file"
+            )
+        elif not is_map and path not in listed and below:
+            conflicts.append(
+                f"parameters below {path!r} ({_relative(below, path)}) are what the lookup reads as (({whole.name})) "
+                "today (a map), and this parameter would hide them; delete them or import the var under another name"
+            )
+        if conflicts:
+            result.append(_with(whole, "conflict", "; ".join(conflicts)))
+            continue
+        for item in group:
+            item = replace(item, notes=notes)
+            present = listed.get(item.secret_id)
+            if present is None:
+                result.append(_with(item, "create"))
+                continue
+            stored = api.read(item.secret_id)
+            present_tags = api.tags_of(item.secret_id) if tags else {}
+            if isinstance(stored, FetchError):
+                problems.append(_backend_problem(item, "GetParameter", item.secret_id, stored.code))
+            elif isinstance(present_tags, AwsFailure):
+                problems.append(_backend_problem(item, "ListTagsForResource", item.secret_id, present_tags))
+            else:
+                to_set = tags_missing(tags, present_tags)
+                if stored is NOT_FOUND or not api.holds(stored, item):
+                    result.append(_with(item, "update", tags_to_set=to_set))
+                elif present.type != "SecureString":
+                    kind = present.type or "plain"
+                    item = replace(item, notes=(*item.notes, f"a {kind} parameter: it is stored again as a SecureString"))
+                    result.append(_with(item, "update", tags_to_set=to_set))
+                else:
+                    result.append(_with(item, "update tags" if to_set else "unchanged", tags_to_set=to_set))
+    return result, problems
+
+
+def store_writer(settings: Any, client: Any, options: WriteOptions) -> SecretsApi | SsmParameterApi:
+    """The import's writer for the store `settings` are for."""
+    if settings.SERVICE == "ssm":
+        return SsmParameterApi(client, kms_key_id=options.kms_key_id)
+    return SecretsApi(client)
 
 
 # ------------------------------------------------------------------------------ writing
@@ -700,19 +1086,20 @@ def parse_tags(pairs: Iterable[str]) -> tuple[tuple[str, str], ...]:
     return tuple(tags.items())
 
 
-def check_options(options: WriteOptions) -> None:
-    if options.description is not None and len(options.description) > MAX_DESCRIPTION:
-        raise ConfigError(f"--description: at most {MAX_DESCRIPTION} characters")
+def check_options(options: WriteOptions, store: str = "secretsmanager") -> None:
+    limit = MAX_SSM_DESCRIPTION if store == "ssm" else MAX_DESCRIPTION
+    if options.description is not None and len(options.description) > limit:
+        raise ConfigError(f"--description: at most {limit} characters")
     if options.kms_key_id is not None and not options.kms_key_id.strip():
         raise ConfigError("--kms-key-id: must not be empty")
 
 
-def _tag_failure(failure: Any, tags: Tags) -> str:
-    """What a failed TagResource left undone, by tag key (keys keep the line short)."""
+def _tag_failure(failure: Any, tags: Tags, call: str = "TagResource") -> str:
+    """What a failed tagging call left undone, by tag key (keys keep the line short)."""
     keys = ", ".join(key for key, _ in tags)
     if failure.outcome_unknown:
-        return f"TagResource failed: {failure}; tags {keys} may or may not be set"
-    return f"TagResource failed: {failure}; tags not set: {keys}"
+        return f"{call} failed: {failure}; tags {keys} may or may not be set"
+    return f"{call} failed: {failure}; tags not set: {keys}"
 
 
 def _retag(item: Item, api: SecretsApi) -> Written:
@@ -722,7 +1109,7 @@ def _retag(item: Item, api: SecretsApi) -> Written:
     tagged = api.tag(item.secret_id, item.tags_to_set)
     if isinstance(tagged, AwsFailure):
         outcome: Outcome = "unknown" if tagged.outcome_unknown else "failed"
-        return Written(item, outcome, f"the value is unchanged, but {_tag_failure(tagged, item.tags_to_set)}")
+        return Written(item, outcome, f"the value is unchanged, but {_tag_failure(tagged, item.tags_to_set, api.TAG_CALL)}")
     return Written(item, "tags updated")
 
 
@@ -746,27 +1133,27 @@ def _write_one(item: Item, api: SecretsApi, options: WriteOptions) -> Written:
     if isinstance(result, AwsFailure):
         if result.outcome_unknown:
             return Written(item, "unknown", f"{result}; the request may or may not have been carried out")
-        if result.code == "ResourceExistsException":
-            return Written(item, "failed", f"{result.code}: the secret was created by someone else after the plan")
+        if result.code == api.EXISTS_CODE:
+            return Written(item, "failed", f"{result.code}: the {api.THING} was created by someone else after the plan")
         return Written(item, "failed", str(result))
     if done == "updated" and item.tags_to_set:  # CreateSecret set them already
         tagged = api.tag(item.secret_id, item.tags_to_set)
         if isinstance(tagged, AwsFailure):
-            detail = f"the value was written, but {_tag_failure(tagged, item.tags_to_set)}"
+            detail = f"the value was written, but {_tag_failure(tagged, item.tags_to_set, api.TAG_CALL)}"
             return Written(item, "updated", detail, untagged=True)  # still read back: the value is there
     return Written(item, done)
 
 
 def _read_back(written: Written, api: SecretsApi, pause: Callable[[float], None]) -> Written:
     """The written id read again: it must hold exactly what was written."""
-    from interp.sources.secretsmanager_values import FetchError, SecretValue
+    from interp.sources.fetch_results import FetchError
 
     stored: Any = None
     for wait in (0.0, 0.5, 1.0):  # Secrets Manager is eventually consistent: a new version may lag
         if wait:
             pause(wait)
         stored = api.read(written.item.secret_id)
-        if isinstance(stored, SecretValue) and stored.string == written.item.encoded.text:
+        if api.holds(stored, written.item):
             return written
         if isinstance(stored, FetchError):
             break
@@ -881,7 +1268,7 @@ def verify(
     it does not name renders as `pipeline`. A problem both renders have is said once."""
     from interp.errors import InterpError
     from interp.renderer import Renderer
-    from interp.sources.secretsmanager import SecretsManagerSource
+    from interp.sources.stores import store_source
 
     kept = {e.name: e.value for e in static}
     every = {**kept, **{e.name: e.value for e in entries}}
@@ -889,7 +1276,8 @@ def verify(
 
     def renderers_for(name: str | None) -> tuple[Any, Any, Any]:
         if name not in renderers:
-            store = _AsConcourseReads(SecretsManagerSource(team, name, settings))
+            # SSM's values are strings, so Concourse's float64 reading changes nothing there.
+            store = _AsConcourseReads(store_source(team, name, settings))
             renderers[name] = (
                 Renderer(team=team, pipeline=name, vars=every, settings=settings),
                 Renderer(team=team, pipeline=name, vars=kept, credentials=store),
@@ -903,7 +1291,7 @@ def verify(
         store.changed.clear()  # this pipeline's render says which of its fields float64 changes
         renders: list[str] = []
         failed: dict[tuple[Location, str, bool], list[str]] = {}  # a problem -> the renders that had it
-        for what, renderer in (("the vars files", from_files), ("Secrets Manager", from_store)):
+        for what, renderer in (("the vars files", from_files), (settings.STORE, from_store)):
             try:
                 renders.append(renderer.render_file(path))
             except InterpError as error:
@@ -919,7 +1307,7 @@ def verify(
             problems.append(
                 Problem(
                     Location(path),
-                    "verify: the render from Secrets Manager differs from the render from the vars files "
+                    f"verify: the render from {settings.STORE} differs from the render from the vars files "
                     f"(first at line {line} of the rendered output){why}",
                 )
             )
@@ -931,7 +1319,9 @@ def verified_pipelines(pipelines: Sequence[str], problems: Sequence[Problem]) ->
     return [p for p in pipelines if p not in failed]
 
 
-def import_policy(places: Sequence[Place], *, partition: str = "aws", region: str = "*", account_id: str = "*") -> Any:
+def import_policy(
+    places: Sequence[Place], *, partition: str = "aws", region: str = "*", account_id: str = "*", store: str = "secretsmanager"
+) -> Any:
     """What `interp import --apply` needs, on exactly the ids it touches (interp.policy's shape).
 
     Written ids: CreateSecret, PutSecretValue, TagResource (CreateSecret with tags needs it
@@ -940,6 +1330,8 @@ def import_policy(places: Sequence[Place], *, partition: str = "aws", region: st
     """
     from interp.policy import ARN_SUFFIX, Policy, secret_arn_prefix
 
+    if store == "ssm":
+        return ssm_import_policy(places, partition=partition, region=region, account_id=account_id)
     prefix = secret_arn_prefix(partition, region, account_id)
     targets = sorted({p.secret_id for p in places if p.guard_reason is None})
     others = sorted({o for p in places for _, o in p.others} - set(targets))
@@ -966,6 +1358,50 @@ def import_policy(places: Sequence[Place], *, partition: str = "aws", region: st
                 "Resource": [prefix + i + ARN_SUFFIX for i in others],
             }
         )
+    warnings = [] if targets else ["warning: no id to grant: every var is refused or another team's"]
+    return Policy({"Version": "2012-10-17", "Statement": statements}, warnings)
+
+
+def parameter_arns(name: str, *, partition: str, region: str, account_id: str) -> list[str]:
+    """The ARNs of parameter `name` and of every parameter below it (a map var's fields)."""
+    prefix = f"arn:{partition}:ssm:{region}:{account_id}:parameter"
+    arn = prefix + (name if name.startswith("/") else "/" + name)
+    return [arn, arn + "/*"]
+
+
+def ssm_import_policy(places: Sequence[Place], *, partition: str = "aws", region: str = "*", account_id: str = "*") -> Any:
+    """`import_policy` for SSM Parameter Store.
+
+    Each var's parameter and the ones below it (a map's fields): PutParameter, GetParameter (the
+    plan's comparison and the read-back), GetParameters and GetParametersByPath (--verify renders
+    as the lookup reads), ListTagsForResource and AddTagsToResource (--tag on existing
+    parameters). DescribeParameters (whether a var exists, at every level) takes no resource
+    narrower than "*" in IAM. kms:Decrypt/Encrypt for the SecureString key are not included."""
+    from interp.policy import Policy
+
+    targets = sorted({p.secret_id for p in places if p.guard_reason is None})
+    arns = [arn for name in targets for arn in parameter_arns(name, partition=partition, region=region, account_id=account_id)]
+    statements: list[dict[str, Any]] = [
+        {
+            "Sid": "AllowImportWrite",
+            "Effect": "Allow",
+            "Action": [
+                "ssm:PutParameter",
+                "ssm:GetParameter",
+                "ssm:GetParameters",
+                "ssm:GetParametersByPath",
+                "ssm:ListTagsForResource",
+                "ssm:AddTagsToResource",
+            ],
+            "Resource": arns,
+        },
+        {
+            "Sid": "AllowImportExistenceCheck",
+            "Effect": "Allow",
+            "Action": ["ssm:DescribeParameters"],
+            "Resource": ["*"],
+        },
+    ]
     warnings = [] if targets else ["warning: no id to grant: every var is refused or another team's"]
     return Policy({"Version": "2012-10-17", "Statement": statements}, warnings)
 

@@ -1,4 +1,4 @@
-"""`interp import`: move a fly vars file into Secrets Manager, where render will find it.
+"""`interp import`: move a fly vars file into Secrets Manager (or SSM Parameter Store), where render will find it.
 
 (`import` is a Python keyword, hence the module's name.) The work is in interp.importer;
 this module turns flags into its inputs and its results into lines and an exit code.
@@ -14,7 +14,7 @@ from typing import Any
 
 from interp.errors import ConfigError, ExitCode, InterpError, Location, Problem
 
-HELP = "move a fly vars file (-l credentials.yml) into Secrets Manager, where render finds it"
+HELP = "move a fly vars file (-l credentials.yml) into Secrets Manager or SSM Parameter Store, where render finds it"
 DESCRIPTION = """\
 Put every var of the vars files (read exactly as `fly -l` reads them) into
 AWS Secrets Manager under the id render reads first at the chosen level:
@@ -48,6 +48,18 @@ value over 64 KiB, a refused type, a conflict) is reported, all at once, and
 nothing is written. A failure part-way lists what was and was not written,
 tags included (exit 3); running the same command again picks up where it
 stopped, and sets the tags a secret still lacks.
+
+SSM Parameter Store (--aws-ssm-region / CONCOURSE_AWS_SSM_REGION): each var
+is a SecureString parameter (PutParameter; --kms-key-id is its KeyId) under
+the level's template (--level shared needs --aws-ssm-shared-path). A map is
+one parameter per field below the var's path (db: {user: u} ->
+/concourse/TEAM/db/user), which Concourse reads back as the map ((db));
+SSM holds strings only, so a field or var that is a number, bool, list or
+null is refused unless --stringify, and a nested map is refused (Concourse's
+map is flat: its keys keep their slashes). A parameter named as the var, or
+parameters below a path that the vars file does not have, are conflicts.
+--tag: PutParameter on create, AddTagsToResource on a parameter that exists.
+One line per parameter; the same exit codes.
 """
 EPILOG = """\
 --format json prints one JSON document on stdout instead of the lines (messages
@@ -62,7 +74,7 @@ so a team-level import is checked against each pipeline's own secrets too.
 
 exit codes: 0 ok (a dry run: the plan can be applied), 1 a problem in the vars
 or a conflict (nothing written), or a dry run's --verify found a difference,
-2 usage, 3 Secrets Manager failed (what was written is listed), 4 the secrets
+2 usage, 3 the store (AWS) failed (what was written is listed), 4 the secrets
 WERE written (--apply finished) but --verify found a difference or could not
 render a pipeline.
 """
@@ -119,7 +131,7 @@ def add_parser(commands: Any) -> None:
         help="create a secret even though the same var exists at a level renders read after it (a team or "
         "shared secret), which it then hides; updating a secret that already hides one needs no flag",
     )
-    writing.add_argument("--kms-key-id", metavar="KEY", help="KMS key for secrets created (default: aws/secretsmanager)")
+    writing.add_argument("--kms-key-id", metavar="KEY", help="KMS key for secrets created (default: aws/secretsmanager; SSM: its KeyId, default alias/aws/ssm)")
     writing.add_argument(
         "--tag", action="append", default=[], metavar="KEY=VALUE", help="tag secrets created or updated (repeatable)"
     )
@@ -129,7 +141,7 @@ def add_parser(commands: Any) -> None:
         nargs="+",
         default=[],
         metavar="PIPELINE",
-        help="render these pipeline files from the vars files and from Secrets Manager: the outputs must be "
+        help="render these pipeline files from the vars files and from the store: the outputs must be "
         "identical; each file is the pipeline --pipeline names, else the one --pipeline-from names, else its file name",
     )
     writing.add_argument(
@@ -170,7 +182,8 @@ def _print_problems(problems: Sequence[Problem]) -> None:
 
 
 def _plan_line(status: str, item: Any, note: str = "") -> str:
-    line = f"  {status:<14} {item.secret_id}  (var {item.name})"
+    var = f"var {item.name}, field {item.field}" if item.field else f"var {item.name}"
+    line = f"  {status:<14} {item.secret_id}  ({var})"
     return f"{line}: {note}" if note else line
 
 
@@ -204,7 +217,7 @@ def _print_number_note(items: Sequence[Any]) -> None:
     """Name (never show) the map fields Concourse reads as float64, and where they work."""
     from interp import importer
 
-    fields = [f for item in items for f in importer.number_fields(item.name, item.entry.value)]
+    fields = [f for item in items for f in importer.item_number_fields(item)]
     if not fields:
         return
     example = next((f for f in fields if not f.endswith("]")), fields[0])
@@ -292,7 +305,7 @@ class _Json:
             "notes": list(item.notes),
             "note": note or None,
             "tags": self._tags_planned(item),
-            "number_fields": importer.number_fields(item.name, item.entry.value),
+            "number_fields": importer.item_number_fields(item),
             "stringified": importer.stringified(item),
         }
 
@@ -350,14 +363,14 @@ class _Json:
 
 def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     from interp import importer
-    from interp.sources import aws_settings
+    from interp.commands.common import store_settings_from
     from interp.sources.aws_client import create_client
 
     if args.team is None:
         raise ConfigError("--team is required: the team whose secrets these are")
     if args.overwrite and not args.apply:
         print("interp: note: --overwrite only matters with --apply; this is a dry run", file=sys.stderr)
-    settings = aws_settings.settings_from(args, environ)
+    settings = store_settings_from(args, environ)  # Secrets Manager, or SSM when its region is set
     scope = importer.Scope.choose(args.team, args.pipeline, args.level, settings.templates())
     options = importer.WriteOptions(
         overwrite=args.overwrite,
@@ -365,7 +378,7 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
         description=args.description,
         tags=importer.parse_tags(args.tag),
     )
-    importer.check_options(options)
+    importer.check_options(options, settings.SERVICE)
     verify_names = _verify_names(args, scope)
     all_entries = _read_entries(args.vars_files)
     entries, excluded = importer.select_vars(all_entries, args.only, args.exclude)
@@ -381,8 +394,8 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
             "interp: warning: --level shared: every team's pipelines can read secrets at the shared level",
             file=sys.stderr,
         )
-    api = importer.SecretsApi(create_client(settings))
-    items, backend_problems = importer.classify(items, api, options.tags, allow_shadowing=args.allow_shadowing)
+    api = importer.store_writer(settings, create_client(settings), options)
+    items, backend_problems = api.classify(items, options.tags, allow_shadowing=args.allow_shadowing)
     needs_overwrite = [i for i in items if i.status == "update"] if not args.overwrite else []
     conflicts = [i for i in items if i.status == "conflict"]
     blocked = problems or conflicts or backend_problems or (args.apply and needs_overwrite)
@@ -403,7 +416,7 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
         _print_problems([*problems, *backend_problems])
     if backend_problems:
         unread = len({(p.location, p.message.split(":", 1)[0]) for p in backend_problems})
-        message = f"nothing written: Secrets Manager could not be read for {unread} var(s)"
+        message = f"nothing written: {api.STORE} could not be read for {unread} var(s)"
         print(f"interp: {message}", file=sys.stderr)
         return machine.finish(ExitCode.BACKEND, message) if machine else ExitCode.BACKEND
     if problems or conflicts:
@@ -419,7 +432,8 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
         code = _verify(args, entries, excluded, scope, settings, ExitCode.OK, machine, verify_names)
         return machine.finish(code, message) if machine else code
     if needs_overwrite:
-        message = f"nothing written: {len(needs_overwrite)} secret(s) hold a different value; give --overwrite to replace them"
+        held = "secret(s) hold" if api.THING == "secret" else f"{api.THING}(s) hold"
+        message = f"nothing written: {len(needs_overwrite)} {held} a different value; give --overwrite to replace them"
         print(f"interp: {message}", file=sys.stderr)
         return machine.finish(ExitCode.BAD_INPUT, message) if machine else ExitCode.BAD_INPUT
     report = importer.apply(items, api, options)
@@ -435,12 +449,12 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
         print(line)
     sys.stdout.flush()
     if untagged or not_done:
-        _print_unfinished(report, untagged, not_done)
+        _print_unfinished(report, untagged, not_done, api)
         return machine.finish(ExitCode.BACKEND, line) if machine else ExitCode.BACKEND
     code = _verify(args, entries, excluded, scope, settings, ExitCode.OK, machine, verify_names)
     if code != ExitCode.OK:
         written = sum(1 for w in report if w.outcome in importer.WRITTEN or w.outcome == "tags updated")
-        what = f"{written} secret id(s) were written" if written else "no secret needed writing (all unchanged)"
+        what = f"{written} {api.IDS} were written" if written else f"no {api.THING} needed writing (all unchanged)"
         if code != ExitCode.BACKEND:
             code = WRITTEN_VERIFY_DIFFERS
         failed = "could not be asked" if code == ExitCode.BACKEND else "found a difference"
@@ -467,19 +481,19 @@ def _verify_names(args: argparse.Namespace, scope: Any) -> dict[str, str | None]
     return {path: name for name, paths in groups for path in paths}
 
 
-def _print_unfinished(report: Sequence[Any], untagged: Sequence[Any], not_done: Sequence[Any]) -> None:
+def _print_unfinished(report: Sequence[Any], untagged: Sequence[Any], not_done: Sequence[Any], api: Any) -> None:
     from interp import importer
 
     written = sum(1 for w in report if w.outcome in importer.WRITTEN)
     if untagged:
         print(
-            f"interp: {len(untagged)} secret id(s) written without their tags (TagResource failed); "
+            f"interp: {len(untagged)} {api.IDS} written without their tags ({api.TAG_CALL} failed); "
             "run the same command again to set them",
             file=sys.stderr,
         )
     if not_done:
         print(
-            f"interp: {len(not_done)} secret id(s) not written or not confirmed "
+            f"interp: {len(not_done)} {api.IDS} not written or not confirmed "
             f"({importer.summary_counts(w.outcome for w in not_done)}); {written} written; "
             "run the same command again to finish",
             file=sys.stderr,
@@ -512,7 +526,7 @@ def _verify(
         machine.problems(problems)
     for path in identical if machine is None else ():
         named = f", as pipeline {names[path]!r}" if names.get(path) else ""
-        print(f"verify: {path}: identical from the vars files and from Secrets Manager{named}")
+        print(f"verify: {path}: identical from the vars files and from {settings.STORE}{named}")
     if problems:
         _print_problems(problems)
         return ExitCode.BACKEND if any(p.backend for p in problems) else ExitCode.BAD_INPUT
@@ -533,4 +547,6 @@ def policy_for_import(args: argparse.Namespace, templates: Any) -> Any:
     places, problems = importer.locate(_read_entries(args.vars_files), scope)
     if problems:
         raise InterpError(problems)
-    return importer.import_policy(places, partition=args.partition, region=args.region, account_id=args.account_id)
+    return importer.import_policy(
+        places, partition=args.partition, region=args.region, account_id=args.account_id, store=templates.store
+    )
