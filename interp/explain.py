@@ -600,7 +600,7 @@ def explain_references(
                     candidate.next_step = next_steps.for_candidate(candidate.id, candidate.calls, ssm[candidate.id])
         if no_pipeline:
             report.notes.append("no pipeline given: the pipeline level is not searched (a one-off task)")
-        outcome = settle(plan, answers)
+        outcome = settle(plan, answers, "parameter" if ssm else "secret")
         if isinstance(outcome, Found):
             report.answered_by = "secret"
             _judge_value(report, outcome.value)

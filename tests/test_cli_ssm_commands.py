@@ -260,7 +260,7 @@ def test_explain_access_denied_by_path_does_not_fall_through(seeded: str, tmp_pa
     ]
     assert pipeline["next_step"] == "allow ssm:GetParametersByPath on arn:aws:ssm:us-east-1:*:parameter/concourse/main/p/token2"
     assert (team["status"], team["found_by"], team["wins"], team["looked_up_by_render"]) == ("found", "name", False, False)
-    assert "only a missing secret falls through" in reference["problem"]
+    assert "only a missing parameter falls through" in reference["problem"]
     assert reference["problem"].endswith("next: allow ssm:GetParametersByPath on arn:aws:ssm:us-east-1:*:parameter/concourse/main/p/token2")
     assert MARKER not in result.stdout + result.stderr
 

@@ -38,27 +38,33 @@ log = logging.getLogger(__name__)
 SecretNotFound = NotFound  # its own class until NotFound carried the guard's skipped candidates
 
 
-def _found_or_failed(secret_id: str, value: StoredValue, tried: tuple[str, ...]) -> Outcome:
+def _found_or_failed(secret_id: str, value: StoredValue, tried: tuple[str, ...], item: str = "secret") -> Outcome:
     try:
         return Found(value.decode(), origin=secret_id)
     except UndecodableValue as problem:
-        return Failed(f"secret {secret_id!r}: {problem}", tried=tried, code="InvalidSecretValue", backend=False)
+        return Failed(f"{item} {secret_id!r}: {problem}", tried=tried, code="InvalidSecretValue", backend=False)
 
 
-def _failure(plan: LookupPlan, index: int, error: FetchError) -> Failed:
+def item_word(templates: LookupTemplates) -> str:
+    """What the store holds, as its users say it: a secret, or (SSM) a parameter."""
+    return "parameter" if templates.store == "ssm" else "secret"
+
+
+def _failure(plan: LookupPlan, index: int, error: FetchError, item: str = "secret") -> Failed:
     secret_id = plan.candidates[index].id
-    message = f"secret {secret_id!r}: {error.code}"
+    message = f"{item} {secret_id!r}: {error.code}"
     if error.message:
         message += f": {error.message}"
     later = plan.ids[index + 1 :]
     if later:
         # Concourse's rule, stated because "why wasn't the team secret used?" is the next question.
-        message += f" (not trying {', '.join(repr(i) for i in later)}: only a missing secret falls through)"
+        message += f" (not trying {', '.join(repr(i) for i in later)}: only a missing {item} falls through)"
     return Failed(message, tried=plan.ids[: index + 1], code=error.code, backend=True)
 
 
-def settle(plan: LookupPlan, answers: Mapping[str, FetchResult]) -> Outcome | None:
-    """The outcome of one path walking its candidates in order; None if an answer is still needed."""
+def settle(plan: LookupPlan, answers: Mapping[str, FetchResult], item: str = "secret") -> Outcome | None:
+    """The outcome of one path walking its candidates in order; None if an answer is still needed.
+    `item` names what the store holds in messages (`item_word`)."""
     for index, candidate in enumerate(plan.candidates):
         answer = answers.get(candidate.id)
         if answer is None:
@@ -66,8 +72,8 @@ def settle(plan: LookupPlan, answers: Mapping[str, FetchResult]) -> Outcome | No
         if answer is NOT_FOUND:
             continue
         if isinstance(answer, FetchError):
-            return _failure(plan, index, answer)
-        return _found_or_failed(candidate.id, answer, plan.ids[: index + 1])  # type: ignore[arg-type]
+            return _failure(plan, index, answer, item)
+        return _found_or_failed(candidate.id, answer, plan.ids[: index + 1], item)  # type: ignore[arg-type]
     return NotFound(tried=plan.ids, skipped=plan.skipped)
 
 
@@ -85,7 +91,7 @@ def _ids_to_fetch(plans: Iterable[LookupPlan], answers: Mapping[str, FetchResult
     return list(wanted)
 
 
-def resolve_plans(plans: Mapping[str, LookupPlan], transport: Transport) -> dict[str, Outcome]:
+def resolve_plans(plans: Mapping[str, LookupPlan], transport: Transport, item: str = "secret") -> dict[str, Outcome]:
     """Resolve every path by its plan, each distinct id fetched at most once.
 
     A speculative transport is asked for all candidates in one round; otherwise
@@ -99,7 +105,7 @@ def resolve_plans(plans: Mapping[str, LookupPlan], transport: Transport) -> dict
         read_ahead(list(dict.fromkeys(candidate.id for plan in plans.values() for candidate in plan.candidates)))
     while pending:
         for path, plan in list(pending.items()):
-            outcome = settle(plan, answers)
+            outcome = settle(plan, answers, item)
             if outcome is not None:
                 outcomes[path] = outcome
                 del pending[path]
@@ -182,4 +188,4 @@ class TemplatedSource:
         plans = {path: self.plan(path) for path in dict.fromkeys(paths)}
         if not plans:
             return {}
-        return resolve_plans(plans, self.transport())
+        return resolve_plans(plans, self.transport(), item_word(self.templates))
