@@ -898,29 +898,26 @@ class SsmParameterApi:
         return {str(t.get("Key")): str(t.get("Value", "")) for t in response.get("TagList") or [] if isinstance(t, Mapping)}
 
     def create(self, name: str, text: str, *, kms_key_id: str | None = None, description: str | None = None, tags: Tags = ()) -> Any:
-        from interp.sources import aws_calls
         from interp.sources.ssm_api import put_parameter
 
-        if not tags:
-            return put_parameter(self.client, name, text, overwrite=False, key_id=kms_key_id, description=description)
-        # ssm_api.put_parameter takes no tags; the same request with Tags, which only a create may carry.
-        aws_calls.guard_request_logs()
-        request: dict[str, Any] = {"Name": name, "Value": text, "Type": "SecureString", "Overwrite": False}
-        request["Tags"] = [{"Key": key, "Value": value} for key, value in tags]
-        if kms_key_id is not None:
-            request["KeyId"] = kms_key_id
-        if description is not None:
-            request["Description"] = description
-        try:
-            self.client.put_parameter(**request)
-        except aws_calls._aws_errors() as error:
-            return aws_calls._failure(error)
-        return aws_calls.DONE
+        return put_parameter(
+            self.client, name, text, overwrite=False, key_id=kms_key_id, description=description, tags=tuple(tags)
+        )
 
     def put(self, name: str, text: str) -> Any:
         from interp.sources.ssm_api import put_parameter
 
-        return put_parameter(self.client, name, text, overwrite=True, key_id=self.kms_key_id)
+        # An overwrite without KeyId moves a SecureString to the account's default key: keep the
+        # key it has (from the listing) unless --kms-key-id names another.
+        key_id = self.kms_key_id or self._current_key(name)
+        return put_parameter(self.client, name, text, overwrite=True, key_id=key_id)
+
+    def _current_key(self, name: str) -> str | None:
+        for listed in self._listed.values():
+            if isinstance(listed, dict) and name in listed:
+                parameter = listed[name]
+                return parameter.key_id if parameter.type == "SecureString" and parameter.key_id else None
+        return None
 
     def tag(self, name: str, tags: Sequence[tuple[str, str]]) -> Any:
         from interp.sources import aws_calls

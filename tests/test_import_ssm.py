@@ -330,3 +330,38 @@ def test_the_import_policy_grants_the_ssm_calls_on_each_vars_parameters(tmp_path
     assert write_statement["Resource"] == [arn + "db", arn + "db/*", arn + "token", arn + "token/*"]
     assert describe_statement["Action"] == ["ssm:DescribeParameters"] and describe_statement["Resource"] == ["*"]
     assert not any(a.startswith("secretsmanager:") for s in policy.document["Statement"] for a in s["Action"])
+
+
+class _RecordingSsm:
+    """Just enough of an SSM client to see what an overwrite sends."""
+
+    def __init__(self, listed: list[dict]) -> None:
+        self.listed = listed
+        self.puts: list[dict] = []
+
+    def describe_parameters(self, **_: object) -> dict:
+        return {"Parameters": self.listed}
+
+    def put_parameter(self, **request: object) -> dict:
+        self.puts.append(request)
+        return {"Version": 2}
+
+
+@pytest.mark.parametrize(
+    ("listed_type", "key", "given", "sent"),
+    [
+        ("SecureString", "alias/team-key", None, "alias/team-key"),  # kept: no KeyId would move it to aws/ssm
+        ("SecureString", "alias/team-key", "alias/other", "alias/other"),  # --kms-key-id wins
+        ("String", "", None, None),  # a String becoming SecureString: the default key
+    ],
+)
+def test_an_overwrite_keeps_the_parameters_kms_key_unless_told(listed_type, key, given, sent):
+    from interp.importer import SsmParameterApi
+
+    client = _RecordingSsm([{"Name": "/concourse/t/x", "Type": listed_type, "KeyId": key}])
+    api = SsmParameterApi(client, kms_key_id=given)
+    api.below("/concourse/t/x")
+    api.put("/concourse/t/x", "new")
+    assert client.puts == [
+        {"Name": "/concourse/t/x", "Value": "new", "Type": "SecureString", "Overwrite": True, **({"KeyId": sent} if sent else {})}
+    ]

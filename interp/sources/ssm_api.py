@@ -317,15 +317,25 @@ def describe_parameters(client: Any, prefixes: Sequence[str]) -> list[ListedPara
 
 
 def put_parameter(
-    client: Any, name: str, value: str, *, overwrite: bool, key_id: str | None = None, description: str | None = None
+    client: Any,
+    name: str,
+    value: str,
+    *,
+    overwrite: bool,
+    key_id: str | None = None,
+    description: str | None = None,
+    tags: Sequence[tuple[str, str]] = (),
 ) -> WriteResult:
-    """PutParameter as a SecureString (`key_id`: its KMS key; default alias/aws/ssm)."""
+    """PutParameter as a SecureString (`key_id`: its KMS key; default alias/aws/ssm). Tags only
+    on a create: AWS refuses them with Overwrite."""
     guard_request_logs()
     request: dict[str, Any] = {"Name": name, "Value": value, "Type": "SecureString", "Overwrite": overwrite}
     if key_id is not None:
         request["KeyId"] = key_id
     if description is not None:
         request["Description"] = description
+    if tags:
+        request["Tags"] = [{"Key": key, "Value": tag_value} for key, tag_value in tags]
     try:
         client.put_parameter(**request)
     except _aws_errors() as error:
