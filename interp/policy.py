@@ -29,13 +29,31 @@ secrets are granted one by one instead (`shared_names`: the shared template
 expanded for each name, refused when that id is another team's, as the
 cross-team guard refuses it); `all_shared=True` adds the wildcard anyway, with
 a warning when it reaches other teams' namespaces.
+
+SSM Parameter Store (templates whose store is "ssm"), two statements:
+
+1. `AllowDescribeParameters`: `ssm:DescribeParameters` on `*` (did-you-mean and
+   audit list names; DescribeParameters cannot be scoped to ARNs).
+2. `AllowAccessGetParameter`: `ssm:GetParameter`, `ssm:GetParameters` (interp's
+   batch read; left out with `batch=False`, which is exactly what Concourse
+   calls) and `ssm:GetParametersByPath` on the parameter ARNs the lookups can
+   reach, and `__concourse-health-check`. A parameter's ARN is
+   `arn:...:parameter/NAME` with the name's leading '/' left out, so the
+   default team template gives `parameter/concourse/TEAM/*`. GetParametersByPath
+   on `/concourse/TEAM/db` is authorised against the path's own ARN
+   (`parameter/concourse/TEAM/db`), which that pattern covers. No random suffix;
+   a template's `:VERSION` or `:LABEL` selector is not part of the ARN.
+   The shared level (`SHARED_PATH/NAME`, only when a shared path is set) is
+   granted as for Secrets Manager: by name, or all of it with `all_shared`.
+   SecureString parameters under a customer-managed KMS key also need
+   `kms:Decrypt` on that key, which this policy does not grant.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -47,6 +65,12 @@ ARN_SUFFIX = "-??????"  # AWS appends a hyphen and six random characters to a se
 READ_ACTIONS = ("secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret")
 LIST_ACTION = "secretsmanager:ListSecrets"
 BATCH_ACTION = "secretsmanager:BatchGetSecretValue"
+
+SSM_HEALTH_CHECK_PARAMETER = "__concourse-health-check"  # Concourse's SSM health check reads this name
+SSM_GET_ACTION = "ssm:GetParameter"
+SSM_BATCH_ACTION = "ssm:GetParameters"  # interp's read-ahead, 10 names a call; Concourse never calls it
+SSM_BY_PATH_ACTION = "ssm:GetParametersByPath"
+SSM_LIST_ACTION = "ssm:DescribeParameters"
 
 _REGION = re.compile(r"\A[a-z]{2}(-[a-z]+)+-[0-9]+\Z")
 _ACCOUNT = re.compile(r"\A[0-9]{12}\Z")
@@ -101,13 +125,23 @@ def _check_var_path(name: str) -> None:
 
 def secret_arn_prefix(partition: str, region: str, account_id: str) -> str:
     """`arn:PARTITION:secretsmanager:REGION:ACCOUNT:secret:`, each part checked (`*` for any)."""
+    _check_arn_parts(partition, region, account_id)
+    return f"arn:{partition}:secretsmanager:{region}:{account_id}:secret:"
+
+
+def parameter_arn_prefix(partition: str, region: str, account_id: str) -> str:
+    """`arn:PARTITION:ssm:REGION:ACCOUNT:parameter/`, each part checked (`*` for any)."""
+    _check_arn_parts(partition, region, account_id)
+    return f"arn:{partition}:ssm:{region}:{account_id}:parameter/"
+
+
+def _check_arn_parts(partition: str, region: str, account_id: str) -> None:
     if not _PARTITION.match(partition):
         raise ConfigError(f"--partition: {partition!r} is not an AWS partition such as aws, aws-cn or aws-us-gov")
     if region != "*" and not _REGION.match(region):
         raise ConfigError(f"--region: {region!r} is not an AWS region such as us-east-1")
     if account_id != "*" and not _ACCOUNT.match(account_id):
         raise ConfigError(f"--account-id: {account_id!r} is not a 12-digit AWS account id")
-    return f"arn:{partition}:secretsmanager:{region}:{account_id}:secret:"
 
 
 def build_policy(
@@ -124,16 +158,18 @@ def build_policy(
     purpose: Literal["render", "audit"] = "render",
     fields: bool = False,
 ) -> Policy:
-    """The policy document for `team` (and `pipelines`), and warnings about what it grants.
+    """The policy document for `team` (and `pipelines`), and warnings about what it grants:
+    Secrets Manager's, or SSM's when the templates are SSM's (`templates.store`).
 
     `purpose="audit"`: what `interp audit` needs — ListSecrets on `*` only, and with
     `fields=True` (audit --fields) GetSecretValue (and the batch call) on the same ARNs.
     """
-    validate_scope(team, None)
-    _check_name("--team", "team", team)
-    for pipeline in pipelines:
-        validate_scope(team, pipeline)
-        _check_name("--pipeline", "pipeline", pipeline)
+    _check_scope(team, pipelines)
+    if templates.store == "ssm":
+        return _build_ssm_policy(
+            templates, team, pipelines, prefix=parameter_arn_prefix(partition, region, account_id), batch=batch,
+            shared_names=shared_names, all_shared=all_shared, purpose=purpose, fields=fields,
+        )  # fmt: skip
     prefix = secret_arn_prefix(partition, region, account_id)
 
     patterns: list[str] = [_pattern(templates.team, team=team, pipeline="*")]
@@ -143,17 +179,7 @@ def build_policy(
         team_wide = _pattern(templates.pipeline, team=team, pipeline="*")
         if not covers(patterns[0], team_wide):
             patterns.append(team_wide)
-    for name in shared_names:
-        _check_name("--shared", "secret", name)
-        _check_var_path(name)
-        if any(s.level == "shared" for s in plan_lookup(name, team, None, templates).skipped):
-            raise ConfigError(
-                f"--shared {name}: the shared template gives an id another team's template gives too; "
-                "interp never grants another team's secrets"
-            )
-        patterns.append(_pattern(templates.shared, team=team, pipeline="*", secret=name))
-    if all_shared:
-        patterns.append(_pattern(templates.shared, team=team, pipeline="*"))
+    patterns += _shared_patterns(templates, team, shared_names, all_shared, _pattern)
 
     warnings = [w for p in dict.fromkeys(patterns) for w in _other_team_warnings(p, team, templates)]
     resources = [prefix + p for p in dict.fromkeys([*patterns, HEALTH_CHECK_PATTERN])]
@@ -169,6 +195,107 @@ def build_policy(
             statements.append({"Sid": "AllowAuditReadForFields", "Effect": "Allow", "Action": [READ_ACTIONS[0]], "Resource": read})
     if batch and (purpose == "render" or fields):
         statements.append({"Sid": "AllowBatchGetSecretValue", "Effect": "Allow", "Action": [BATCH_ACTION], "Resource": "*"})
+    return Policy({"Version": "2012-10-17", "Statement": statements}, warnings)
+
+
+def _check_scope(team: str, pipelines: Sequence[str]) -> None:
+    validate_scope(team, None)
+    _check_name("--team", "team", team)
+    for pipeline in pipelines:
+        validate_scope(team, pipeline)
+        _check_name("--pipeline", "pipeline", pipeline)
+
+
+def _shared_patterns(
+    templates: LookupTemplates,
+    team: str,
+    shared_names: Sequence[str],
+    all_shared: bool,
+    pattern: Callable[..., str],
+) -> list[str]:
+    """The shared level's patterns asked for: one per --shared name (refused where the guard
+    would skip it), and the whole level with --all-shared."""
+    if not (shared_names or all_shared):
+        return []
+    if templates.shared is None:
+        raise ConfigError(
+            "--shared and --all-shared grant the shared level, and there is none: set the SSM shared path "
+            "(--aws-ssm-shared-path or CONCOURSE_AWS_SSM_SHARED_PATH)"
+        )
+    patterns = []
+    for name in shared_names:
+        _check_name("--shared", "secret", name)
+        _check_var_path(name)
+        if any(s.level == "shared" for s in plan_lookup(name, team, None, templates).skipped):
+            raise ConfigError(
+                f"--shared {name}: the shared template gives an id another team's template gives too; "
+                "interp never grants another team's secrets"
+            )
+        patterns.append(pattern(templates.shared, team=team, pipeline="*", secret=name))
+    if all_shared:
+        patterns.append(pattern(templates.shared, team=team, pipeline="*"))
+    return patterns
+
+
+def _parameter_pattern(template: LookupTemplate, *, team: str, pipeline: str, secret: str = "*") -> str:
+    """The template's ids as an IAM pattern of parameter names (or ARNs, for an ARN template),
+    without a trailing :VERSION or :LABEL, which GetParameter reads but the ARN does not hold."""
+    values = {"Team": team, "Pipeline": pipeline, "Secret": secret}
+    text = "".join(values[p.name] if isinstance(p, FieldRef) else p for p in template.parts)
+    arn = _PARAMETER_ARN_HEAD.match(text)
+    head, name = (arn.group(0), text[arn.end() :]) if arn else ("", text)
+    unselected, colon, selector = name.rpartition(":")
+    if colon and unselected and selector and set(selector) <= _SELECTOR_OR_WILDCARD:
+        name = unselected
+    return head + name
+
+
+_PARAMETER_ARN_HEAD = re.compile(r"arn:[^:]+:ssm:[^:]*:[^:]*:parameter/")
+_SELECTOR_OR_WILDCARD = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-*")
+
+
+def _parameter_arn(prefix: str, pattern: str) -> str:
+    """A name pattern's ARN: the prefix, then the name without its leading '/' (an ARN template's
+    pattern is its own ARN)."""
+    if _PARAMETER_ARN_HEAD.match(pattern):
+        return pattern
+    return prefix + (pattern[1:] if pattern.startswith("/") else pattern)
+
+
+def _build_ssm_policy(
+    templates: LookupTemplates,
+    team: str,
+    pipelines: Sequence[str],
+    *,
+    prefix: str,
+    batch: bool,
+    shared_names: Sequence[str],
+    all_shared: bool,
+    purpose: Literal["render", "audit"],
+    fields: bool,
+) -> Policy:
+    patterns: list[str] = [_parameter_pattern(templates.team, team=team, pipeline="*")]
+    if pipelines:
+        patterns += [_parameter_pattern(templates.pipeline, team=team, pipeline=p) for p in pipelines]
+    else:
+        team_wide = _parameter_pattern(templates.pipeline, team=team, pipeline="*")
+        if not covers(patterns[0], team_wide):
+            patterns.append(team_wide)
+    patterns += _shared_patterns(templates, team, shared_names, all_shared, _parameter_pattern)
+
+    warnings = [w for p in dict.fromkeys(patterns) for w in _other_team_warnings(p, team, templates)]
+    reads = [_parameter_arn(prefix, p) for p in dict.fromkeys(patterns)]
+    actions = [SSM_GET_ACTION, *([SSM_BATCH_ACTION] if batch else []), SSM_BY_PATH_ACTION]
+    statements: list[dict[str, Any]] = [
+        {"Sid": "AllowDescribeParameters", "Effect": "Allow", "Action": [SSM_LIST_ACTION], "Resource": "*"},
+    ]
+    if purpose == "render":
+        health = _parameter_arn(prefix, SSM_HEALTH_CHECK_PARAMETER)
+        resources = list(dict.fromkeys([*reads, health]))
+        statements.append({"Sid": "AllowAccessGetParameter", "Effect": "Allow", "Action": actions, "Resource": resources})
+    elif fields:
+        # The inventory is metadata from DescribeParameters; values are read only for --fields.
+        statements.append({"Sid": "AllowAuditReadForFields", "Effect": "Allow", "Action": actions, "Resource": reads})
     return Policy({"Version": "2012-10-17", "Statement": statements}, warnings)
 
 

@@ -35,6 +35,25 @@ is /concourse/*, which also matches /concourse/OTHER-TEAM/..., every other
 team's secrets, so granting it would undo the team boundary the policy draws.
 Grant shared secrets by name with --shared NAME, or the whole shared
 template with --all-shared (a warning says when that reaches other teams).
+
+With SSM Parameter Store selected (--aws-ssm-region or CONCOURSE_AWS_SSM_REGION,
+as for render), the policy is SSM's:
+
+  AllowDescribeParameters               ssm:DescribeParameters on *
+      (did-you-mean and audit list names; it cannot be narrowed by resource)
+  AllowAccessGetParameter               ssm:GetParameter, ssm:GetParameters and
+      ssm:GetParametersByPath on the parameter ARNs the lookups reach
+      (arn:aws:ssm:REGION:ACCOUNT:parameter/concourse/TEAM/* with the default
+      templates; the name's leading / is not repeated in the ARN), the --shared
+      names under the shared path (--all-shared: SHARED_PATH/*; only when a
+      shared path is set), and __concourse-health-check. GetParameters is
+      interp's batch read (left out with --no-batch, which leaves exactly
+      what Concourse calls). GetParametersByPath on /concourse/TEAM/db is
+      authorised against the path's own ARN, which /concourse/TEAM/* covers.
+
+SecureString parameters encrypted with a customer-managed KMS key also need
+kms:Decrypt on that key; this policy does not grant it (the default
+aws/ssm key needs no grant).
 """
 EPILOG = """\
 exit codes: 0 the policy was printed, 1 a problem in the VARS_FILEs (--for import),
@@ -107,9 +126,8 @@ def add_parser(commands: Any) -> None:
     )
     parser.add_argument(
         "--terraform-name",
-        default="concourse_secretsmanager",
         metavar="NAME",
-        help="the name of the terraform data block (default: concourse_secretsmanager)",
+        help="the name of the terraform data block (default: concourse_secretsmanager, or concourse_ssm for SSM)",
     )
     parser.add_argument(
         "--for",
@@ -130,6 +148,19 @@ def add_parser(commands: Any) -> None:
         "--fields", action="store_true", help="with --for audit: also grant the reads of interp audit --fields"
     )
     aws_flags.add_template_arguments(parser.add_argument_group("lookup templates (as for render)"))
+    ssm = parser.add_argument_group(
+        "SSM Parameter Store (as for render: the store when its region is set; one store at a time)"
+    )
+    ssm.add_argument(
+        "--aws-ssm-region",
+        metavar="REGION",
+        help=f"select SSM and name this region in the ARNs (env {aws_flags.SSM_ENV_REGION})",
+    )
+    for level, flag, env_name in aws_flags.SSM_TEMPLATE_SETTINGS:
+        if level == "shared":
+            ssm.add_argument(flag, metavar="PATH", help=f"the shared path, for --shared / --all-shared (env {env_name})")
+        else:
+            ssm.add_argument(flag, metavar="TEMPLATE", help=f"{level}-level parameter name (env {env_name})")
     parser.set_defaults(run=run)
 
 
@@ -155,9 +186,17 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
         from interp.errors import ConfigError
 
         raise ConfigError("policy needs --team (or team: in the project settings)")
-    args.region = policy_region(args, environ)
-    strings = aws_flags.template_strings(args, environ)
-    templates = LookupTemplates.from_strings(**strings)
+    from interp.sources.ssm_settings import selected_store, ssm_settings_from
+
+    if selected_store(args, environ) == "ssm":
+        settings = ssm_settings_from(args, environ)
+        args.region = settings.region
+        templates = settings.templates()
+    else:
+        args.region = policy_region(args, environ)
+        templates = LookupTemplates.from_strings(**aws_flags.template_strings(args, environ))
+    if args.terraform_name is None:
+        args.terraform_name = "concourse_ssm" if templates.store == "ssm" else "concourse_secretsmanager"
     if args.purpose == "import":
         from interp.commands.import_vars import policy_for_import
 
