@@ -42,7 +42,7 @@ from decimal import Decimal
 from typing import Any, Literal, Protocol
 
 from interp.errors import ConfigError, ExitCode, Location
-from interp.lookup import LookupPlan, LookupTemplate, LookupTemplates, guard_verdict, plan_lookup, secret_names, validate_scope
+from interp.lookup import LookupPlan, LookupTemplate, LookupTemplates, guard_verdict, plan_lookup, id_names, secret_names, validate_scope
 from interp.reference import Reference
 from interp.sources.secretsmanager_api import ListedSecret
 
@@ -641,7 +641,7 @@ def audit(
     outside: dict[str, None] = {}
     for plan in plans.values():
         for candidate in plan.candidates:
-            for name in secret_names(candidate.id) or ():
+            for name in id_names(candidate.id, templates.store) or ():
                 if not any(name.startswith(prefix) for prefix in prefixes) and name not in listed:
                     outside.setdefault(name)
     known = dict(listed)

@@ -182,7 +182,7 @@ class SsmTransport:
                 response = self.client.get_parameters_by_path(**request)
             except _aws_errors() as error:
                 return _error(error)
-            if not isinstance(response, Mapping) or not isinstance(response.get("Parameters", []), list):
+            if not isinstance(response, Mapping) or not isinstance(response.get("Parameters"), list):
                 return FetchError("InvalidResponse", "the response was not a GetParametersByPath answer")
             for parameter in response.get("Parameters") or ():
                 value = _parameter_value(parameter)
@@ -252,7 +252,11 @@ class SsmTransport:
     # ------------------------------------------------------------------ listing
 
     def list_ids(self, prefix: str) -> list[str] | None:
-        """Names of the parameters starting with `prefix`; None when DescribeParameters is refused."""
+        """Names of the parameters starting with `prefix`; None when DescribeParameters is refused
+        or no prefix narrows it (a template that starts with {{.Secret}}: an unfiltered listing
+        names every team's parameters)."""
+        if prefix == "":
+            return None
         listed = describe_parameters(self.client, [prefix])
         if isinstance(listed, AwsFailure):
             return None
