@@ -15,14 +15,19 @@ Faults (the `FAULTS` table says what each one sends):
     reset      the request is read, then the socket is closed with SO_LINGER 0 (RST)
     truncated  the upstream answer's headers, half its body, then the socket is closed
     not_json   HTTP 200 with an HTML body (a captive portal or a confused gateway)
-    deny_batch HTTP 400 AccessDeniedException for BatchGetSecretValue only
+    deny_batch HTTP 400 AccessDeniedException for the batch reads only: Secrets Manager's
+               BatchGetSecretValue and SSM's GetParameters
     deny       HTTP 400 AccessDeniedException (narrow it with `actions`)
 
 `times=None` injects into every request; `times=N` only into the first N
 matching ones, so retries can recover; `after=N` lets N matching requests
-through first. `actions` narrows the fault to some API
-actions. Every request is recorded (its action and the secret ids it asked
-for). A refused connection needs no proxy: `closed_port_endpoint()`.
+through first. `actions` narrows the fault to some API actions, `ids` to the
+requests naming one of those ids (as AWS refuses a whole batch when one of its
+resources is denied). Every request is recorded: its action (the X-Amz-Target's last part:
+`GetSecretValue`, `GetParameter`, ...) and the ids it asked for (Secrets
+Manager's `SecretId` / `SecretIdList`; SSM's `Name`, `Names`, or the `Path` of
+GetParametersByPath; DescribeParameters' name filter values). A refused
+connection needs no proxy: `closed_port_endpoint()`.
 
 Bounded: the server runs in daemon threads; `stop()` (the context manager's
 exit) releases every stalled request at once and closes the listening socket.
@@ -42,6 +47,8 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 AMZ_JSON = "application/x-amz-json-1.1"
+BATCH_ACTIONS = frozenset({"BatchGetSecretValue", "GetParameters"})  # what `deny_batch` refuses
+SSM_TARGET_PREFIX = "AmazonSSM."  # X-Amz-Target of SSM's actions; Secrets Manager's is "secretsmanager."
 
 FAULTS = {
     "throttle": "HTTP 400 ThrottlingException",
@@ -52,7 +59,7 @@ FAULTS = {
     "reset": "TCP reset mid-request",
     "truncated": "body cut short, then closed",
     "not_json": "HTTP 200 with an HTML body",
-    "deny_batch": "BatchGetSecretValue denied",
+    "deny_batch": "BatchGetSecretValue / GetParameters denied",
     "deny": "AccessDeniedException",
 }
 
@@ -72,6 +79,7 @@ class _Injection:
     remaining: int | None = None  # None: every matching request
     skip: int = 0  # matching requests to let through before the fault starts
     actions: frozenset[str] | None = None  # None: every action
+    ids: frozenset[str] | None = None  # None: whatever the request names
 
 
 @dataclass
@@ -88,17 +96,40 @@ def closed_port_endpoint() -> str:
     return f"http://127.0.0.1:{port}"
 
 
-def _requested_ids(body: bytes) -> tuple[str, ...]:
+def _requested_ids(target: str, body: bytes) -> tuple[str, ...]:
     try:
         payload = json.loads(body or b"{}")
     except ValueError:
         return ()
     if not isinstance(payload, dict):
         return ()
+    if target.startswith(SSM_TARGET_PREFIX):
+        return _ssm_ids(payload)
     if isinstance(payload.get("SecretId"), str):
         return (payload["SecretId"],)
     listed = payload.get("SecretIdList")
     return tuple(i for i in listed if isinstance(i, str)) if isinstance(listed, list) else ()
+
+
+def _ssm_ids(payload: dict[str, object]) -> tuple[str, ...]:
+    """GetParameter / PutParameter `Name`, GetParameters `Names`, GetParametersByPath `Path`,
+    DescribeParameters' name filter values."""
+    for single in ("Name", "Path"):
+        if isinstance(payload.get(single), str):
+            return (payload[single],)  # type: ignore[return-value]
+    names = payload.get("Names")
+    if isinstance(names, list):
+        return tuple(i for i in names if isinstance(i, str))
+    filters = payload.get("ParameterFilters")
+    if isinstance(filters, list):
+        return tuple(
+            value
+            for entry in filters
+            if isinstance(entry, dict) and isinstance(entry.get("Values"), list)
+            for value in entry["Values"]
+            if isinstance(value, str)
+        )
+    return ()
 
 
 class FaultProxy:
@@ -128,14 +159,20 @@ class FaultProxy:
         times: int | None = None,
         after: int = 0,
         actions: Iterable[str] | None = None,
+        ids: Iterable[str] | None = None,
     ) -> None:
         """Answer matching requests with `fault`: always, or only `times` of them; the first
-        `after` matching requests go through untouched."""
+        `after` matching requests go through untouched. A request matches when its action is
+        one of `actions` and it names one of `ids` (either left out: any)."""
         if fault is not None and fault not in FAULTS:
             raise ValueError(f"unknown fault {fault!r}; known: {', '.join(FAULTS)}")
         with self._lock:
             self._state.injection = _Injection(
-                fault, times, after, frozenset(actions) if actions is not None else None
+                fault,
+                times,
+                after,
+                frozenset(actions) if actions is not None else None,
+                frozenset(ids) if ids is not None else None,
             )
 
     def requests(self) -> list[Request]:
@@ -182,9 +219,11 @@ class FaultProxy:
         with self._lock:
             injection = self._state.injection
             fault = injection.fault
-            if fault == "deny_batch" and action != "BatchGetSecretValue":
+            if fault == "deny_batch" and action not in BATCH_ACTIONS:
                 fault = None
             if injection.actions is not None and action not in injection.actions:
+                fault = None
+            if injection.ids is not None and injection.ids.isdisjoint(ids):
                 fault = None
             if fault is not None and injection.skip > 0:
                 injection.skip -= 1
@@ -225,8 +264,9 @@ class FaultProxy:
 
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                action = (self.headers.get("X-Amz-Target") or "?").rsplit(".", 1)[-1]
-                fault = proxy._take_fault(action, _requested_ids(body))
+                target = self.headers.get("X-Amz-Target") or "?"
+                action = target.rsplit(".", 1)[-1]
+                fault = proxy._take_fault(action, _requested_ids(target, body))
                 if fault == "reset":
                     self._reset()
                     return
@@ -253,7 +293,7 @@ class FaultProxy:
                     self._json(400, {"__type": "AccessDeniedException", "message": f"not authorized to perform {action}"})
                     return
                 if fault == "deny_batch":
-                    self._json(400, {"__type": "AccessDeniedException", "message": "not authorized to perform BatchGetSecretValue"})
+                    self._json(400, {"__type": "AccessDeniedException", "message": f"not authorized to perform {action}"})
                     return
                 headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "connection")}
                 status, upstream_headers, data = proxy._forward("POST", self.path, headers, body)
