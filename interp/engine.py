@@ -167,7 +167,9 @@ class _Applier:
             keys = [conceal(key) for key in problem.keys]
             context += f", keys{where}: {_listed(keys) or '(none)'}"
         elif problem.depth == 0:
-            context += ", not a JSON object"
+            store = getattr(getattr(self.resolver.credentials, "templates", None), "store", None)
+            # SSM never decodes a value: its maps are the parameters below a name.
+            context += ", a plain parameter (a map is the parameters below its name)" if store == "ssm" else ", not a JSON object"
         if reference is not None and reference.source is None:
             context += f"; see `{self._explain_command(reference)}`"
         return context

@@ -25,3 +25,28 @@ def test_a_template_without_a_fixed_prefix_offers_no_names_instead_of_listing_ev
         settings = SsmSettings(region="us-east-1", team_secret_template="{{.Secret}}", pipeline_secret_template="{{.Secret}}")
         source = SsmSource("t", "p", settings, client=client)
         assert source.known_names() is None
+
+
+def test_a_field_of_a_plain_parameter_says_where_ssm_maps_come_from(tmp_path):
+    from cli import interp
+
+    store = tmp_path / "params.yml"
+    store.write_text("/concourse/t/token: text\n")
+    template = tmp_path / "p.yml"
+    template.write_text("x: ((token.field))\n")
+    result = interp("render", str(template), "--team", "t", "--secrets-file", str(store), "--aws-ssm-region", "us-east-1")
+    assert result.code == 1
+    assert "found at /concourse/t/token, a plain parameter (a map is the parameters below its name)" in result.stderr
+    assert "JSON" not in result.stderr
+
+
+def test_a_listing_page_that_is_no_answer_is_a_failure_never_the_end():
+    from interp.sources.aws_calls import AwsFailure
+    from interp.sources.ssm_api import describe_parameters
+
+    class CutShort:
+        def describe_parameters(self, **_: object) -> dict:
+            return {"message": "<html>gateway</html>"}  # what botocore makes of a 200 that is not JSON
+
+    listed = describe_parameters(CutShort(), ["/concourse/t/"])
+    assert isinstance(listed, AwsFailure) and listed.code == "InvalidResponse"

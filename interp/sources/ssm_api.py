@@ -234,8 +234,8 @@ class SsmTransport:
         except botocore_error as error:
             failure = FetchError(type(error).__name__, _short(str(error)))
             return {name: failure for name in chunk}
-        if not isinstance(response, Mapping):
-            return None
+        if not isinstance(response, Mapping) or not isinstance(response.get("Parameters"), list):
+            return {}  # not an answer (a body cut short): these names are read one by one
         self._batch_proven = True
         wanted = set(chunk)
         answers: dict[str, FetchResult] = {}
@@ -294,7 +294,8 @@ def describe_parameters(client: Any, prefixes: Sequence[str]) -> list[ListedPara
                 response = client.describe_parameters(**request)
             except _aws_errors() as error:
                 return _failure(error)
-            if not isinstance(response, Mapping) or not isinstance(response.get("Parameters", []), list):
+            if not isinstance(response, Mapping) or not isinstance(response.get("Parameters"), list):
+                # A body cut short parses as a page without parameters: never take it for the end.
                 return AwsFailure("InvalidResponse", "the response was not a DescribeParameters answer")
             for entry in response.get("Parameters") or ():
                 if isinstance(entry, Mapping) and isinstance(entry.get("Name"), str):
