@@ -34,10 +34,12 @@ def settings_from_args(args: argparse.Namespace, environ: Mapping[str, str]) -> 
 
 
 def store_settings_from(args: argparse.Namespace, environ: Mapping[str, str]) -> Any:
-    """The selected store's settings (interp.sources.ssm_settings.selected_store)."""
-    from interp.sources.ssm_settings import selected_store, ssm_settings_from
+    """The selected store's settings (interp.sources.stores.selected_store)."""
+    from interp.sources.stores import selected_store
 
     if selected_store(args, environ) == "ssm":
+        from interp.sources.ssm_settings import ssm_settings_from
+
         return ssm_settings_from(args, environ)
     from interp.sources import aws_settings
 

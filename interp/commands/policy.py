@@ -186,9 +186,11 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
         from interp.errors import ConfigError
 
         raise ConfigError("policy needs --team (or team: in the project settings)")
-    from interp.sources.ssm_settings import selected_store, ssm_settings_from
+    from interp.sources.stores import selected_store
 
     if selected_store(args, environ) == "ssm":
+        from interp.sources.ssm_settings import ssm_settings_from
+
         settings = ssm_settings_from(args, environ)
         args.region = settings.region
         templates = settings.templates()

@@ -1,7 +1,7 @@
 """SSM Parameter Store settings, by flag or Concourse's environment variable (`aws-ssm`).
 
-Concourse configures its SSM manager iff a region is set, and a web node runs one
-credential manager; `selected_store` applies both rules to interp's command line.
+Which store is selected (SSM iff its region is set, one at a time) is
+`interp.sources.stores.selected_store`.
 """
 
 from __future__ import annotations
@@ -10,10 +10,11 @@ import argparse
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar, Literal
+from typing import TYPE_CHECKING, ClassVar
 
 from interp.errors import ConfigError
 from interp.sources.aws_flags import SSM_ENV_PREFIX, SSM_ENV_REGION, SSM_TEMPLATE_SETTINGS
+from interp.sources.stores import selected_store  # noqa: F401 - its first home
 from interp.sources.aws_settings import AwsStoreSettings, check_region, common_settings, static_keys
 from interp.template_settings import DEFAULT_PIPELINE_TEMPLATE, DEFAULT_TEAM_TEMPLATE
 
@@ -75,43 +76,3 @@ def ssm_settings_from(args: argparse.Namespace, environ: Mapping[str, str] | Non
     )
     settings.validate()
     return settings
-
-
-Store = Literal["secretsmanager", "ssm"]
-
-_SECRETSMANAGER_FLAGS = (
-    "aws_secretsmanager_access_key",
-    "aws_secretsmanager_secret_key",
-    "aws_secretsmanager_session_token",
-    "aws_secretsmanager_region",
-    "aws_secretsmanager_pipeline_secret_template",
-    "aws_secretsmanager_team_secret_template",
-    "aws_secretsmanager_shared_secret_template",
-)
-
-
-def selected_store(args: argparse.Namespace, environ: Mapping[str, str]) -> Store:
-    """Which store a team's lookups read: SSM when its region is set, else Secrets Manager.
-
-    Both configured is a usage error, as on Concourse's web node, which refuses to run two
-    credential managers: the Secrets Manager region (flag or environment variable) or any
-    other Secrets Manager flag together with the SSM region. An SSM flag without the SSM
-    region is an error too: it would quietly read Secrets Manager instead."""
-    ssm_region = getattr(args, "aws_ssm_region", None) or environ.get(SSM_ENV_REGION)
-    ssm_flags = [f"--{name.replace('_', '-')}" for name in vars(args) if name.startswith("aws_ssm_") and getattr(args, name) is not None]
-    if not ssm_region:
-        if ssm_flags:
-            raise ConfigError(
-                f"{', '.join(sorted(ssm_flags))} given without --aws-ssm-region ({SSM_ENV_REGION}): the SSM region "
-                "selects SSM Parameter Store, as on Concourse's web node; set it, or drop the SSM flags"
-            )
-        return "secretsmanager"
-    secretsmanager = [f"--{name.replace('_', '-')}" for name in _SECRETSMANAGER_FLAGS if getattr(args, name, None) is not None]
-    if environ.get("CONCOURSE_AWS_SECRETSMANAGER_REGION"):
-        secretsmanager.append("CONCOURSE_AWS_SECRETSMANAGER_REGION")
-    if secretsmanager:
-        raise ConfigError(
-            f"both credential managers are configured: SSM (--aws-ssm-region / {SSM_ENV_REGION}) and Secrets "
-            f"Manager ({', '.join(secretsmanager)}); a Concourse web node runs one, so give the settings of one"
-        )
-    return "ssm"
