@@ -125,6 +125,14 @@ class SecretsManagerSettings(AwsStoreSettings):
     pipeline_secret_template: str = DEFAULT_PIPELINE_TEMPLATE
     team_secret_template: str = DEFAULT_TEAM_TEMPLATE
     shared_secret_template: str = DEFAULT_SHARED_TEMPLATE
+    # --version-stage: read the version with this staging label instead of AWSCURRENT (which
+    # Concourse always reads), to rehearse a rotation; None reads as Concourse does.
+    version_stage: str | None = None
+
+    def validate(self) -> None:
+        super().validate()
+        if self.version_stage is not None:
+            check_version_stage(self.version_stage)
 
     def templates(self) -> LookupTemplates:
         from interp.lookup import LookupTemplates  # the lookup rules cost start-up; only a team needs them
@@ -149,6 +157,20 @@ def check_region(region: str | None, setting: str) -> None:
         raise ConfigError(
             f"{setting}: {region!r} is not a valid AWS region name "
             "(letters, digits and hyphens, such as eu-west-1)"
+        )
+
+
+# Secrets Manager's VersionStage: 1 to 256 characters (botocore's model); AWS also refuses a
+# label it does not allow, and that answer is the message then.
+_VERSION_STAGE_MAX = 256
+
+
+def check_version_stage(stage: str) -> None:
+    """Raise ConfigError for a --version-stage AWS would refuse in any request."""
+    if not stage or len(stage) > _VERSION_STAGE_MAX or stage != stage.strip():
+        raise ConfigError(
+            f"--version-stage: {stage!r} is not a staging label such as AWSPENDING or AWSPREVIOUS "
+            f"(1 to {_VERSION_STAGE_MAX} characters, no surrounding spaces)"
         )
 
 
@@ -287,12 +309,19 @@ def settings_from(args: argparse.Namespace, environ: Mapping[str, str] | None = 
     """Settings from parsed flags, then environment variables, then defaults. Validated."""
     env = os.environ if environ is None else environ
     templates = template_strings(args, env)
+    version_stage = getattr(args, "version_stage", None)
+    if version_stage is not None and getattr(args, "secrets_file", None) is not None:
+        raise ConfigError(
+            "--version-stage reads a version of each secret in Secrets Manager; a --secrets-file "
+            "holds one value per id, with no versions: drop one of them"
+        )
     settings = SecretsManagerSettings(
         **static_keys(args, env, "aws_secretsmanager", "CONCOURSE_AWS_SECRETSMANAGER"),
         region=region_from(args, env),
         pipeline_secret_template=templates["pipeline"],
         team_secret_template=templates["team"],
         shared_secret_template=templates["shared"],
+        version_stage=version_stage,
         **common_settings(args, env),
     )
     settings.validate()

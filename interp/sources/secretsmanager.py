@@ -130,7 +130,12 @@ class SecretsManagerSource(AwsStoreSource):
         super().__init__(team, pipeline, settings or SecretsManagerSettings(), client=client, session=session, cache=cache, clock=clock)
 
     def _new_transport(self, client: Any) -> AwsTransport:
-        return AwsTransport(client, batch_enabled=self.settings.batch_enabled, max_workers=self.settings.max_workers)
+        return AwsTransport(
+            client,
+            batch_enabled=self.settings.batch_enabled,
+            max_workers=self.settings.max_workers,
+            version_stage=self.settings.version_stage,  # --version-stage: a rehearsal, read per id
+        )
 
     @property
     def aws_transport(self) -> AwsTransport:

@@ -9,7 +9,9 @@ Write calls (`interp import`): `describe_secret`, `create_secret`,
 
 Reads (render, explain, check --resolve, health): `AwsTransport`, which
 fetches ids with BatchGetSecretValue in chunks of 20, or concurrent
-GetSecretValue once the batch call is denied.
+GetSecretValue once the batch call is denied; with a version stage
+(`--version-stage`), GetSecretValue per id with that VersionStage, since the
+batch call has no such parameter.
 
 List calls (`interp audit`): `list_secrets`, always with a server-side `name`
 filter (a case-sensitive prefix match), paged to the end, scheduled deletions
@@ -45,7 +47,7 @@ from interp.sources.aws_calls import (  # noqa: F401 - re-exported: this module'
     guard_sdk_logs,
     map_concurrently,
 )
-from interp.sources.fetch_results import NOT_FOUND, FetchError, FetchResult
+from interp.sources.fetch_results import NOT_FOUND, FetchError, FetchResult, UndecodableValue
 from interp.sources.secretsmanager_values import SecretValue
 
 log = logging.getLogger(__name__)
@@ -248,13 +250,42 @@ def _get_answer(response: Mapping[str, Any]) -> FetchResult:
     return value
 
 
-class AwsTransport:
-    """Fetches ids from Secrets Manager: batched while allowed, else concurrent GetSecretValue."""
+@dataclass(frozen=True)
+class MissingStage:
+    """The answer for a secret that exists but has no version with the stage asked for.
 
-    def __init__(self, client: Any, *, batch_enabled: bool = True, max_workers: int | None = None) -> None:
+    Not "not found": Concourse reads AWSCURRENT, so it would find this secret and stop
+    there; falling through to the next candidate would rehearse a lookup Concourse never
+    makes. Decoding it is the error that names the stage (the source names the secret)."""
+
+    stage: str
+
+    @property
+    def problem(self) -> str:
+        return (
+            f"has no version staged {self.stage} (the secret exists, so the lookup stops here: "
+            "Concourse, which reads AWSCURRENT, would find it)"
+        )
+
+    def decode(self) -> Any:
+        raise UndecodableValue(self.problem)
+
+
+class AwsTransport:
+    """Fetches ids from Secrets Manager: batched while allowed, else concurrent GetSecretValue.
+
+    With a `version_stage`, every id is read alone with that VersionStage (BatchGetSecretValue
+    takes none), and an id without a version so staged is asked again plainly (AWSCURRENT) to
+    tell a secret that does not exist (not found: the lookup falls through) from one that
+    exists without the stage (`MissingStage`: the lookup stops, as Concourse's would)."""
+
+    def __init__(
+        self, client: Any, *, batch_enabled: bool = True, max_workers: int | None = None, version_stage: str | None = None
+    ) -> None:
         _guard_botocore_debug_log()
         self.client = client
-        self._batch = batch_enabled
+        self.version_stage = version_stage
+        self._batch = batch_enabled and version_stage is None
         self._batch_proven = False
         self.max_workers = max_workers or _pool_size(client)
 
@@ -275,11 +306,32 @@ class AwsTransport:
         return self._fetch_each(ids)
 
     def get_one(self, secret_id: str) -> FetchResult:
+        if self.version_stage is not None:
+            return self._get_staged(secret_id, self.version_stage)
+        return self._get_current(secret_id)
+
+    def _get_current(self, secret_id: str) -> FetchResult:
         client_error, botocore_error = _aws_errors()
         try:
             response = self.client.get_secret_value(SecretId=secret_id)
         except client_error as error:
             return _result_for_code(*_client_error_code(error))
+        except botocore_error as error:
+            return FetchError(type(error).__name__, _short(str(error)))
+        return _get_answer(response)
+
+    def _get_staged(self, secret_id: str, stage: str) -> FetchResult:
+        client_error, botocore_error = _aws_errors()
+        try:
+            response = self.client.get_secret_value(SecretId=secret_id, VersionStage=stage)
+        except client_error as error:
+            code, message = _client_error_code(error)
+            if code not in NOT_FOUND_CODES:
+                return FetchError(code, _short(message))
+            # AWS answers a missing secret and a missing stage alike (ResourceNotFoundException);
+            # the plain read, which is what Concourse makes, tells them apart.
+            current = self._get_current(secret_id)
+            return current if current is NOT_FOUND or isinstance(current, FetchError) else MissingStage(stage)
         except botocore_error as error:
             return FetchError(type(error).__name__, _short(str(error)))
         return _get_answer(response)
