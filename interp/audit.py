@@ -91,6 +91,8 @@ class StoreTraits:
     always_show_cost: bool  # False: the cost of unused items only when a price above 0 is given
     name_filter: NameFilter
     kinds_it_lacks: Mapping[str, str] = field(default_factory=dict)  # kind -> why this store has none
+    aws_managed_key: str = "aws/secretsmanager"  # the store's default KMS key, as `kms_key_id` names it
+    rotates: bool = True  # Secrets Manager rotates and stages versions; SSM does neither
 
 
 def _secretsmanager_filter(prefix: str) -> str:
@@ -132,6 +134,8 @@ SSM_TRAITS = StoreTraits(
         "pending-deletion": "SSM Parameter Store has no pending deletion (DeleteParameter removes a parameter at once)",
         "stale": "SSM Parameter Store does not say when a parameter was last read",
     },
+    aws_managed_key="aws/ssm",
+    rotates=False,
 )
 
 
@@ -213,6 +217,68 @@ class Finding:
         return data
 
 
+@dataclass(frozen=True)
+class SecretFacts:
+    """One audited secret's KMS key and rotation, from the listing (metadata, never a value).
+
+    `kms_key_id` is the store's AWS-managed key (`aws/secretsmanager`, `aws/ssm`) when the
+    secret uses it, else the customer key as AWS names it (id or ARN); None for an SSM
+    parameter that is not a SecureString. `interp policy` reads it from the JSON."""
+
+    name: str
+    level: str  # pipeline, team or shared
+    pipeline: str | None
+    referenced: bool
+    deleted: datetime | None
+    kms_key_id: str | None
+    aws_managed_key: bool
+    rotation_enabled: bool | None = None  # None: the store has no rotation (SSM)
+    last_rotated: datetime | None = None
+    next_rotation: datetime | None = None
+    versions: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    @property
+    def stages(self) -> set[str]:
+        return {stage for _, stages in self.versions for stage in stages}
+
+    def as_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "name": self.name,
+            "level": self.level,
+            "pipeline": self.pipeline,
+            "referenced": self.referenced,
+            "kms_key_id": self.kms_key_id,
+            "kms_key_aws_managed": self.aws_managed_key,
+        }
+        if self.deleted is not None:
+            data["deletion_date"] = self.deleted.date().isoformat()
+        if self.rotation_enabled is not None:
+            data["rotation"] = {
+                "enabled": self.rotation_enabled,
+                "last_rotated": _timestamp(self.last_rotated),
+                "next_rotation": _timestamp(self.next_rotation),
+            }
+            data["versions"] = [{"id": version, "stages": list(stages)} for version, stages in self.versions]
+        return data
+
+
+def _timestamp(moment: datetime | None) -> str | None:
+    return None if moment is None else _aware(moment).isoformat()
+
+
+def kms_key_of(secret: ListedSecret, traits: StoreTraits) -> tuple[str | None, bool]:
+    """(the key as `kms_key_id` names it, whether AWS manages it). Secrets Manager leaves
+    KmsKeyId out for its AWS-managed key; SSM names that one alias/aws/ssm and gives no key
+    for a parameter that is not a SecureString (None)."""
+    key = secret.kms_key_id
+    managed_alias = f"alias/{traits.aws_managed_key}"
+    if key is None:
+        return (traits.aws_managed_key, True) if traits.rotates else (None, False)
+    if key in (managed_alias, traits.aws_managed_key):
+        return traits.aws_managed_key, True
+    return key, False
+
+
 @dataclass
 class AuditReport:
     team: str
@@ -233,6 +299,9 @@ class AuditReport:
     only: tuple[FindingKind, ...] | None = None  # --only: the kinds kept (None: every kind)
     traits: StoreTraits = SECRETS_MANAGER_TRAITS
     cost_shown: bool = True  # the text names the cost of unused items
+    # Each audited secret's KMS key and rotation (the team's, and the shared ones referenced);
+    # None when the store lists no metadata (a secrets file).
+    secrets: list[SecretFacts] | None = None
 
     @property
     def kinds(self) -> tuple[FindingKind, ...]:
@@ -313,6 +382,7 @@ class AuditReport:
             "fields_checked": self.fields_checked,
             "findings": [f.as_json() for f in self.findings],
             "aws_requests": dict(self.requests),
+            "secrets": None if self.secrets is None else [facts.as_json() for facts in self.secrets],
             "exit_code": int(self.exit_code(strict)),
         }
         if "stale" not in self.traits.kinds:
@@ -792,6 +862,12 @@ def audit(
 
     findings.sort(key=Finding.sort_key)
     shared_referenced = sum(1 for n in used if n not in owners)
+    secrets = None
+    if getattr(store, "lists_metadata", False):
+        secrets = [
+            _facts(known[name], owners.get(name), name in used, traits)
+            for name in sorted({*owners, *(n for n in used if n in known)})
+        ]
     return AuditReport(
         team=team,
         pipelines=pipelines,
@@ -810,6 +886,24 @@ def audit(
         requests=store.request_counts(),
         traits=traits,
         cost_shown=traits.always_show_cost or options.price > 0,
+        secrets=secrets,
+    )
+
+
+def _facts(secret: ListedSecret, owner: Owner | None, referenced: bool, traits: StoreTraits) -> SecretFacts:
+    key, managed = kms_key_of(secret, traits)
+    return SecretFacts(
+        name=secret.name,
+        level=owner.level if owner else "shared",
+        pipeline=owner.pipeline if owner else None,
+        referenced=referenced,
+        deleted=secret.deleted,
+        kms_key_id=key,
+        aws_managed_key=managed,
+        rotation_enabled=secret.rotation_enabled if traits.rotates else None,
+        last_rotated=secret.last_rotated,
+        next_rotation=secret.next_rotation,
+        versions=secret.versions,
     )
 
 
@@ -922,7 +1016,8 @@ def _parameter_shapes(winners: Mapping[str, Answer]) -> dict[str, FieldShape]:
 # --------------------------------------------------------------------------- text
 
 
-def format_text(report: AuditReport, *, strict: bool = False) -> str:
+def format_text(report: AuditReport, *, strict: bool = False, kms: bool = False, rotation: bool = False) -> str:
+    """The report for people; `kms` and `rotation` add a section each after the findings."""
     counts = report.counts()
     named = [p for p in report.pipelines if p is not None]
     if not named:
@@ -977,9 +1072,76 @@ def format_text(report: AuditReport, *, strict: bool = False) -> str:
             for use in item.references:
                 where = ", ".join(str(loc) for loc in use.locations)
                 lines.append(f"    (({use.name})) {where}" if kind != "missing" else f"    {where}")
+    if kms:
+        lines += _kms_section(report)
+    if rotation:
+        lines += _rotation_section(report)
     verdict = report.exit_code(strict)
     lines += ["", "result: " + ("fails" if verdict else "passes") + (" (--strict)" if strict else "")]
     return "\n".join(lines) + "\n"
+
+
+def _secret_label(facts: SecretFacts) -> str:
+    level = f"pipeline {facts.pipeline}" if facts.level == "pipeline" and facts.pipeline else facts.level
+    deleted = f", scheduled for deletion on {facts.deleted.date().isoformat()}" if facts.deleted else ""
+    unread = "" if facts.referenced else ", not referenced"
+    return f"{facts.name}  [{level}{deleted}{unread}]"
+
+
+def _kms_section(report: AuditReport) -> list[str]:
+    """Which KMS key each secret is under, grouped by key: the customer keys are the ones a
+    render needs kms:Decrypt on."""
+    noun = report.traits.noun
+    secrets = report.secrets or []
+    by_key: dict[str | None, list[SecretFacts]] = {}
+    for facts in secrets:
+        by_key.setdefault(facts.kms_key_id, []).append(facts)
+    managed = report.traits.aws_managed_key
+    customer = sorted(key for key in by_key if key not in (None, managed))
+    counts = []
+    if None in by_key:
+        counts.append(f"{len(by_key[None])} not SecureString (no key)")
+    if managed in by_key:
+        counts.append(f"{len(by_key[managed])} under {managed} (AWS-managed: no grant needed)")
+    if customer:
+        under = sum(len(by_key[key]) for key in customer)
+        counts.append(f"{under} under {len(customer)} customer-managed key(s)")
+    lines = ["", f"KMS keys ({len(secrets)} {noun}(s)): {', '.join(counts) or 'none'}"]
+    for key in customer:
+        lines.append(f"  {key} ({len(by_key[key])})")
+        lines += [f"    {_secret_label(facts)}" for facts in by_key[key]]
+    if customer:
+        lines.append(f"  (reading a {noun} under a customer-managed key also needs kms:Decrypt on that key: interp policy --kms-key ARN)")
+    return lines
+
+
+def _rotation_section(report: AuditReport) -> list[str]:
+    """Per secret: rotation on or off, its dates, and every version with its staging labels."""
+    secrets = report.secrets or []
+    rotating = sum(1 for facts in secrets if facts.rotation_enabled)
+    pending = sum(1 for facts in secrets if "AWSPENDING" in facts.stages)
+    lines = ["", f"rotation ({rotating} of {len(secrets)} secret(s) rotate; {pending} with a version staged AWSPENDING)"]
+    for facts in secrets:
+        if facts.rotation_enabled:
+            state = "enabled"
+            state += f"; last rotated {_day(facts.last_rotated)}" if facts.last_rotated else "; never rotated"
+            if facts.next_rotation:
+                state += f"; next {_day(facts.next_rotation)}"
+        else:
+            state = "not enabled"
+        lines.append(f"  {_secret_label(facts)}  {state}")
+        versions = "; ".join(f"{version} {','.join(stages) or '(no stage)'}" for version, stages in facts.versions)
+        lines.append(f"    versions: {versions or '(none listed)'}")
+    if secrets:
+        lines.append(
+            "  (Concourse reads AWSCURRENT; rehearse another stage with --version-stage STAGE on render, "
+            "check --resolve, explain or get)"
+        )
+    return lines
+
+
+def _day(moment: datetime) -> str:
+    return _aware(moment).date().isoformat()
 
 
 def _pipeline_table(report: AuditReport) -> list[str]:
@@ -1016,6 +1178,7 @@ class AwsSecretStore:
 
     description = "AWS Secrets Manager"
     traits = SECRETS_MANAGER_TRAITS
+    lists_metadata = True  # ListSecrets gives each secret's KMS key, rotation and version stages
 
     def __init__(self, client: Any, *, batch_enabled: bool = True, max_workers: int | None = None) -> None:
         from interp.sources.secretsmanager_api import RequestCounter
@@ -1074,6 +1237,7 @@ class SsmParameterStore:
 
     description = "AWS SSM Parameter Store"
     traits = SSM_TRAITS
+    lists_metadata = True  # DescribeParameters gives a SecureString's KMS key
 
     def __init__(self, client: Any) -> None:
         from interp.sources.aws_calls import RequestCounter
@@ -1092,7 +1256,7 @@ class SsmParameterStore:
         result = describe_parameters(self.client, values)
         if isinstance(result, AwsFailure):
             raise BackendFailure(f"DescribeParameters (name prefix {', '.join(values)}): {result}")
-        return [ListedSecret(parameter.name) for parameter in result]
+        return [ListedSecret(parameter.name, kms_key_id=parameter.key_id or None) for parameter in result]
 
     def list_prefixes(self, prefixes: Sequence[str]) -> list[ListedSecret]:
         wanted = tuple(prefixes)
@@ -1118,6 +1282,7 @@ class FileSecretStore:
     """A secrets file as the inventory: every id it holds, with no dates (nothing is stale)."""
 
     traits = SECRETS_MANAGER_TRAITS
+    lists_metadata = False  # no KMS keys, no rotation, no versions
 
     def __init__(self, path: str) -> None:
         from interp.sources.secrets_file import load_secrets_file
@@ -1160,6 +1325,7 @@ __all__ = [
     "FileSecretStore",
     "Finding",
     "ReferenceUse",
+    "SecretFacts",
     "SecretStore",
     "SsmParameterStore",
     "StoreTraits",

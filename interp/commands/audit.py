@@ -34,6 +34,9 @@ file:line:col of its references, never a value:
   stale             not read for --stale-days days (when AWS reports the date)
 
 Without --fields only ListSecrets is called: no secret value is ever read.
+The listing also gives each secret's KMS key and rotation (enabled, last and
+next rotation, versions and their staging labels): --kms and --rotation add a
+section each to the text; --format json always has them under "secrets".
 --only KIND[,KIND] keeps the findings of those kinds (text and json); the text
 report gives a table of the counts of each kind per pipeline, sorted by name.
 
@@ -96,6 +99,19 @@ def add_parser(commands: Any) -> None:
         "SSM: 0, as standard parameters are free)",
     )
     parser.add_argument(
+        "--kms",
+        action="store_true",
+        help="add a section naming each secret's KMS key: the AWS-managed aws/secretsmanager (SSM: aws/ssm) or "
+        "which customer-managed key, whose kms:Decrypt a render needs too (from the listing; --format json "
+        "always has it, as kms_key_id per secret)",
+    )
+    parser.add_argument(
+        "--rotation",
+        action="store_true",
+        help="add a section on each secret's rotation: enabled, last rotated, next rotation, and every version "
+        "with its staging labels (from ListSecrets, no value; --format json always has it; Secrets Manager only)",
+    )
+    parser.add_argument(
         "--stale-days", type=int, default=None, metavar="N", help="report secrets not read for N days or more (default: 90)"
     )
     group = parser.add_argument_group("secret lookup")
@@ -111,7 +127,7 @@ def add_parser(commands: Any) -> None:
     )
     add_static_var_arguments(parser)
     add_exclude_argument(parser)
-    aws_flags.add_arguments(parser)
+    aws_flags.add_arguments(parser, version_stage=False)  # audit lists metadata; it reads no version
     parser.set_defaults(run=run)
 
 
@@ -151,6 +167,10 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
         raise ConfigError("audit reads pipeline files, not standard input")
     settings = store_settings_from(args, environ)
     ssm = isinstance(settings, SsmSettings) and args.secrets_file is None
+    if args.secrets_file is not None and (args.kms or args.rotation):
+        raise ConfigError(f"{'--kms' if args.kms else '--rotation'}: a secrets file has no KMS keys, rotation or versions")
+    if ssm and args.rotation:
+        raise ConfigError("--rotation: SSM Parameter Store has no rotation or version stages (they are Secrets Manager's)")
     if ssm:
         from interp.audit import SSM_TRAITS
 
@@ -192,7 +212,7 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     if args.format == "json":
         sys.stdout.write(json.dumps(report.as_json(args.strict), indent=2) + "\n")
     else:
-        sys.stdout.write(format_text(report, strict=args.strict))
+        sys.stdout.write(format_text(report, strict=args.strict, kms=args.kms, rotation=args.rotation))
     sys.stdout.flush()
     return report.exit_code(args.strict)
 

@@ -52,8 +52,9 @@ SSM_TEMPLATE_SETTINGS = (
 )
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """Add both stores' flags and the knobs they share; each falls back to its environment variable."""
+def add_arguments(parser: argparse.ArgumentParser, *, version_stage: bool = True) -> None:
+    """Add both stores' flags and the knobs they share; each falls back to its environment variable.
+    `version_stage=False` for a command that reads no values (it would have nothing to stage)."""
     group = parser.add_argument_group(
         "AWS Secrets Manager (the store unless --aws-ssm-region or CONCOURSE_AWS_SSM_REGION is set)"
     )
@@ -101,6 +102,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     add("--connect-timeout", "AWS connect timeout, Go duration (default: 5s)", metavar="DURATION")
     add("--read-timeout", "AWS read timeout, Go duration (default: 10s)", metavar="DURATION")
+    if version_stage:
+        add(
+            "--version-stage",
+            "Secrets Manager only: read each secret's version with this staging label (AWSPENDING, "
+            "AWSPREVIOUS or your own) instead of AWSCURRENT, which Concourse always reads: a rehearsal "
+            "of a rotation, not what a deployment sees. Reads one id per GetSecretValue "
+            "(BatchGetSecretValue takes no stage); a secret that exists without that stage is an "
+            "error naming both, never a fall-through to the next path (no environment variable; "
+            "default: AWSCURRENT, as Concourse)",
+            metavar="STAGE",
+        )
     group.add_argument(
         "--no-batch",
         action="store_true",

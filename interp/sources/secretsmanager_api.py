@@ -131,6 +131,11 @@ class ListedSecret:
     created: datetime | None = None
     last_accessed: datetime | None = None  # AWS keeps the day only; absent when never read
     deleted: datetime | None = None  # set: scheduled for deletion (a lookup finds it "not found")
+    kms_key_id: str | None = None  # as AWS names it; None: the AWS-managed aws/secretsmanager key
+    rotation_enabled: bool | None = None  # None: the listing did not say (a secrets file, SSM)
+    last_rotated: datetime | None = None
+    next_rotation: datetime | None = None
+    versions: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (version id, its staging labels), by id
 
 
 def filter_prefix(prefix: str) -> str:
@@ -195,12 +200,26 @@ def _listed(entry: Any) -> ListedSecret | None:
         value = entry.get(key)
         return value if isinstance(value, datetime) else None
 
+    key = entry.get("KmsKeyId")
+    rotation = entry.get("RotationEnabled")
+    stages = entry.get("SecretVersionsToStages")
+    versions = tuple(
+        sorted(
+            (str(version), tuple(str(label) for label in labels) if isinstance(labels, list) else ())
+            for version, labels in (stages.items() if isinstance(stages, Mapping) else ())
+        )
+    )
     return ListedSecret(
         name=entry["Name"],
         arn=str(entry.get("ARN") or ""),
         created=date("CreatedDate"),
         last_accessed=date("LastAccessedDate"),
         deleted=date("DeletedDate"),
+        kms_key_id=key if isinstance(key, str) and key else None,
+        rotation_enabled=rotation if isinstance(rotation, bool) else False,
+        last_rotated=date("LastRotatedDate"),
+        next_rotation=date("NextRotationDate"),
+        versions=versions,
     )
 
 

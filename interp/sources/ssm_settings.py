@@ -57,6 +57,12 @@ class SsmSettings(AwsStoreSettings):
 def ssm_settings_from(args: argparse.Namespace, environ: Mapping[str, str] | None = None) -> SsmSettings:
     """SSM settings from parsed flags, then environment variables, then defaults. Validated."""
     env = os.environ if environ is None else environ
+    if getattr(args, "version_stage", None) is not None:
+        raise ConfigError(
+            "--version-stage: SSM Parameter Store has no version stages (they are Secrets Manager's "
+            "rotation labels; SSM's parameter labels are a different feature, and Concourse reads a "
+            "parameter's latest version)"
+        )
 
     def pick(flag: str, env_name: str) -> str | None:
         flagged = getattr(args, flag[2:].replace("-", "_"), None)
