@@ -132,6 +132,8 @@ def test_check_resolve_with_a_stage(rotating: Any, moto_server: str, tmp_path: P
     assert missing.code == 1, missing.stdout + missing.stderr
     assert "has no version staged NOSUCH" in missing.stdout + missing.stderr
     assert_no_marker(good.stdout, good.stderr, missing.stdout, missing.stderr)
+    offline = interp("check", str(template), "--version-stage", "AWSPENDING", env=env)
+    assert offline.code == 2 and "--version-stage" in offline.stderr and "--resolve" in offline.stderr
 
 
 EXPLAIN_NEEDS_PATCH = pytest.mark.xfail(

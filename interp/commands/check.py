@@ -109,6 +109,8 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
         return _list_rules(args)
     if not args.files:
         raise ConfigError("check needs a FILE (or --list-rules)")
+    if args.version_stage is not None and not args.resolve:
+        raise ConfigError("--version-stage picks the version --resolve reads: without --resolve, check reads no secret")
     from interp.check.report import (
         format_github,
         format_json,
