@@ -53,6 +53,7 @@ COMMANDS = {
     "audit": "interp.commands.audit",
     "import": "interp.commands.import_vars",
     "get": "interp.commands.get",
+    "forecast": "interp.commands.forecast",
     "completion": "interp.commands.completion",
 }
 
