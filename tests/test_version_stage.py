@@ -227,3 +227,16 @@ def test_the_staged_transport_reads_per_id_and_asks_again_only_on_a_miss() -> No
         {"SecretId": "c", "VersionStage": "AWSPENDING"},
         {"SecretId": "c"},
     ]
+
+
+def test_a_var_source_with_its_own_connection_reads_the_stage_too(rotating: Any, moto_server: str, tmp_path: Path) -> None:
+    # Its own region (and so its own client) must not drop the rehearsal back to AWSCURRENT.
+    template = pipeline(
+        tmp_path,
+        "var_sources:\n- name: sm\n  type: secretsmanager\n  config: {region: us-east-1}\n"
+        "jobs: []\npassword: ((sm:db))\n",
+    )
+    result = render(moto_server, template, "--resolve-var-sources", "--version-stage", "AWSPENDING")
+    assert result.code == 0, result.stderr
+    assert f"password: {PENDING}\n" in result.stdout
+    assert_no_marker(result.stderr)

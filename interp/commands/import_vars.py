@@ -158,7 +158,7 @@ def add_parser(commands: Any) -> None:
         help="text (default): one line per id; json: the plan (or with --apply the result) per id on "
         "stdout for machines: ids, var names, statuses, tag keys and field names, never a value",
     )
-    aws_flags.add_arguments(parser)
+    aws_flags.add_arguments(parser, version_stage=False)  # import writes; a stage would be ignored
     parser.set_defaults(run=run)
 
 

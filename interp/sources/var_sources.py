@@ -116,7 +116,9 @@ def _aws_store(name: str, kind: str, config: Mapping[str, Any], credentials: Sou
 
     # The knobs both stores share come from the cluster store; the keys go to AWS only, as
     # plain text; the region stays derived, so a message naming it shows the reference.
-    shared = {f.name: getattr(credentials.settings, f.name) for f in fields(AwsStoreSettings) if f.init}
+    # The same store keeps every setting (a --version-stage rehearsal too); templates are set below.
+    shared_fields = fields(credentials.settings) if same_store else fields(AwsStoreSettings)
+    shared = {f.name: getattr(credentials.settings, f.name) for f in shared_fields if f.init}
     if not same_store:
         shared.update(access_key=None, secret_key=None, session_token=None, credential_origin=None)
     connection = {key: text[key] for key in _CONNECTION_KEYS if text[key]}
