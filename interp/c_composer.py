@@ -352,7 +352,7 @@ def _normalise(text: str, documents: list[Node | None], rewrite: _Rewrite, compo
                     node.end_mark = end_mark
             if isinstance(node, ScalarNode):
                 if made_up:
-                    _undo_rewrites(node, rewrite, stand_in, composer_type)
+                    _undo_rewrites(text, node, rewrite, stand_in, composer_type)
                 if node.style == "":
                     node.style = None
                     if not node.value and text.startswith(("&", "!"), node.start_mark.index):
@@ -377,7 +377,7 @@ def _normalise(text: str, documents: list[Node | None], rewrite: _Rewrite, compo
                 stack.extend((item, depth + 1) for item in node.value)
 
 
-def _undo_rewrites(node: ScalarNode, rewrite: _Rewrite, stand_in: str | None, composer_type: Any) -> None:
+def _undo_rewrites(text: str, node: ScalarNode, rewrite: _Rewrite, stand_in: str | None, composer_type: Any) -> None:
     """A scalar's value as the original text has it: a renamed anchor or alias inside it
     (past its own anchor at its start) means the renaming reached into it (decline); a
     colon's stand-in is a `:` again, resolved anew."""
@@ -389,8 +389,8 @@ def _undo_rewrites(node: ScalarNode, rewrite: _Rewrite, stand_in: str | None, co
             raise _Inexact
     value = node.value
     if stand_in is not None and stand_in in value:
-        if node.style == "" and node.tag != composer_type.resolve(None, ScalarNode, value, (True, False)):
-            raise _Inexact  # an explicit tag: it stays whatever the text
+        if text.startswith(("!", "&"), node.start_mark.index):
+            raise _Inexact  # properties: a tag may be explicit, and stays whatever the text
         node.value = value.replace(stand_in, ":")
         if node.style == "":  # a plain scalar: its implicit tag may change with its text (`12:30`)
             node.tag = composer_type.resolve(None, ScalarNode, node.value, (True, False))

@@ -236,3 +236,92 @@ def test_both_parsers_give_the_same_nodes(text: str) -> None:
     assert composed(text, pure=False) == pure
     if pure[:1] == ["error"]:
         assert document._c_compose(text) is None
+
+
+# --- What real pipelines hold (issue 26) ------------------------------------------------
+#
+# Pipelines from repositories the corpus did not come from showed three things the C
+# path used to leave to the pure parser: empty values before comments or blank lines,
+# flow mappings with empty values (`{{var}}` templates) or a `:` inside a plain scalar
+# (`{a: ((.:b))}`), and many redefined anchors. The C path now serves them, exactly.
+
+REAL_PIPELINE_SHAPES = {
+    "empty value, blank line, deeper key": "params:\n  SECRET:\n\n  inputs: []\n",
+    "empty value, blank line, block end": "a:\n  b:\n\nc: 1\n",
+    "empty value, comment, block end": "jobs:\n- name: j\n  plan:\n  - get: r\n    params:\n    # later\n- name: k\n",
+    "empty value with a comment after its colon": "a:\n  b: # c\n\n  c: 1\n",
+    "empty value, comment at the text's end": "a:\n  b:\n# c\n",
+    "an indentless sequence after a colon and a comment": "a:\n  b: # c\n  - c\n",
+    "ytt: empty values that hold comments": "a: #@ data.values.x\nb:\n  c: #@ y\n\n  #@ end\n",
+    "flow mapping, empty value": "a: {b: , c: 1}\n",
+    "flow mapping, key alone": "a: {b}\n",
+    "spiff-style {{var}}": "a: {{var}}\nb: [{{x}}, {{y}}]\n",
+    "flow mapping spread over lines": "a: {\n  b: ,\n  c:\n}\n",
+    "a local var in a flow mapping": "input_mapping: { linux-rc: linux-((.:runtime.arch))-rc }\n",
+    "colons inside a flow scalar": "a: [http://x:8080/p, b:c, 'q:r']\nb: {u: x::y}\n",
+    "a flow scalar that reads as a timestamp once its colons are back": "a: [2001-12-14t21:59:43.10-05:00]\n",
+    "flow colons and a block URL": "a: {b: c:d}\nurl: http://e:1/f\nrun: |\n  echo g:h\n",
+    "a redefined one-letter anchor": "a: &a 1\nb: *a\nc: &a 2\nd: *a\n",
+    "shell && beside a redefined anchor": "x: &img {v: 1}\nrun: |\n  a && b\ny: &img {v: 2}\nz: *img\n",
+    "many redefinitions": "".join(f"k{n}: &img {{v: {n}}}\nu{n}: *img\n" for n in range(30)),
+}
+
+
+@needs_c
+@pytest.mark.parametrize("text", REAL_PIPELINE_SHAPES.values(), ids=REAL_PIPELINE_SHAPES.keys())
+def test_what_real_pipelines_hold_takes_the_c_path_exactly(text: str) -> None:
+    assert document._c_compose(text) is not None, "routed to the slow pure parser without need"
+    assert_both_paths_agree(text)
+
+
+@needs_c
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a: {b: !!str 2001-12-14t21:59:43}\n",  # an explicit tag on a scalar with a hidden colon
+        "a: {b: &x c:d}\nb: *x\n",  # properties on such a scalar
+        "a: !<tag:x> {b: c:d}\n",  # a verbatim tag whose colons were hidden
+        "a: &img 1\nb: &img 2\nc: |\n  ls *img\nd: *img\n",  # a renamed alias inside a block scalar
+    ],
+)
+def test_rewrites_that_reach_into_properties_or_scalars_leave_the_text_to_the_pure_parser(text: str) -> None:
+    assert document._c_compose(text) is None
+    assert_both_paths_agree(text)
+
+
+@needs_c
+@pytest.mark.parametrize("pure", [False, True], ids=["C", "pure"])
+def test_an_empty_value_is_marked_right_after_its_colon_whichever_parser_runs(pure: bool) -> None:
+    text = "plan:\n- get: r\n  params:   \n\n  # later\nnext: {a: , b}\n"
+    (root,) = document.compose_all(text, pure=pure)
+    params = root.value[0][1].value[0].value[1][1]
+    a_value, b_value = (value for _, value in root.value[1][1].value)
+    where = [(node.start_mark.index, node.start_mark.line, node.start_mark.column, node.end_mark.index)
+             for node in (params, a_value, b_value)]  # fmt: skip
+    params_colon, a_colon = text.index("params:") + len("params:"), text.index("a:") + 2
+    assert where == [
+        (params_colon, 2, 9, params_colon),
+        (a_colon, 5, 9, a_colon),
+        (text.index("b}") + 1, 5, 13, text.index("b}") + 1),  # no colon: at the key's end
+    ]
+
+
+EMPTY_AND_FLOW_LINE = st.tuples(
+    st.sampled_from(["", "  ", "    ", "- ", "  - "]),
+    st.sampled_from(["a:", "b:", "k: {a: , b}", "k: {{v}}", "u: {x: c:d}", "u: [a:b, 'q:r']", "- c", "t: 12:30",
+                     "x: &abc {v: 1}", "y: *abc", "z: [*abc, &abc w]", "r: |\n    a && b *abc"]),
+    st.sampled_from(["", "", " # c", "   ", " #@ x"]),
+).map("".join)  # fmt: skip
+EMPTY_AND_FLOW = st.builds(
+    with_line_ends,
+    st.lists(st.one_of(EMPTY_AND_FLOW_LINE, st.sampled_from(["", "# c", "  # c", "   "])), min_size=1, max_size=10)
+    .map("\n".join),
+    st.booleans(),
+)
+
+
+@needs_c
+@settings(AGREEMENT, max_examples=300)
+@given(EMPTY_AND_FLOW)
+def test_empty_values_flow_colons_and_redefined_anchors_read_alike(text: str) -> None:
+    assert_both_paths_agree(text)
