@@ -632,20 +632,20 @@ def tags_missing(wanted: Tags, present: Mapping[str, str]) -> Tags:
     return tuple((key, value) for key, value in wanted if present.get(key) != value)
 
 
-def _read_first(level: Level, other_id: str) -> str:
-    return f"{level}-level secret {other_id!r} exists, and a render reads it first, not this one"
+def _read_first(level: Level, other_id: str, thing: str = "secret") -> str:
+    return f"{level}-level {thing} {other_id!r} exists, and a render reads it first, not this one"
 
 
 def _shadowing(
-    hidden: Sequence[tuple[Level, str]], target_exists: bool, allow_shadowing: bool
+    hidden: Sequence[tuple[Level, str]], target_exists: bool, allow_shadowing: bool, thing: str = "secret"
 ) -> tuple[list[str], tuple[str, ...]]:
-    """The conflicts and notes for existing secrets at levels a render reads after the target's."""
+    """The conflicts and notes for existing secrets (or parameters) at levels a render reads after the target's."""
     if hidden and target_exists:  # it hides them already: writing it changes nothing there
-        return [], tuple(f"{level}-level secret {other!r} stays hidden from renders by this one, as before" for level, other in hidden)
+        return [], tuple(f"{level}-level {thing} {other!r} stays hidden from renders by this one, as before" for level, other in hidden)
     if hidden and allow_shadowing:
-        return [], tuple(f"{level}-level secret {other!r} will be hidden from renders by this one (--allow-shadowing)" for level, other in hidden)
+        return [], tuple(f"{level}-level {thing} {other!r} will be hidden from renders by this one (--allow-shadowing)" for level, other in hidden)
     conflicts = [
-        f"{level}-level secret {other!r} exists, and this one would hide it from renders "
+        f"{level}-level {thing} {other!r} exists, and this one would hide it from renders "
         "(give --allow-shadowing to create it anyway)"
         for level, other in hidden
     ]
@@ -971,7 +971,7 @@ def classify_parameters(
                 failed = True
             elif there:
                 if order[level] < order[whole.level]:
-                    conflicts.append(_read_first(level, other_id))
+                    conflicts.append(_read_first(level, other_id, "parameter"))
                 else:
                     hidden.append((level, other_id))
         listed = api.below(path)
@@ -980,7 +980,7 @@ def classify_parameters(
             continue
         if failed:
             continue
-        hiding, notes = _shadowing(hidden, bool(listed), allow_shadowing)
+        hiding, notes = _shadowing(hidden, bool(listed), allow_shadowing, "parameter")
         conflicts += hiding
         is_map = bool(group[0].field)
         below = [name for name in listed if name != path]

@@ -188,6 +188,21 @@ def _refuse_lookup_templates(config: ProjectConfig, args: argparse.Namespace, en
         )
 
 
+_REGION_KEYS = {  # project key -> the other store's region: (flag attribute, environment variable)
+    "region": ("aws_ssm_region", "CONCOURSE_AWS_SSM_REGION"),
+    "ssm_region": ("aws_secretsmanager_region", "CONCOURSE_AWS_SECRETSMANAGER_REGION"),
+}
+
+
+def _other_store_chosen(key: str, args: argparse.Namespace, environ: Mapping[str, str]) -> bool:
+    """A project region is a default: a flag or environment variable choosing the other store
+    beats it, instead of making both stores configured (a usage error)."""
+    if key not in _REGION_KEYS:
+        return False
+    attribute, variable = _REGION_KEYS[key]
+    return bool(getattr(args, attribute, None) or environ.get(variable))
+
+
 def apply(
     config: ProjectConfig | None, args: argparse.Namespace, environ: Mapping[str, str]
 ) -> tuple[argparse.Namespace, dict[str, str]]:
@@ -197,7 +212,7 @@ def apply(
         return args, merged_environ
     values = config.values
     for key, variable in _AS_ENVIRONMENT.items():
-        if key in values:
+        if key in values and not _other_store_chosen(key, args, environ):
             merged_environ.setdefault(variable, values[key])
     # A pipeline named on the command line (or a per-file one asked for there) beats either
     # way of naming it in the project config.

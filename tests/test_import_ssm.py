@@ -216,7 +216,7 @@ def test_a_team_parameter_a_pipeline_import_would_hide_is_a_conflict_unless_allo
     creds = write(tmp_path, "db: {user: LEAKMARKER-pipeline}\n")
     refused = run_import(moto_server, creds, "--team", "t", "--pipeline", "p", "--apply")
     assert refused.code == 1
-    assert "team-level secret '/concourse/t/db' exists, and this one would hide it from renders" in refused.stdout
+    assert "team-level parameter '/concourse/t/db' exists, and this one would hide it from renders" in refused.stdout
     allowed = run_import(moto_server, creds, "--team", "t", "--pipeline", "p", "--apply", "--allow-shadowing")
     assert allowed.code == 0, allowed.stderr
     assert values(moto_server)["/concourse/t/p/db/user"] == "LEAKMARKER-pipeline"

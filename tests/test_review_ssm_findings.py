@@ -1,8 +1,5 @@
-"""Review of the SSM backend (issue 24): reproductions of what the review found.
-
-Each xfail is strict: it starts passing (and so fails the run) once the bug is fixed, so the
-lead sees it and drops the marker.
-"""
+"""Review of the SSM backend (issue 24): what the review found, kept as regression tests
+now that each is fixed."""
 
 from __future__ import annotations
 
@@ -45,12 +42,6 @@ def test_a_secretsmanager_var_source_over_a_secrets_file_decodes_json_when_secre
     assert "{a: {k: field-value}}" in result.stdout
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="review: with SSM selected, --secrets-file answers a `type: secretsmanager` var source with SSM's "
-    "decoding (JSON text stays a string), a different value from what AWS Secrets Manager gives "
-    "(interp/sources/var_sources.py _aws_store: the non-AWS branch ignores which store the file stands in for)",
-)
 def test_a_secretsmanager_var_source_is_not_read_with_ssm_rules_when_ssm_is_selected(tmp_path: Path, moto_server: str) -> None:
     pipeline, secrets = _write(tmp_path, SECRETSMANAGER_VAR_SOURCE, SECRETS_FILE)
     # What the same var source gives from AWS with SSM selected: Secrets Manager's JSON decoded into a map.
@@ -70,11 +61,6 @@ def test_a_secretsmanager_var_source_is_not_read_with_ssm_rules_when_ssm_is_sele
     assert from_file.code != 0 or "{a: {k: field-value}}" in from_file.stdout, from_file.stdout
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="review: with SSM selected the secrets file stands in for SSM, yet a `type: ssm` var source is refused "
-    "('SSM is read from AWS, not from a secrets file') (interp/sources/var_sources.py _aws_store)",
-)
 def test_an_ssm_var_source_reads_the_secrets_file_that_stands_in_for_ssm(tmp_path: Path) -> None:
     pipeline, secrets = _write(tmp_path, SSM_VAR_SOURCE, "/concourse/main/plain: from-the-file\n")
     result = interp(
@@ -85,11 +71,6 @@ def test_an_ssm_var_source_reads_the_secrets_file_that_stands_in_for_ssm(tmp_pat
     assert "{a: from-the-file}" in result.stdout
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="review: `--aws-ssm-region ''` says '--aws-ssm-region given without --aws-ssm-region' "
-    "(interp/sources/stores.py selected_store counts an empty region flag as an SSM flag)",
-)
 def test_an_empty_ssm_region_is_named_as_empty(tmp_path: Path) -> None:
     (tmp_path / "p.yml").write_text("a: ((x))\n")
     result = interp("render", "--team", "main", "--aws-ssm-region", "", str(tmp_path / "p.yml"))
@@ -97,26 +78,27 @@ def test_an_empty_ssm_region_is_named_as_empty(tmp_path: Path) -> None:
     assert "given without --aws-ssm-region" not in result.stderr, result.stderr
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="review: a project file's `region:` (Secrets Manager) plus --aws-ssm-region on the command line is "
-    "refused naming CONCOURSE_AWS_SECRETSMANAGER_REGION, which the user never set "
-    "(interp/project_config.py feeds `region:` in as that environment variable)",
+@pytest.mark.parametrize(
+    ("project", "flag", "store_client"),
+    [("region", "--aws-ssm-region", "ssm"), ("ssm_region", "--aws-secretsmanager-region", "secretsmanager")],
 )
-def test_a_project_region_clashing_with_the_ssm_flag_names_the_project_file(tmp_path: Path) -> None:
-    (tmp_path / ".interp.yml").write_text("region: us-east-1\n")
+def test_a_store_chosen_by_flag_beats_the_other_stores_project_region(
+    tmp_path: Path, moto_server: str, project: str, flag: str, store_client: str
+) -> None:
+    # Flags beat project settings: the project's region is a default for its store, not a second store.
+    from moto_server import ssm_client
+
+    if store_client == "ssm":
+        ssm_client(moto_server).put_parameter(Name="/concourse/main/x", Value="from-ssm", Type="SecureString")
+    else:
+        secretsmanager_client(moto_server).create_secret(Name="/concourse/main/x", SecretString="from-secretsmanager")
+    (tmp_path / ".interp.yml").write_text(f"{project}: us-east-1\n")
     (tmp_path / "p.yml").write_text("a: ((x))\n")
-    result = interp("render", "--team", "main", "--aws-ssm-region", "us-east-1", "p.yml", cwd=tmp_path)
-    assert result.code == 2
-    assert ".interp.yml" in result.stderr, result.stderr
+    result = interp("render", "--team", "main", flag, "us-east-1", "p.yml", cwd=tmp_path, env=aws_test_env(moto_server))
+    assert (result.code, result.stderr) == (0, "")
+    assert result.stdout == ("a: from-ssm\n" if store_client == "ssm" else "a: from-secretsmanager\n")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="review: names read ahead but never reached stay in SsmTransport._by_name after the render; the next "
-    "fetch without a read_ahead (explain's fetch_every on the same source) answers from that old read "
-    "(interp/sources/ssm_api.py SsmTransport: drop unreached answers when resolve_plans finishes)",
-)
 def test_a_read_ahead_answer_does_not_outlive_its_render() -> None:
     import boto3
     from moto import mock_aws

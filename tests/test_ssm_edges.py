@@ -1,4 +1,4 @@
-"""Did-you-mean under SSM lists names with DescribeParameters, always narrowed by a prefix."""
+"""SSM edges: did-you-mean listings, malformed answers and names, messages about plain parameters."""
 
 from __future__ import annotations
 
@@ -50,3 +50,28 @@ def test_a_listing_page_that_is_no_answer_is_a_failure_never_the_end():
 
     listed = describe_parameters(CutShort(), ["/concourse/t/"])
     assert isinstance(listed, AwsFailure) and listed.code == "InvalidResponse"
+
+
+def test_invalid_parameters_is_a_miss_only_for_a_well_formed_name():
+    """GetParameters lists both unknown and malformed names as InvalidParameters; GetParameter
+    fails a malformed one (ValidationException), and that stops Concourse's lookup."""
+    from botocore.exceptions import ClientError
+
+    from interp.sources.fetch_results import NOT_FOUND, FetchError
+    from interp.sources.ssm_api import SsmTransport
+
+    class Ssm:
+        def get_parameters(self, Names, **_):  # noqa: N803 - boto3's spelling
+            return {"Parameters": [], "InvalidParameters": list(Names)}
+
+        def get_parameter(self, Name, **_):  # noqa: N803
+            code = "ValidationException" if " " in Name else "ParameterNotFound"
+            raise ClientError({"Error": {"Code": code, "Message": "m"}}, "GetParameter")
+
+        def get_parameters_by_path(self, **_):
+            return {"Parameters": []}
+
+    answers = SsmTransport(Ssm()).fetch(["/concourse/t/ok", "/concourse/t/has space"])
+    assert answers["/concourse/t/ok"] is NOT_FOUND
+    assert isinstance(answers["/concourse/t/has space"], FetchError)
+    assert answers["/concourse/t/has space"].code == "ValidationException"

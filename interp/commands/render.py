@@ -77,7 +77,7 @@ def add_parser(commands: Any) -> None:
         "--resolve-var-sources",
         action="store_true",
         help="also resolve ((source:name)) for the pipeline's own var_sources that interp can reach "
-        "(dummy, secretsmanager); by default they stay for Concourse to resolve at run time",
+        "(dummy, secretsmanager, ssm); by default they stay for Concourse to resolve at run time",
     )
     parser.add_argument(
         "--redact",

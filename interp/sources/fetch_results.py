@@ -53,7 +53,8 @@ class Transport(Protocol):
 
     A transport may also offer `read_ahead(ids)`: every id the lookups may reach,
     given once before the first `fetch`, for a store whose cheap bulk read is
-    worth making up front (SSM's GetParameters)."""
+    worth making up front (SSM's GetParameters); `read_ahead(())` after the last
+    `fetch` drops what no lookup reached."""
 
     @property
     def speculative(self) -> bool:

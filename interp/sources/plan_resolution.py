@@ -97,12 +97,20 @@ def resolve_plans(plans: Mapping[str, LookupPlan], transport: Transport, item: s
     A speculative transport is asked for all candidates in one round; otherwise
     round n asks only for the n-th candidate of paths still unresolved.
     """
-    answers: dict[str, FetchResult] = {}
-    outcomes: dict[str, Outcome] = {}
-    pending = dict(plans)
     read_ahead = getattr(transport, "read_ahead", None)
     if read_ahead is not None:
         read_ahead(list(dict.fromkeys(candidate.id for plan in plans.values() for candidate in plan.candidates)))
+        try:
+            return _resolve_rounds(plans, transport, item)
+        finally:
+            read_ahead(())  # what no lookup reached is dropped: it must not answer a later read
+    return _resolve_rounds(plans, transport, item)
+
+
+def _resolve_rounds(plans: Mapping[str, LookupPlan], transport: Transport, item: str) -> dict[str, Outcome]:
+    answers: dict[str, FetchResult] = {}
+    outcomes: dict[str, Outcome] = {}
+    pending = dict(plans)
     while pending:
         for path, plan in list(pending.items()):
             outcome = settle(plan, answers, item)

@@ -99,10 +99,8 @@ def parse_parameters(data: Any, origin: str) -> dict[str, str]:
                     raise ConfigError(f"{origin}: parameter {name!r}: field names must be non-empty strings")
                 add(f"{name}/{field}", inner)
         else:
-            raise ConfigError(
-                f"{origin}: parameter {name!r} is a {type(value).__name__}, not a string or mapping; SSM holds "
-                "text, so quote it"
-            )
+            kind = {bool: "a boolean", int: "a number", float: "a number", list: "a list", type(None): "null"}.get(type(value), "not text")
+            raise ConfigError(f"{origin}: parameter {name!r} is {kind}, not a string or mapping; SSM holds text, so quote it")
 
     for name, value in data.items():
         if not isinstance(name, str) or name == "":

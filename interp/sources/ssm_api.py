@@ -15,6 +15,7 @@ Writes (`interp import`): `put_parameter`.
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -46,6 +47,8 @@ NOT_FOUND_CODE = "ParameterNotFound"  # the only "not here" (Concourse: types.Pa
 BATCH_REFUSED_CODES = frozenset(
     {"AccessDeniedException", "AccessDenied", "UnknownOperationException", "InvalidAction", "NotImplemented"}
 )
+# SSM's parameter name characters (letters, digits, `.-_/`), at most 2048 with a path.
+_WELL_FORMED_NAME = re.compile(r"[A-Za-z0-9_.\-/]{1,2048}")
 _MAX_PAGES = 100_000  # bounded: a misbehaving NextToken must not loop forever
 
 
@@ -245,7 +248,9 @@ class SsmTransport:
             if name in wanted and value is not None and not parameter.get("Selector"):
                 answers[name] = value
         for name in response.get("InvalidParameters") or ():
-            if name in wanted:
+            # Listed for "not found" and for "malformed" alike; GetParameter fails a malformed
+            # name (ValidationException), which stops the lookup: only a well-formed name is a miss.
+            if name in wanted and _WELL_FORMED_NAME.fullmatch(name):
                 answers[name] = NOT_FOUND
         return answers
 

@@ -51,6 +51,8 @@ def selected_store(args: argparse.Namespace, environ: Mapping[str, str]) -> Stor
     other Secrets Manager flag together with the SSM region. An SSM flag without the SSM
     region is an error too: it would quietly read Secrets Manager instead."""
     ssm_region = getattr(args, "aws_ssm_region", None) or environ.get(SSM_ENV_REGION)
+    if getattr(args, "aws_ssm_region", None) == "":
+        raise ConfigError("--aws-ssm-region: the region is empty; give one (such as eu-west-1) to read SSM Parameter Store")
     ssm_flags = [f"--{name.replace('_', '-')}" for name in vars(args) if name.startswith("aws_ssm_") and getattr(args, name) is not None]
     if not ssm_region:
         if ssm_flags:

@@ -106,8 +106,14 @@ def _aws_store(name: str, kind: str, config: Mapping[str, Any], credentials: Sou
     if same_store and not own_connection:
         return credentials.with_templates(templates)
     if not isinstance(credentials, AwsStoreSource):
-        if kind == "ssm":  # a secrets file stands in for Secrets Manager only
-            raise VarSourceError(f"var source '{name}' (ssm): SSM is read from AWS, not from a secrets file")
+        # A secrets file stands in for the selected store only, with that store's rules.
+        stands_in_for = credentials.templates.store
+        if stands_in_for != kind:
+            names = {"ssm": "SSM Parameter Store", "secretsmanager": "Secrets Manager"}
+            raise VarSourceError(
+                f"var source '{name}' ({kind}): the secrets file stands in for {names[stands_in_for]}, the "
+                f"selected store, so it cannot answer a {names[kind]} var source"
+            )
         return credentials.with_templates(templates)
     from dataclasses import fields
 
