@@ -24,6 +24,10 @@ it), each call's answer, and for a denied call the next step: the IAM action on
 the ARN it needs, or kms:Decrypt when the SecureString's KMS key was the one
 that refused. SSM has no pending deletion, so nothing about restoring is said.
 
+A candidate KMS refused, in either store (`interp.environment.kms_refusal`, as render
+and health recognise it), is marked so, with the next step: kms:Decrypt on the key
+through the store; the key from AWS's message, else from the store's metadata.
+
 Unlike a render, which stops at the first candidate that exists, explain asks
 the transport for EVERY candidate id, so it can say which ones exist. The
 winning outcome itself is computed by `secretsmanager.settle`, the render's own
@@ -36,7 +40,6 @@ are names, like the var names that ask for them).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
@@ -152,6 +155,7 @@ class CandidateReport:
     calls: tuple[CallAnswer, ...] = ()
     found_by: Literal["name", "path", ""] = ""
     next_step: str = ""  # for a denied call: what to grant
+    kms: bool = False  # the failure is KMS refusing to decrypt, not the store's policy
 
     @property
     def restore_command(self) -> str:
@@ -167,9 +171,10 @@ class CandidateReport:
         elif self.status == "not_found":
             text = "not found"
         elif self.status == "denied":
-            text = f"denied: {self.code}"
+            text = f"denied: {self.code}" + (" (KMS refused to decrypt: the key, not the secret's policy)" if self.kms else "")
         elif self.status == "error":
             text = f"error: {self.code}" + (f": {self.message}" if self.message else "")
+            text += " (KMS refused to decrypt)" if self.kms else ""
         else:
             text = f"skipped by the cross-team guard: {self.reason}"
         if self.wins:
@@ -192,6 +197,8 @@ class CandidateReport:
         text = f"{kind}: {last.describe()}"
         if self.status == "error" and self.message:
             text += f": {self.message}"
+        if self.kms:
+            text += " (KMS refused to decrypt)"
         if len(self.calls) > 1:
             text += f" (after {self.calls[0].describe()})"
         return text
@@ -209,6 +216,8 @@ class CandidateReport:
             data["found_by"] = self.found_by or None
         if self.shape is not None:
             data[self.shape.json_key] = self.shape.as_json()
+        if self.kms:
+            data["kms_refusal"] = True
         if self.next_step:
             data["next_step"] = self.next_step
         if self.deletion_date:
@@ -419,12 +428,6 @@ def ssm_calls(candidate_id: str, answer: SsmAnswer) -> tuple[tuple[CallAnswer, .
     return tuple(calls), found_by
 
 
-_KMS_KEY_ARN = re.compile(r"arn:aws[a-z-]*:kms:[^\s;,()]+")
-# KMS's words in an AccessDeniedException's message. A parameter name (letters, digits, .-_/)
-# can hold neither a colon nor a space, so a name such as /x/kms-key never matches.
-_KMS_REFUSAL = re.compile(r"kms:|AWSKMS|customer master key|kms key", re.IGNORECASE)
-
-
 def _partition(region: str) -> str:
     if region.startswith("cn-"):
         return "aws-cn"
@@ -443,12 +446,64 @@ def parameter_arn(name: str, region: str | None, account: str | None) -> str:
     return f"arn:{partition}:ssm:{region}:{account or '*'}:parameter/{name.lstrip('/')}"
 
 
+class KmsNextSteps:
+    """The next step for a candidate KMS refused (`interp.environment.kms_refusal`, as render
+    and health recognise it): kms:Decrypt on the key through the store. The key is AWS's
+    message's, else the store's metadata (DescribeSecret's KmsKeyId, DescribeParameters'
+    KeyId), asked only then."""
+
+    def __init__(self, source: Any) -> None:
+        self.source = source
+        self._facts: Any = None
+
+    def facts(self) -> Any:
+        from interp.environment import EnvironmentFacts
+
+        if self._facts is None:
+            try:
+                self._facts = self.source.environment_facts(resolve_credentials=False)
+            except Exception:  # noqa: BLE001 - a hint only: the lookups already said what failed
+                settings = self.source.settings
+                self._facts = EnvironmentFacts(
+                    region=getattr(settings, "region", None), team=self.source.team, pipeline=self.source.pipeline,
+                    store=getattr(settings, "SERVICE", "secretsmanager"),
+                )  # fmt: skip
+        return self._facts
+
+    def for_candidate(self, candidate_id: str, failed: FetchResult, key_of: Any = None) -> str:
+        """'' unless KMS refused; `key_of()`: the candidate's key from the store's metadata."""
+        from interp.environment import kms_next_step, kms_refusal
+
+        if not isinstance(failed, FetchError):
+            return ""
+        refusal = kms_refusal(failed.code, failed.message)
+        if refusal is None:
+            return ""
+        key = refusal.key or (key_of() if key_of is not None else None) or self._secret_key(candidate_id)
+        return kms_next_step(refusal, self.facts(), candidate_id, key)
+
+    def _secret_key(self, secret_id: str) -> str | None:
+        """A secret's KMS key (DescribeSecret: metadata, no KMS involved); None for the
+        AWS-managed key (KmsKeyId absent), for SSM, or when it may not be asked."""
+        from interp.sources.secretsmanager import SecretsManagerSource
+
+        if not isinstance(self.source, SecretsManagerSource):
+            return None
+        try:
+            response = self.source.client.describe_secret(SecretId=secret_id)
+        except Exception:  # noqa: BLE001 - a hint only
+            return None
+        key = response.get("KmsKeyId") if isinstance(response, Mapping) else None
+        return key if isinstance(key, str) and key else None
+
+
 class SsmNextSteps:
     """The next step for a denied SSM call: the action on the ARN it needs, or kms:Decrypt on
     the SecureString's key when KMS refused. Region and account are asked once, when needed."""
 
     def __init__(self, source: Any) -> None:
         self.source = source
+        self.kms = KmsNextSteps(source)
         self._where: tuple[str | None, str | None] | None = None
 
     def _region_and_account(self) -> tuple[str | None, str | None]:
@@ -464,20 +519,19 @@ class SsmNextSteps:
 
     def for_candidate(self, candidate_id: str, calls: Sequence[CallAnswer], answer: SsmAnswer) -> str:
         failed = answer.result
+        call = calls[-1]
+        kms = self.kms.for_candidate(candidate_id, failed, lambda: self._key_of(candidate_id, call))
+        if kms:
+            return f"{kms} ({call.action} reads the SecureString decrypted)"
         if not isinstance(failed, FetchError) or failed.code not in DENIED_CODES:
             if isinstance(failed, FetchError) and "Throttl" in failed.code:
                 return "retry later, or raise --secret-retry-attempts: SSM's default request rate is low"
             return ""
-        call = calls[-1]
-        if _KMS_REFUSAL.search(failed.message):
-            key = _KMS_KEY_ARN.search(failed.message)
-            where = key.group(0) if key else self._key_of(candidate_id, call)
-            return f"allow kms:Decrypt on {where} (KMS refused to decrypt the SecureString; {call.action} reads it decrypted)"
         region, account = self._region_and_account()
         resource = call.path if call.action == "GetParametersByPath" else candidate_id
         return f"allow ssm:{call.action} on {parameter_arn(resource, region, account)}"
 
-    def _key_of(self, candidate_id: str, call: CallAnswer) -> str:
+    def _key_of(self, candidate_id: str, call: CallAnswer) -> str | None:
         """The SecureString's KMS key by DescribeParameters (metadata), when it may be asked."""
         if call.action == "GetParameter" and not candidate_id.startswith("arn:"):
             from interp.sources.ssm_api import describe_parameters
@@ -488,8 +542,8 @@ class SsmNextSteps:
                 listed = []
             for parameter in listed if isinstance(listed, list) else ():
                 if parameter.name == candidate_id and parameter.key_id:
-                    return f"the KMS key {parameter.key_id}"
-        return "the parameter's KMS key"
+                    return str(parameter.key_id)
+        return None
 
 
 def secret_shape(value: SecretValue) -> SecretShape:
@@ -537,8 +591,11 @@ def _candidate_reports(
                 else "a render would not look it up: an earlier candidate failed"
             )
         if isinstance(answer, FetchError):
+            from interp.environment import kms_refusal
+
             report.status = "denied" if answer.code in DENIED_CODES else "error"
             report.code, report.message = answer.code, answer.message
+            report.kms = kms_refusal(answer.code, answer.message) is not None
             stopped_by = stopped_by or "failed"
         elif answer is NOT_FOUND:
             report.deletion_date = deletions.get(candidate.id, "")
@@ -579,6 +636,7 @@ def explain_references(
         answers = fetch_every(source.transport(), ids) if ids else {}
         deletions = scheduled_deletions(source, [i for i in ids if answers.get(i) is NOT_FOUND])
     next_steps = SsmNextSteps(source) if ssm else None
+    kms_steps = KmsNextSteps(source)
     no_pipeline = source.pipeline is None and source.templates.pipeline.uses_pipeline
 
     reports = []
@@ -598,6 +656,8 @@ def explain_references(
                 candidate.calls, candidate.found_by = ssm_calls(candidate.id, ssm[candidate.id])
                 if candidate.status in ("denied", "error") and next_steps is not None:
                     candidate.next_step = next_steps.for_candidate(candidate.id, candidate.calls, ssm[candidate.id])
+            elif candidate.status in ("denied", "error") and not ssm:
+                candidate.next_step = kms_steps.for_candidate(candidate.id, answers.get(candidate.id, NOT_FOUND))
         if no_pipeline:
             report.notes.append("no pipeline given: the pipeline level is not searched (a one-off task)")
         outcome = settle(plan, answers, "parameter" if ssm else "secret")

@@ -45,8 +45,15 @@ SSM Parameter Store (templates whose store is "ssm"), two statements:
    a template's `:VERSION` or `:LABEL` selector is not part of the ARN.
    The shared level (`SHARED_PATH/NAME`, only when a shared path is set) is
    granted as for Secrets Manager: by name, or all of it with `all_shared`.
-   SecureString parameters under a customer-managed KMS key also need
-   `kms:Decrypt` on that key, which this policy does not grant.
+
+Customer-managed KMS keys (`kms_keys`, `interp policy --kms-key ARN`): a secret or a
+SecureString encrypted under one needs `kms:Decrypt` on that key too (the AWS-managed
+`aws/secretsmanager` and `aws/ssm` keys need no grant). One more statement,
+`AllowKmsDecryptViaSecretsManager` (`...ViaSsm`), allows it on exactly those key ARNs
+and only through the store: `kms:ViaService` = `secretsmanager.REGION.amazonaws.com`
+(`ssm.REGION.amazonaws.com`), or with region `*` StringLike `secretsmanager.*.amazonaws.com`.
+IAM authorises kms:Decrypt against the key's ARN, never its alias, so an alias ARN is
+refused with that reason.
 """
 
 from __future__ import annotations
@@ -71,6 +78,13 @@ SSM_GET_ACTION = "ssm:GetParameter"
 SSM_BATCH_ACTION = "ssm:GetParameters"  # interp's read-ahead, 10 names a call; Concourse never calls it
 SSM_BY_PATH_ACTION = "ssm:GetParametersByPath"
 SSM_LIST_ACTION = "ssm:DescribeParameters"
+
+KMS_DECRYPT_ACTION = "kms:Decrypt"
+KMS_SIDS = {"secretsmanager": "AllowKmsDecryptViaSecretsManager", "ssm": "AllowKmsDecryptViaSsm"}
+# arn:PARTITION:kms:REGION:ACCOUNT:key/ID (or alias/NAME, which IAM never matches for Decrypt).
+_KMS_ARN = re.compile(r"\Aarn:(?P<partition>[^:]*):kms:(?P<region>[^:]*):(?P<account>[^:]*):(?P<kind>[a-z]+)/(?P<name>.*)\Z")
+_KEY_ID = re.compile(r"\A[A-Za-z0-9-]+\Z")  # a UUID, or mrk-... for a multi-Region key
+_ALIAS_NAME = re.compile(r"\Aalias/[A-Za-z0-9/_-]+\Z")
 
 _REGION = re.compile(r"\A[a-z]{2}(-[a-z]+)+-[0-9]+\Z")
 _ACCOUNT = re.compile(r"\A[0-9]{12}\Z")
@@ -157,21 +171,188 @@ def build_policy(
     all_shared: bool = False,
     purpose: Literal["render", "audit"] = "render",
     fields: bool = False,
+    kms_keys: Sequence[str] = (),
 ) -> Policy:
     """The policy document for `team` (and `pipelines`), and warnings about what it grants:
     Secrets Manager's, or SSM's when the templates are SSM's (`templates.store`).
 
     `purpose="audit"`: what `interp audit` needs — ListSecrets on `*` only, and with
     `fields=True` (audit --fields) GetSecretValue (and the batch call) on the same ARNs.
+    `kms_keys`: customer-managed key ARNs the values are encrypted under (kms:Decrypt
+    through the store only).
     """
     _check_scope(team, pipelines)
-    if templates.store == "ssm":
-        return _build_ssm_policy(
+    store = "ssm" if templates.store == "ssm" else "secretsmanager"
+    if kms_keys and purpose == "audit" and not fields:
+        raise ConfigError("--kms-key: interp audit reads no values without --fields, so it needs no kms:Decrypt")
+    if store == "ssm":
+        policy = _build_ssm_policy(
             templates, team, pipelines, prefix=parameter_arn_prefix(partition, region, account_id), batch=batch,
             shared_names=shared_names, all_shared=all_shared, purpose=purpose, fields=fields,
         )  # fmt: skip
-    prefix = secret_arn_prefix(partition, region, account_id)
+    else:
+        policy = _build_secretsmanager_policy(
+            templates, team, pipelines, prefix=secret_arn_prefix(partition, region, account_id), batch=batch,
+            shared_names=shared_names, all_shared=all_shared, purpose=purpose, fields=fields,
+        )  # fmt: skip
+    if kms_keys:
+        policy.statements.append(kms_decrypt_statement(store, region, kms_keys))
+        policy.warnings += kms_key_warnings(kms_keys, partition=partition, region=region)
+    return policy
 
+
+def via_service(store: str, region: str) -> str:
+    """The `kms:ViaService` value of a store's calls to KMS in `region` (`*`: any region)."""
+    return f"{store}.{region}.amazonaws.com"
+
+
+def kms_decrypt_statement(store: str, region: str, key_arns: Sequence[str]) -> dict[str, Any]:
+    """kms:Decrypt on the key ARNs, only when the store asks KMS on the caller's behalf: a
+    principal holding this grant cannot call Decrypt on those keys directly."""
+    keys = [check_kms_key_arn(arn) for arn in dict.fromkeys(key_arns)]
+    test = "StringLike" if "*" in region else "StringEquals"
+    return {
+        "Sid": KMS_SIDS[store],
+        "Effect": "Allow",
+        "Action": [KMS_DECRYPT_ACTION],
+        "Resource": keys,
+        "Condition": {test: {"kms:ViaService": via_service(store, region)}},
+    }
+
+
+def check_kms_key_arn(arn: str, flag: str = "--kms-key") -> str:
+    """A KMS key ARN (`arn:PARTITION:kms:REGION:ACCOUNT:key/ID`), or a ConfigError saying what
+    to give instead: an alias is refused because IAM authorises kms:Decrypt against the key."""
+    match = _KMS_ARN.match(arn)
+    if match is None:
+        if _ALIAS_NAME.match(arn):
+            raise ConfigError(f"{flag} {arn}: {_ALIAS_REASON} {_describe_key(arn)}")
+        if _KEY_ID.match(arn):
+            raise ConfigError(
+                f"{flag} {arn}: give the key's ARN (arn:aws:kms:REGION:ACCOUNT:key/{arn}), which the policy's "
+                "Resource must name; a bare key id matches no resource"
+            )
+        raise ConfigError(f"{flag} {arn!r}: not a KMS key ARN such as arn:aws:kms:us-east-1:123456789012:key/ID")
+    parts = match.groupdict()
+    if parts["kind"] == "alias":
+        raise ConfigError(f"{flag} {arn}: {_ALIAS_REASON} {_describe_key(arn)}")
+    problem = ""
+    if parts["kind"] != "key":
+        problem = f"{parts['kind']}/ is no KMS resource for Decrypt: the ARN must end in key/ID"
+    elif not _PARTITION.match(parts["partition"]):
+        problem = f"{parts['partition']!r} is not an AWS partition"
+    elif not _REGION.match(parts["region"]):
+        problem = f"{parts['region']!r} is not an AWS region (a key ARN names its region)"
+    elif not _ACCOUNT.match(parts["account"]):
+        problem = f"{parts['account']!r} is not a 12-digit account id (a key ARN names its account)"
+    elif not _KEY_ID.match(parts["name"]):
+        problem = f"{parts['name']!r} is not a key id (name each key: no wildcards)"
+    if problem:
+        raise ConfigError(f"{flag} {arn}: {problem}")
+    return arn
+
+
+_ALIAS_REASON = (
+    "an alias cannot be the Resource of kms:Decrypt: IAM authorises kms:Decrypt against the key's ARN, "
+    "not the alias (an alias ARN in Resource matches nothing); give the key ARN instead:"
+)
+
+
+def _describe_key(alias: str) -> str:
+    return f"`aws kms describe-key --key-id {alias} --query KeyMetadata.Arn` prints it"
+
+
+def kms_key_warnings(key_arns: Sequence[str], *, partition: str, region: str) -> list[str]:
+    """Keys the store in this partition and region would never use (a secret's key is in its region)."""
+    warnings = []
+    for arn in dict.fromkeys(key_arns):
+        match = _KMS_ARN.match(arn)
+        if match is None:
+            continue
+        if match["partition"] != partition:
+            warnings.append(f"warning: {arn} is in partition {match['partition']}, the policy's ARNs in {partition}")
+        elif region != "*" and match["region"] != region:
+            warnings.append(
+                f"warning: {arn} is in {match['region']}, and the store reads in {region}: "
+                "a secret's or parameter's KMS key is in its own region"
+            )
+    return warnings
+
+
+def kms_keys_from_audit(
+    path: str, *, partition: str = "aws", region: str = "*", account_id: str = "*"
+) -> list[str]:
+    """The customer-managed key ARNs in `interp audit --format json` output: every `kms_key_id`
+    field it holds, wherever it stands. AWS-managed keys (none given, `aws/secretsmanager`,
+    `alias/aws/...`) need no grant and are skipped; a bare key id becomes its ARN when region
+    and account are known; a customer alias is refused with the reason."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            text = handle.read()
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(f"--kms-keys-from-audit: cannot read {path}: {getattr(error, 'strerror', None) or error}") from None
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise ConfigError(
+            f"{path}:{error.lineno}:{error.colno}: not JSON ({error.msg}): give the output of interp audit --format json"
+        ) from None
+    found = list(_kms_key_ids(document))
+    if not found:
+        raise ConfigError(
+            f"--kms-keys-from-audit: {path} names no secret's KMS key (no kms_key_id field): give the output of "
+            "interp audit --format json from an interp that lists KMS keys"
+        )
+    keys: list[str] = []
+    for key_id in dict.fromkeys(key for key, aws_managed in found if key is not None and not aws_managed):
+        if not isinstance(key_id, str):
+            raise ConfigError(f"--kms-keys-from-audit: {path}: a kms_key_id is {type(key_id).__name__}, not a string")
+        if _aws_managed(key_id):
+            continue
+        if _KEY_ID.match(key_id):
+            if region == "*" or account_id == "*":
+                raise ConfigError(
+                    f"--kms-keys-from-audit: {path} names the key {key_id} by id, and its ARN needs the region and "
+                    "account: give --aws-secretsmanager-region (or --aws-ssm-region) and --account-id, or --kms-key ARN"
+                )
+            key_id = f"arn:{partition}:kms:{region}:{account_id}:key/{key_id}"
+        keys.append(check_kms_key_arn(key_id, flag=f"--kms-keys-from-audit {path}:"))
+    return keys
+
+
+def _kms_key_ids(node: Any) -> Any:
+    """Every `kms_key_id` value in a JSON document, in document order, with whether the audit
+    marked it AWS-managed (`kms_key_aws_managed` beside it)."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "kms_key_id":
+                yield value, node.get("kms_key_aws_managed") is True
+            else:
+                yield from _kms_key_ids(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _kms_key_ids(item)
+
+
+def _aws_managed(key_id: str) -> bool:
+    """AWS-managed keys (aws/secretsmanager, alias/aws/ssm, ...): AWS's key policy already lets
+    the account use them through the store, so no identity grant is needed."""
+    name = key_id.split(":", 5)[5] if key_id.startswith("arn:") and key_id.count(":") >= 5 else key_id
+    return name == "" or name.startswith(("aws/", "alias/aws/"))
+
+
+def _build_secretsmanager_policy(
+    templates: LookupTemplates,
+    team: str,
+    pipelines: Sequence[str],
+    *,
+    prefix: str,
+    batch: bool,
+    shared_names: Sequence[str],
+    all_shared: bool,
+    purpose: Literal["render", "audit"],
+    fields: bool,
+) -> Policy:
     patterns: list[str] = [_pattern(templates.team, team=team, pipeline="*")]
     if pipelines:
         patterns += [_pattern(templates.pipeline, team=team, pipeline=p) for p in pipelines]
@@ -376,6 +557,14 @@ def to_terraform(policy: Policy, name: str = "concourse_secretsmanager") -> str:
             ],
             "    ",
         )
+        for test, variables in statement.get("Condition", {}).items():
+            for variable, values in variables.items():
+                lines += ["", "    condition {"]
+                lines += _hcl_attributes(
+                    [("test", [_hcl_string(test)]), ("variable", [_hcl_string(variable)]), ("values", _hcl_list(values))],
+                    "      ",
+                )
+                lines.append("    }")
         lines.append("  }")
     lines.append("}")
     return "\n".join(lines) + "\n"

@@ -28,6 +28,12 @@ shared) with what it is:
               which call, and what to allow (the action on the ARN, or
               kms:Decrypt on a SecureString's key)
   error       any other AWS error code
+
+A refusal by KMS (Secrets Manager's DecryptionFailure, an
+AccessDeniedException in KMS's words, SSM's InvalidKeyId) is named as one:
+the key, from AWS's message or the secret's metadata (DescribeSecret's
+KmsKeyId, DescribeParameters' KeyId), and the next step, kms:Decrypt on it
+through the store (`interp policy --kms-key KEY_ARN` prints the statement).
   skipped     by the cross-team guard, with the reason
 
 and which one wins. Unlike render, explain looks up EVERY candidate, so it

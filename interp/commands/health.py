@@ -104,9 +104,14 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
         **_lookup_settings(settings),
         "health": {"method": report.method, "status": report.status, **({"error": report.error} if report.error else {})},
     }
+    kms_steps = _kms_next_steps(report, settings, args)
+    if "health" in kms_steps:
+        info["health"]["next_step"] = kms_steps["health"]
     if args.team is not None:
         info["paths"] = [
-            {"level": c.level, "id": c.id, "readable": c.readable, "answer": c.answer} for c in report.paths
+            {"level": c.level, "id": c.id, "readable": c.readable, "answer": c.answer}
+            | ({"next_step": kms_steps[c.id]} if c.id in kms_steps else {})
+            for c in report.paths
         ]
     if args.format == "json":
         # Keyed as Concourse's /api/v1/info/creds keys its credential manager.
@@ -124,11 +129,33 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
             print("paths:")
             for check in report.paths:
                 verdict = f"readable ({check.answer})" if check.readable else f"NOT readable: {check.answer}"
+                if check.id in kms_steps:
+                    verdict += f" (KMS refused to decrypt: the key, not the store's policy); next: {kms_steps[check.id]}"
                 print(f"  {check.level}: {check.id}  {verdict}")
             if not report.paths:
                 print("  not checked: the health check itself failed")
     sys.stdout.flush()
     return ExitCode.OK if report.healthy else ExitCode.BACKEND
+
+
+def _kms_next_steps(report: Any, settings: Any, args: argparse.Namespace) -> dict[str, str]:
+    """The next step for each answer KMS refused (`interp.environment.kms_refusal`, as render
+    and explain recognise it), keyed by the path's id, or "health" for the health check itself."""
+    from interp.environment import EnvironmentFacts, kms_next_step, kms_refusal
+    from interp.sources.secretsmanager import HEALTH_CHECK_SECRET_ID
+
+    facts = EnvironmentFacts(region=report.region, team=args.team, pipeline=args.pipeline, store=settings.SERVICE)
+    steps: dict[str, str] = {}
+    if report.error:
+        code, _, message = report.error.partition(": ")
+        refusal = kms_refusal(code, message)
+        if refusal is not None:
+            steps["health"] = kms_next_step(refusal, facts, HEALTH_CHECK_SECRET_ID)
+    for check in report.paths:
+        refusal = None if check.readable else kms_refusal(check.answer, getattr(check, "message", ""))
+        if refusal is not None:
+            steps[check.id] = kms_next_step(refusal, facts, check.id)
+    return steps
 
 
 def _lookup_settings(settings: Any) -> dict[str, str]:

@@ -51,9 +51,21 @@ as for render), the policy is SSM's:
       what Concourse calls). GetParametersByPath on /concourse/TEAM/db is
       authorised against the path's own ARN, which /concourse/TEAM/* covers.
 
-SecureString parameters encrypted with a customer-managed KMS key also need
-kms:Decrypt on that key; this policy does not grant it (the default
-aws/ssm key needs no grant).
+Customer-managed KMS keys: a secret (or SecureString) encrypted under one
+also needs kms:Decrypt on that key; the AWS-managed aws/secretsmanager and
+aws/ssm keys need no grant. --kms-key KEY_ARN (repeatable) adds
+
+  AllowKmsDecryptViaSecretsManager      kms:Decrypt on those key ARNs, only
+      through the store: Condition StringEquals kms:ViaService
+      secretsmanager.REGION.amazonaws.com (SSM: AllowKmsDecryptViaSsm,
+      ssm.REGION.amazonaws.com); with region * (not given), StringLike
+      secretsmanager.*.amazonaws.com
+
+Give the key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID): IAM authorises
+kms:Decrypt against the key, never its alias, so an alias is refused.
+--kms-keys-from-audit FILE takes the keys from the output of
+interp audit --format json (each secret's kms_key_id; AWS-managed keys are
+skipped). The key's own key policy must allow the account too.
 """
 EPILOG = """\
 exit codes: 0 the policy was printed, 1 a problem in the VARS_FILEs (--for import),
@@ -147,6 +159,20 @@ def add_parser(commands: Any) -> None:
     parser.add_argument(
         "--fields", action="store_true", help="with --for audit: also grant the reads of interp audit --fields"
     )
+    parser.add_argument(
+        "--kms-key",
+        action="append",
+        default=[],
+        metavar="KEY_ARN",
+        help="also allow kms:Decrypt on this customer-managed KMS key, only through the store (kms:ViaService); "
+        "the key ARN arn:aws:kms:REGION:ACCOUNT:key/ID, not an alias (repeatable)",
+    )
+    parser.add_argument(
+        "--kms-keys-from-audit",
+        metavar="FILE",
+        help="as --kms-key, for every customer-managed key in FILE, the output of interp audit --format json "
+        "(AWS-managed keys need no grant and are skipped)",
+    )
     aws_flags.add_template_arguments(parser.add_argument_group("lookup templates (as for render)"))
     ssm = parser.add_argument_group(
         "SSM Parameter Store (as for render: the store when its region is set; one store at a time)"
@@ -199,6 +225,23 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
         templates = LookupTemplates.from_strings(**aws_flags.template_strings(args, environ))
     if args.terraform_name is None:
         args.terraform_name = "concourse_ssm" if templates.store == "ssm" else "concourse_secretsmanager"
+    if args.purpose == "import" and (args.kms_key or args.kms_keys_from_audit is not None):
+        from interp.errors import ConfigError
+
+        raise ConfigError("--kms-key and --kms-keys-from-audit go with --for render or --for audit --fields")
+    kms_keys = list(args.kms_key)
+    if args.kms_keys_from_audit is not None:
+        from interp.policy import kms_keys_from_audit
+
+        from_audit = kms_keys_from_audit(
+            args.kms_keys_from_audit, partition=args.partition, region=args.region, account_id=args.account_id
+        )
+        if not from_audit:
+            print(
+                f"interp: {args.kms_keys_from_audit}: every secret there uses an AWS-managed key: no kms:Decrypt grant needed",
+                file=sys.stderr,
+            )
+        kms_keys += from_audit
     if args.purpose == "import":
         from interp.commands.import_vars import policy_for_import
 
@@ -220,6 +263,7 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
             all_shared=args.all_shared,
             purpose=args.purpose,
             fields=args.fields,
+            kms_keys=kms_keys,
         )
     text = to_terraform(policy, args.terraform_name) if args.format == "terraform" else to_json(policy)
     for warning in policy.warnings:

@@ -26,7 +26,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from interp.lookup import validate_scope
@@ -155,6 +155,9 @@ class PathCheck:
     id: str
     readable: bool
     answer: str  # "found", "not found", or the AWS error code
+    # AWS's message with the error code (ids, never values), where a KMS refusal shows; not part
+    # of what a check is (equality), only of what health says about it.
+    message: str = field(default="", compare=False)
 
 
 @dataclass(frozen=True)
@@ -196,8 +199,9 @@ def _path_checks(transport: AwsTransport, settings: SecretsManagerSettings, team
         if level == "shared" or (template.uses_pipeline and pipeline is None):
             continue
         secret_id = template.expand(team=team, pipeline=pipeline, secret=HEALTH_CHECK_SECRET_ID)
-        readable, answer = _describe_answer(transport.get_one(secret_id))
-        checks.append(PathCheck(level, secret_id, readable, answer))
+        result = transport.get_one(secret_id)
+        readable, answer = _describe_answer(result)
+        checks.append(PathCheck(level, secret_id, readable, answer, result.message if isinstance(result, FetchError) else ""))
     return tuple(checks)
 
 
