@@ -255,14 +255,20 @@ class _Applier:
         facts_of = getattr(self.resolver.credentials, "environment_facts", None)
         if facts_of is None or not self.outcomes.get(None):
             return []
-        from interp.environment import DENIED_CODES, diagnose, is_environment_code, none_found
+        from interp.environment import DENIED_CODES, diagnose, is_environment_code, kms_refusal, none_found
 
         answered = [o for o in self.outcomes[None].values() if not (isinstance(o, Found) and not o.secret)]
         answered = [o for o in answered if not (isinstance(o, NotFound) and not o.tried)]  # static-only misses
         codes = list(self.backend_failures)
         if codes:
             denied_everywhere = all(isinstance(o, Failed) and o.code in DENIED_CODES for o in answered)
-            if not denied_everywhere and not any(is_environment_code(code) for code in codes):
+            failures = [
+                (f.tried[-1] if f.tried else "", code, f.message)
+                for code, by_reference in self.backend_failures.items()
+                for _, f in by_reference.values()
+            ]
+            kms_codes = {code for _, code, message in failures if kms_refusal(code, message) is not None}
+            if not denied_everywhere and not kms_codes and not any(is_environment_code(code) for code in codes):
                 return []
             no_credentials = any(code in ("NoCredentialsError", "PartialCredentialsError") for code in codes)
             denied_ids = [f.tried[-1] for failures in self.backend_failures.values() for _, f in failures.values() if f.tried]
@@ -271,9 +277,12 @@ class _Applier:
                 facts_of(resolve_credentials=not no_credentials),
                 denied_everywhere=denied_everywhere,
                 denied_ids=denied_ids if denied_everywhere else (),
+                failures=failures,
             )
             if problem is not None:
-                self.environment_codes = set(codes) if denied_everywhere else {c for c in codes if is_environment_code(c)}
+                self.environment_codes = (
+                    set(codes) if denied_everywhere else {c for c in codes if is_environment_code(c)} | kms_codes
+                )
             return [problem] if problem is not None else []
         if answered and all(isinstance(o, NotFound) for o in answered) and self.undefined:
             if self._listed_names():

@@ -71,7 +71,7 @@ class SecretShape:
     """What a found secret looks like, without its value."""
 
     json_key: ClassVar[str] = "secret"
-    format: Literal["json_object", "plaintext", "undecodable"]
+    format: Literal["json_object", "plaintext", "undecodable", "missing_stage"]
     stored_as: Literal["SecretString", "SecretBinary"]
     keys: tuple[str, ...] = ()  # top-level keys of a JSON object, sorted
     problem: str = ""  # why an undecodable secret cannot be used
@@ -82,6 +82,8 @@ class SecretShape:
             return f"JSON object in {self.stored_as}, keys: {keys}"
         if self.format == "plaintext":
             return "plaintext SecretString (not a JSON object: no fields)"
+        if self.format == "missing_stage":
+            return f"exists, but {self.problem}"
         return f"undecodable {self.stored_as}: {self.problem}"
 
     def as_json(self) -> dict[str, Any]:
@@ -559,8 +561,11 @@ def secret_shape(value: SecretValue) -> SecretShape:
 
 def value_shape(value: Any) -> SecretShape | ParameterShape:
     """A found value's shape, as its store holds it."""
+    from interp.sources.secretsmanager_api import MissingStage
     from interp.sources.ssm_api import ParameterMap, ParameterValue
 
+    if isinstance(value, MissingStage):  # --version-stage: the secret exists without that stage
+        return SecretShape("missing_stage", "SecretString", problem=value.problem)
     if isinstance(value, ParameterValue):
         return ParameterShape("string")
     if isinstance(value, ParameterMap):

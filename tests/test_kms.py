@@ -440,10 +440,6 @@ def test_the_render_line_names_kms_the_ids_the_key_and_the_policy_command() -> N
 # --------------------------------------------------------------------------- over HTTP: render, explain, health
 
 TEMPLATE = "password: ((db.password))\ntoken: ((token))\n"
-ENGINE_PATCH = (
-    "render names a KMS refusal hidden in an AccessDeniedException's message once interp/engine.py passes the "
-    "failures to environment.diagnose (failures=...): asked of the lead"
-)
 
 
 @pytest.fixture
@@ -498,7 +494,6 @@ def test_render_names_a_decryption_failure_as_kms_with_the_next_step(
     result = run("render", proxy, moto, str(template), *TEAM, *(() if batch else ("--no-batch",)))
     assert result.code == 3 and result.stdout == ""
     first, *per_var = result.stderr.splitlines()
-    # (The secret's id is named too once the engine passes the failures: see ENGINE_PATCH.)
     assert first.startswith("interp: AWS Secrets Manager: KMS refused to decrypt (")
     assert "DecryptionFailure; region us-east-1): the AWS Secrets Manager policy is not the problem" in first
     assert "next: allow kms:Decrypt on the " in first and " via secretsmanager.us-east-1.amazonaws.com: " in first
@@ -510,7 +505,6 @@ def test_render_names_a_decryption_failure_as_kms_with_the_next_step(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["pipeline.yml"]
 
 
-@pytest.mark.xfail(strict=True, reason=ENGINE_PATCH)
 def test_render_names_a_kms_access_denied_as_kms_with_the_key(
     seeded: tuple[str, str], proxy: KmsFaultProxy, tmp_path: Path
 ) -> None:

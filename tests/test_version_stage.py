@@ -136,12 +136,6 @@ def test_check_resolve_with_a_stage(rotating: Any, moto_server: str, tmp_path: P
     assert offline.code == 2 and "--version-stage" in offline.stderr and "--resolve" in offline.stderr
 
 
-EXPLAIN_NEEDS_PATCH = pytest.mark.xfail(
-    strict=True, reason="interp/explain.py value_shape must know MissingStage: /tmp/explain_version_stage.patch (remove once merged)"
-)
-
-
-@EXPLAIN_NEEDS_PATCH
 def test_explain_reads_the_staged_version(rotating: Any, moto_server: str) -> None:
     env = aws_test_env(moto_server)
     staged = interp("explain", "--name", "db", "--team", "t", "--pipeline", "p", "--version-stage", "AWSPENDING", "--format", "json", env=env)
@@ -151,7 +145,6 @@ def test_explain_reads_the_staged_version(rotating: Any, moto_server: str) -> No
     assert_no_marker(staged.stdout, staged.stderr)
 
 
-@EXPLAIN_NEEDS_PATCH
 def test_explain_names_a_secret_without_the_stage(rotating: Any, moto_server: str) -> None:
     env = aws_test_env(moto_server)
     missing = interp("explain", "--name", "db", "--team", "t", "--pipeline", "p", "--version-stage", "NOSUCH", env=env)

@@ -10,7 +10,7 @@ the shared level is `SHARED_PATH/NAME`, only when a shared path is set.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from interp.lookup import validate_scope
@@ -57,6 +57,7 @@ class SsmPathCheck:
     id: str
     readable: bool
     answer: str  # "found", "not found", or the AWS error code
+    message: str = field(default="", compare=False)  # AWS's message (ids only): names a KMS key
 
 
 @dataclass(frozen=True)
@@ -98,8 +99,9 @@ def _path_checks(transport: SsmTransport, settings: SsmSettings, team: str, pipe
         if level == "shared" or (template.uses_pipeline and pipeline is None):
             continue
         name = template.expand(team=team, pipeline=pipeline, secret=HEALTH_CHECK_PARAMETER)
-        readable, answer = _describe(transport.get_one(name))
-        checks.append(SsmPathCheck(level, name, readable, answer))
+        result = transport.get_one(name)
+        readable, answer = _describe(result)
+        checks.append(SsmPathCheck(level, name, readable, answer, result.message if isinstance(result, FetchError) else ""))
     return tuple(checks)
 
 
