@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, ClassVar
 
 from interp.errors import ConfigError
 from interp.sources.aws_flags import SSM_ENV_PREFIX, SSM_ENV_REGION, SSM_TEMPLATE_SETTINGS
-from interp.sources.stores import selected_store  # noqa: F401 - its first home
 from interp.sources.aws_settings import AwsStoreSettings, check_region, common_settings, static_keys
 from interp.template_settings import DEFAULT_PIPELINE_TEMPLATE, DEFAULT_TEAM_TEMPLATE
 
