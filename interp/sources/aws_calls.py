@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import re
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -26,6 +26,7 @@ BOTOCORE_DEFAULT_POOL_SIZE = 10  # botocore's default max_pool_connections
 
 _T = TypeVar("_T")
 _R = TypeVar("_R")
+_F = TypeVar("_F")
 
 _MAX_ERROR_TEXT = 300
 
@@ -267,3 +268,41 @@ def map_concurrently(function: Callable[[_T], _R], items: Sequence[_T], max_work
         raise
     pool.shutdown(wait=True)
     return results
+
+
+MAX_PAGES = 100_000  # bounded: a misbehaving NextToken must not loop forever
+
+
+def collect_pages(
+    call: Callable[..., Any],
+    request: dict[str, Any],
+    list_key: str,
+    action: str,
+    *,
+    error_of: Callable[[Exception], _F],
+    invalid: Callable[[str], _F],
+) -> list[Any] | _F:
+    """Every entry of `list_key` over all pages of a NextToken-paged call, or the failure
+    (`error_of(exception)`, `invalid(message)`: each caller's own kind of failure).
+
+    A page without the list is not an answer (a body cut short, a gateway's page), never
+    the end of the listing; a NextToken sent twice or pages without end are failures too."""
+    entries: list[Any] = []
+    request = dict(request)
+    seen_tokens: set[str] = set()
+    for _page in range(MAX_PAGES):
+        try:
+            response = call(**request)
+        except _aws_errors() as error:
+            return error_of(error)
+        if not isinstance(response, Mapping) or not isinstance(response.get(list_key), list):
+            return invalid(f"the response was not a {action} answer")
+        entries.extend(response[list_key])
+        token = response.get("NextToken")
+        if not token:
+            return entries
+        if token in seen_tokens:
+            return invalid(f"{action} sent the same NextToken twice")
+        seen_tokens.add(token)
+        request["NextToken"] = token
+    return invalid(f"{action} gave more than {MAX_PAGES} pages")

@@ -53,18 +53,20 @@ class AwsStoreSource(TemplatedSource):
     transport mode (batch or per id) and, if enabled, its cache across calls.
     """
 
+    SETTINGS: type[AwsStoreSettings] = AwsStoreSettings  # the store's settings class, for its defaults
+
     def __init__(
         self,
         team: str,
-        pipeline: str | None,
-        settings: AwsStoreSettings,
+        pipeline: str | None = None,
+        settings: AwsStoreSettings | None = None,
         *,
         client: Any = None,
         session: Any = None,
         cache: SecretCache | None = None,
         clock: Callable[[], float] | None = None,
     ) -> None:
-        self.settings = settings
+        self.settings = settings or self.SETTINGS()
         self.settings.validate()
         super().__init__(team, pipeline, self.settings.templates())
         if cache is None and self.settings.cache_enabled:

@@ -23,9 +23,6 @@ exception has to be recognised, so importing interp stays fast.
 from __future__ import annotations
 
 import logging
-import threading
-import time
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
@@ -116,18 +113,7 @@ class SecretsManagerSource(AwsStoreSource):
 
     settings: SecretsManagerSettings
 
-    def __init__(
-        self,
-        team: str,
-        pipeline: str | None = None,
-        settings: SecretsManagerSettings | None = None,
-        *,
-        client: Any = None,
-        session: Any = None,
-        cache: SecretCache | None = None,
-        clock: Callable[[], float] | None = None,
-    ) -> None:
-        super().__init__(team, pipeline, settings or SecretsManagerSettings(), client=client, session=session, cache=cache, clock=clock)
+    SETTINGS = SecretsManagerSettings
 
     def _new_transport(self, client: Any) -> AwsTransport:
         return AwsTransport(

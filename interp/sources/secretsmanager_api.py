@@ -43,6 +43,7 @@ from interp.sources.aws_calls import (  # noqa: F401 - re-exported: this module'
     _http_reason,
     _pool_size,
     _short,
+    collect_pages,
     guard_request_logs,
     guard_sdk_logs,
     map_concurrently,
@@ -119,7 +120,6 @@ FILTER_VALUES_PER_CALL = 10  # ListSecrets takes at most 10 values per filter (O
 _FILTER_VALUE_MAX = 512
 # ListSecrets' filter values, from botocore's model: `^\!?[a-zA-Z0-9 :_@\/\+\=\.\-\!]*$`.
 _FILTER_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 :_@/+=.-!")
-_MAX_PAGES = 100_000  # bounded: a misbehaving NextToken must not loop forever
 
 
 @dataclass(frozen=True)
@@ -168,27 +168,16 @@ def list_secrets(client: Any, name_filters: Sequence[str], *, page_size: int = L
             "IncludePlannedDeletion": True,
             "MaxResults": page_size,
         }
-        seen_tokens: set[str] = set()
-        for _page in range(_MAX_PAGES):
-            try:
-                response = client.list_secrets(**request)
-            except _aws_errors() as error:
-                return _failure(error)
-            if not isinstance(response, Mapping) or not isinstance(response.get("SecretList", []), list):
-                return AwsFailure("InvalidResponse", "the response was not a ListSecrets answer")
-            for entry in response.get("SecretList") or ():
-                secret = _listed(entry)
-                if secret is not None:
-                    listed[secret.name] = secret
-            token = response.get("NextToken")
-            if not token:
-                break
-            if token in seen_tokens:
-                return AwsFailure("InvalidResponse", "ListSecrets sent the same NextToken twice")
-            seen_tokens.add(token)
-            request["NextToken"] = token
-        else:
-            return AwsFailure("InvalidResponse", f"ListSecrets gave more than {_MAX_PAGES} pages")
+        entries = collect_pages(
+            client.list_secrets, request, "SecretList", "ListSecrets",
+            error_of=_failure, invalid=lambda message: AwsFailure("InvalidResponse", message),
+        )
+        if isinstance(entries, AwsFailure):
+            return entries
+        for entry in entries:
+            secret = _listed(entry)
+            if secret is not None:
+                listed[secret.name] = secret
     return list(listed.values())
 
 

@@ -9,7 +9,6 @@ the shared level is `SHARED_PATH/NAME`, only when a shared path is set.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
@@ -17,7 +16,6 @@ from interp.lookup import validate_scope
 from interp.sources.aws_client import caller_identity, create_client_and_session, describe_credentials
 from interp.sources.aws_source import AwsStoreSource
 from interp.sources.fetch_results import NOT_FOUND, FetchError, FetchResult
-from interp.sources.secret_cache import SecretCache
 from interp.sources.ssm_api import SsmTransport
 from interp.sources.ssm_settings import SsmSettings
 
@@ -29,18 +27,7 @@ class SsmSource(AwsStoreSource):
 
     settings: SsmSettings
 
-    def __init__(
-        self,
-        team: str,
-        pipeline: str | None = None,
-        settings: SsmSettings | None = None,
-        *,
-        client: Any = None,
-        session: Any = None,
-        cache: SecretCache | None = None,
-        clock: Callable[[], float] | None = None,
-    ) -> None:
-        super().__init__(team, pipeline, settings or SsmSettings(), client=client, session=session, cache=cache, clock=clock)
+    SETTINGS = SsmSettings
 
     def _new_transport(self, client: Any) -> SsmTransport:
         return SsmTransport(client, batch_enabled=self.settings.batch_enabled, max_workers=self.settings.max_workers)

@@ -32,6 +32,7 @@ from interp.sources.aws_calls import (
     _guard_botocore_debug_log,
     _pool_size,
     _short,
+    collect_pages,
     guard_request_logs,
     map_concurrently,
 )
@@ -49,7 +50,6 @@ BATCH_REFUSED_CODES = frozenset(
 )
 # SSM's parameter name characters (letters, digits, `.-_/`), at most 2048 with a path.
 _WELL_FORMED_NAME = re.compile(r"[A-Za-z0-9_.\-/]{1,2048}")
-_MAX_PAGES = 100_000  # bounded: a misbehaving NextToken must not loop forever
 
 
 @dataclass(frozen=True, repr=False)
@@ -178,27 +178,18 @@ class SsmTransport:
         """Every parameter below `name` as a map, NOT_FOUND when there is none, or the error."""
         path = by_path_query(name)
         request: dict[str, Any] = {"Path": path, "Recursive": True, "WithDecryption": True, "MaxResults": BY_PATH_PAGE_SIZE}
+        parameters = collect_pages(
+            self.client.get_parameters_by_path, request, "Parameters", "GetParametersByPath",
+            error_of=_error, invalid=lambda message: FetchError("InvalidResponse", message),
+        )
+        if isinstance(parameters, FetchError):
+            return parameters
         values: dict[str, str] = {}
-        seen_tokens: set[str] = set()
-        for _page in range(_MAX_PAGES):
-            try:
-                response = self.client.get_parameters_by_path(**request)
-            except _aws_errors() as error:
-                return _error(error)
-            if not isinstance(response, Mapping) or not isinstance(response.get("Parameters"), list):
-                return FetchError("InvalidResponse", "the response was not a GetParametersByPath answer")
-            for parameter in response.get("Parameters") or ():
-                value = _parameter_value(parameter)
-                if value is not None and isinstance(parameter.get("Name"), str):
-                    # Concourse's own slicing: the name past the path and one more character.
-                    values[parameter["Name"][len(path) + 1 :]] = value.text
-            token = response.get("NextToken")
-            if not token:
-                break
-            if token in seen_tokens:
-                return FetchError("InvalidResponse", "GetParametersByPath sent the same NextToken twice")
-            seen_tokens.add(token)
-            request["NextToken"] = token
+        for parameter in parameters:
+            value = _parameter_value(parameter)
+            if value is not None and isinstance(parameter.get("Name"), str):
+                # Concourse's own slicing: the name past the path and one more character.
+                values[parameter["Name"][len(path) + 1 :]] = value.text
         return ParameterMap(values) if values else NOT_FOUND
 
     def _read_batched(self, names: list[str]) -> dict[str, FetchResult]:
@@ -293,33 +284,21 @@ def describe_parameters(client: Any, prefixes: Sequence[str]) -> list[ListedPara
             "ParameterFilters": [{"Key": "Name", "Option": "BeginsWith", "Values": [prefix]}],
             "MaxResults": DESCRIBE_PAGE_SIZE,
         }
-        seen_tokens: set[str] = set()
-        for _page in range(_MAX_PAGES):
-            try:
-                response = client.describe_parameters(**request)
-            except _aws_errors() as error:
-                return _failure(error)
-            if not isinstance(response, Mapping) or not isinstance(response.get("Parameters"), list):
-                # A body cut short parses as a page without parameters: never take it for the end.
-                return AwsFailure("InvalidResponse", "the response was not a DescribeParameters answer")
-            for entry in response.get("Parameters") or ():
-                if isinstance(entry, Mapping) and isinstance(entry.get("Name"), str):
-                    modified = entry.get("LastModifiedDate")
-                    listed[entry["Name"]] = ListedParameter(
-                        name=entry["Name"],
-                        type=str(entry.get("Type") or ""),
-                        modified=modified if isinstance(modified, datetime) else None,
-                        key_id=str(entry.get("KeyId") or ""),
-                    )
-            token = response.get("NextToken")
-            if not token:
-                break
-            if token in seen_tokens:
-                return AwsFailure("InvalidResponse", "DescribeParameters sent the same NextToken twice")
-            seen_tokens.add(token)
-            request["NextToken"] = token
-        else:
-            return AwsFailure("InvalidResponse", f"DescribeParameters gave more than {_MAX_PAGES} pages")
+        entries = collect_pages(
+            client.describe_parameters, request, "Parameters", "DescribeParameters",
+            error_of=_failure, invalid=lambda message: AwsFailure("InvalidResponse", message),
+        )
+        if isinstance(entries, AwsFailure):
+            return entries
+        for entry in entries:
+            if isinstance(entry, Mapping) and isinstance(entry.get("Name"), str):
+                modified = entry.get("LastModifiedDate")
+                listed[entry["Name"]] = ListedParameter(
+                    name=entry["Name"],
+                    type=str(entry.get("Type") or ""),
+                    modified=modified if isinstance(modified, datetime) else None,
+                    key_id=str(entry.get("KeyId") or ""),
+                )
     return list(listed.values())
 
 
