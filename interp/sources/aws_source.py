@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from interp.sources.aws_client import (
@@ -20,7 +21,9 @@ from interp.sources.aws_client import (
     create_client_and_session,
     describe_credentials,
 )
+from interp.lookup import validate_scope
 from interp.sources.aws_settings import AwsStoreSettings
+from interp.sources.fetch_results import NOT_FOUND, FetchError, FetchResult
 from interp.sources.plan_resolution import TemplatedSource
 from interp.sources.secret_cache import CachingTransport, SecretCache
 
@@ -139,3 +142,38 @@ class AwsStoreSource(TemplatedSource):
             account=lambda: (self.caller_identity() or ("", None))[1] or None,
             store=self.settings.SERVICE,
         )
+
+
+@dataclass(frozen=True)
+class PathCheck:
+    """Whether one level of the team's lookup paths is readable: found or not found is fine."""
+
+    level: str
+    id: str
+    readable: bool
+    answer: str  # "found", "not found", or the AWS error code
+    # AWS's message with the error code (ids, never values), where a KMS refusal shows; not part
+    # of what a check is (equality), only of what health says about it.
+    message: str = field(default="", compare=False)
+
+
+def level_checks(
+    get_one: Callable[[str], FetchResult], templates: Any, team: str, pipeline: str | None, name: str
+) -> tuple[PathCheck, ...]:
+    """`name` read as a lookup reads it (`get_one`) under the team's (and pipeline's) levels: the
+    permissions a render needs there, asked of a name nobody reads (`interp health --team`)."""
+    validate_scope(team, pipeline)
+    checks = []
+    for level, template in templates.ordered():
+        if level == "shared" or (template.uses_pipeline and pipeline is None):
+            continue
+        item_id = template.expand(team=team, pipeline=pipeline, secret=name)
+        result = get_one(item_id)
+        if result is NOT_FOUND:
+            readable, answer = True, "not found"
+        elif isinstance(result, FetchError):
+            readable, answer = False, result.code
+        else:
+            readable, answer = True, "found"
+        checks.append(PathCheck(level, item_id, readable, answer, result.message if isinstance(result, FetchError) else ""))
+    return tuple(checks)

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from interp.lookup import validate_scope
-from interp.sources.aws_source import AwsStoreSource, _Connection  # noqa: F401 - _Connection: re-exported
+from interp.sources.aws_source import AwsStoreSource, PathCheck, _Connection, level_checks  # noqa: F401 - _Connection: re-exported
 from interp.sources.aws_settings import (  # the settings are part of this module's API too
     SecretsManagerSettings,
     add_arguments,
@@ -134,19 +134,6 @@ class SecretsManagerSource(AwsStoreSource):
 
 
 @dataclass(frozen=True)
-class PathCheck:
-    """Whether one level of the team's lookup paths is readable: found or not found is fine."""
-
-    level: str
-    id: str
-    readable: bool
-    answer: str  # "found", "not found", or the AWS error code
-    # AWS's message with the error code (ids, never values), where a KMS refusal shows; not part
-    # of what a check is (equality), only of what health says about it.
-    message: str = field(default="", compare=False)
-
-
-@dataclass(frozen=True)
 class HealthReport:
     """What `/api/v1/info/creds` reports for this backend, and who asked; never a value."""
 
@@ -168,27 +155,9 @@ class HealthReport:
         return self.status == "UP" and all(check.readable for check in self.paths)
 
 
-def _describe_answer(result: FetchResult) -> tuple[bool, str]:
-    if result is NOT_FOUND:
-        return True, "not found"
-    if isinstance(result, FetchError):
-        return False, result.code
-    return True, "found"
-
-
 def _path_checks(transport: AwsTransport, settings: SecretsManagerSettings, team: str, pipeline: str | None) -> tuple[PathCheck, ...]:
-    """GetSecretValue of the health-check name under the team's (and pipeline's) path: the same
-    permission a render needs there, asked of a name that is not a secret anyone reads."""
-    validate_scope(team, pipeline)
-    checks = []
-    for level, template in settings.templates().ordered():
-        if level == "shared" or (template.uses_pipeline and pipeline is None):
-            continue
-        secret_id = template.expand(team=team, pipeline=pipeline, secret=HEALTH_CHECK_SECRET_ID)
-        result = transport.get_one(secret_id)
-        readable, answer = _describe_answer(result)
-        checks.append(PathCheck(level, secret_id, readable, answer, result.message if isinstance(result, FetchError) else ""))
-    return tuple(checks)
+    """GetSecretValue of the health-check name under the team's (and pipeline's) path."""
+    return level_checks(transport.get_one, settings.templates(), team, pipeline, HEALTH_CHECK_SECRET_ID)
 
 
 def _health_report(

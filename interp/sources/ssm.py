@@ -9,13 +9,13 @@ the shared level is `SHARED_PATH/NAME`, only when a shared path is set.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from interp.lookup import validate_scope
 from interp.sources.aws_client import caller_identity, create_client_and_session, describe_credentials
-from interp.sources.aws_source import AwsStoreSource
-from interp.sources.fetch_results import NOT_FOUND, FetchError, FetchResult
+from interp.sources.aws_source import AwsStoreSource, PathCheck, level_checks
+from interp.sources.fetch_results import FetchError
 from interp.sources.ssm_api import SsmTransport
 from interp.sources.ssm_settings import SsmSettings
 
@@ -36,15 +36,7 @@ class SsmSource(AwsStoreSource):
         return _health_report(self.client, self.settings, session=self._connection.session, team=self.team, pipeline=self.pipeline)
 
 
-@dataclass(frozen=True)
-class SsmPathCheck:
-    """Whether one level of the team's lookup paths is readable, by name and by path."""
-
-    level: str
-    id: str
-    readable: bool
-    answer: str  # "found", "not found", or the AWS error code
-    message: str = field(default="", compare=False)  # AWS's message (ids only): names a KMS key
+SsmPathCheck = PathCheck  # the name it had first
 
 
 @dataclass(frozen=True)
@@ -69,27 +61,10 @@ class SsmHealthReport:
         return self.status == "UP" and all(check.readable for check in self.paths)
 
 
-def _describe(result: FetchResult) -> tuple[bool, str]:
-    if result is NOT_FOUND:
-        return True, "not found"
-    if isinstance(result, FetchError):
-        return False, result.code
-    return True, "found"
-
-
-def _path_checks(transport: SsmTransport, settings: SsmSettings, team: str, pipeline: str | None) -> tuple[SsmPathCheck, ...]:
-    """The health-check name under the team's (and pipeline's) levels, as a lookup asks it (by
-    name, then by path): the permissions a render needs there, for a name nobody reads."""
-    validate_scope(team, pipeline)
-    checks = []
-    for level, template in settings.templates().ordered():
-        if level == "shared" or (template.uses_pipeline and pipeline is None):
-            continue
-        name = template.expand(team=team, pipeline=pipeline, secret=HEALTH_CHECK_PARAMETER)
-        result = transport.get_one(name)
-        readable, answer = _describe(result)
-        checks.append(SsmPathCheck(level, name, readable, answer, result.message if isinstance(result, FetchError) else ""))
-    return tuple(checks)
+def _path_checks(transport: SsmTransport, settings: SsmSettings, team: str, pipeline: str | None) -> tuple[PathCheck, ...]:
+    """The health-check name under the team's (and pipeline's) levels, read as a lookup reads
+    it: by name, then by path."""
+    return level_checks(transport.get_one, settings.templates(), team, pipeline, HEALTH_CHECK_PARAMETER)
 
 
 def _health_report(
