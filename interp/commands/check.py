@@ -7,7 +7,7 @@ import os
 import sys
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from interp.diagnostics import Diagnostic
 from interp.errors import ConfigError, ExitCode
@@ -98,6 +98,9 @@ def add_parser(commands: Any) -> None:
     from interp.commands import pipeline_naming
 
     pipeline_naming.add_arguments(parser)  # for --resolve, as render names them
+    from interp.parallel import add_jobs_argument
+
+    add_jobs_argument(parser)
     add_static_var_arguments(parser)
     add_exclude_argument(parser)
     add_lookup_arguments(parser)
@@ -118,20 +121,24 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
         format_text,
         summary_line,
     )
-    from interp.check.run import check_text_counting, is_pipeline_file
+    from interp.check.run import is_pipeline_file
     from interp.check.suppress import Suppressions, collapse_repeats, validated_rules
     from interp.commands.inputs import excluded_count
 
     disabled = validated_rules((r for item in args.disable for r in item.split(",") if r.strip()), "--disable")
-    probe = _cross_team_probe(args, environ)
     from interp.commands.common import static_vars_from_args
     from interp.commands.inputs import pipeline_files
 
-    static_vars = static_vars_from_args(args)  # fly templates these before it decodes: typed fields may use them
+    options = _CheckOptions(
+        strict=args.strict, templates=_probe_templates(args, environ), pipeline=args.pipeline if args.team else None,
+        team=args.team, disable=disabled,
+        static_vars=static_vars_from_args(args),  # fly templates these before it decodes: typed fields may use them
+    )  # fmt: skip
     texts = _read_all(pipeline_files(args.files))
     diagnostics: list[Diagnostic] = []
     checked: list[tuple[str, str]] = []
     skipped = silenced = 0
+    to_check: list[tuple[str, str]] = []
     for name, text, problems in texts:
         if problems:
             diagnostics += problems
@@ -139,10 +146,8 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
         if args.only_pipelines and not is_pipeline_file(text):
             skipped += 1
             continue
-        found, silenced_here = check_text_counting(
-            text, name, strict=args.strict, cross_team=probe, team=args.team, disable=disabled,
-            static_vars=static_vars,
-        )
+        to_check.append((name, text))
+    for (name, text), (found, silenced_here) in zip(to_check, _check_files(to_check, options, args.jobs), strict=True):
         silenced += silenced_here
         diagnostics += found
         if not any(d.severity == "error" for d in found):
@@ -229,13 +234,65 @@ def _read_all(files: list[str]) -> list[tuple[str, str, list[Diagnostic]]]:
     return result
 
 
-def _cross_team_probe(args: argparse.Namespace, environ: Mapping[str, str]) -> CrossTeamProbe:
-    """The cross-team guard under the configured store's templates (flags and environment)."""
-    from interp.check.references import cross_team_probe
+class _CheckOptions(NamedTuple):
+    """What checking one file needs, picklable for a worker process (the probe is a closure:
+    each process builds its own from the templates)."""
+
+    strict: bool
+    templates: Any  # the configured store's LookupTemplates, for the cross-team guard
+    pipeline: str | None
+    team: str | None
+    disable: Any
+    static_vars: Mapping[str, Any]
+
+    def probe(self) -> CrossTeamProbe:
+        from interp.check.references import cross_team_probe
+
+        return cross_team_probe(self.templates, self.pipeline)
+
+
+def _probe_templates(args: argparse.Namespace, environ: Mapping[str, str]) -> Any:
+    """The configured store's templates (flags and environment), which the cross-team guard reads."""
     from interp.commands.common import store_settings_from
 
-    templates = store_settings_from(args, environ).templates()
-    return cross_team_probe(templates, args.pipeline if args.team else None)
+    return store_settings_from(args, environ).templates()
+
+
+def _check_files(files: list[tuple[str, str]], options: _CheckOptions, jobs: int | None) -> list[tuple[list[Diagnostic], int]]:
+    """(diagnostics, silenced) per (name, text), in order: in worker processes when there is
+    enough text for them to pay (interp.parallel), else here."""
+    from interp import parallel
+
+    sizes = [len(text) for _, text in files]
+    workers = parallel.worker_count(jobs, sizes)
+    if workers == 1:
+        _start_checking(options)
+        return _check_chunk(files)
+    from interp.check import schema, structure  # noqa: F401 - imported once here, a forked worker has them
+
+    return parallel.map_in_order(_check_chunk, files, sizes, workers, initializer=_start_checking, initargs=(options,))
+
+
+_checking: tuple[_CheckOptions, CrossTeamProbe] | None = None  # this process's options and probe
+
+
+def _start_checking(options: _CheckOptions) -> None:
+    global _checking
+    _checking = (options, options.probe())
+
+
+def _check_chunk(files: list[tuple[str, str]]) -> list[tuple[list[Diagnostic], int]]:
+    from interp.check.run import check_text_counting
+
+    assert _checking is not None, "_start_checking first"
+    options, probe = _checking
+    return [
+        check_text_counting(
+            text, name, strict=options.strict, cross_team=probe, team=options.team, disable=options.disable,
+            static_vars=options.static_vars,
+        )  # fmt: skip
+        for name, text in files
+    ]
 
 
 def _resolve(

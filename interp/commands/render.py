@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from interp.errors import ConfigError, ExitCode, InterpError, Location, Problem
 
@@ -92,6 +92,9 @@ def add_parser(commands: Any) -> None:
         help="with --redact, write these vars for real (e.g. a branch or a bucket name) so a review diff "
         "shows them; everything else secret-derived stays ((redacted.)); repeatable",
     )
+    from interp.parallel import add_jobs_argument
+
+    add_jobs_argument(parser)
     add_static_var_arguments(parser)
     add_exclude_argument(parser)
     add_lookup_arguments(parser)
@@ -134,6 +137,10 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     problems: list[Problem] = []
     failed: dict[str, InterpError] = {}  # --keep-going: the files that did not render
     with _Progress(len(files)) as progress, reporting(command_line=True) as report:
+        in_workers = _render_in_workers([name for _, group in groups for name in group], args, reveal, progress)
+        if in_workers is not None:
+            rendered = in_workers
+            groups = []  # every file rendered
         for pipeline, group in groups:
             try:
                 if args.keep_going:
@@ -188,6 +195,89 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
         print(_failed_summary(list(failed), len(files) + len(failed)), file=sys.stderr)
         return ExitCode.BAD_INPUT
     return ExitCode.OK
+
+
+class _WorkerRender(NamedTuple):
+    """One file rendered in a worker (text None: it failed), with what it adds to the report."""
+
+    text: str | None
+    left: list[tuple[Location, str]]
+    float64_in_string: dict[str, Location]
+    used_names: set[str]
+    used_paths: set[str]
+
+
+def _render_in_workers(
+    order: list[str], args: argparse.Namespace, reveal: list[str], progress: _Progress
+) -> dict[str, str] | None:
+    """Every file rendered in worker processes, or None: not worth a pool, or a file failed.
+
+    Only renders that look nothing up (no --team, no --resolve-var-sources) go to workers:
+    a file's output then depends on that file alone, so rendering each on its own gives
+    what the one-process render gives. Lookups stay in one process, which keeps one client,
+    one cache and the batched requests. On any failure the caller renders everything again
+    in this process, so that its messages (said once across files) are exactly -j 1's.
+    """
+    if args.team is not None or args.resolve_var_sources:
+        return None
+    from interp import parallel
+    from interp.commands.common import static_vars_from_args
+
+    sizes = [_size(name) for name in order]
+    workers = parallel.worker_count(args.jobs, sizes)
+    if workers == 1:
+        return None
+    options = (static_vars_from_args(args), args.skip_missing, args.redact, tuple(reveal))
+    results = parallel.map_in_order(
+        _render_chunk, order, sizes, workers, initializer=_start_rendering, initargs=(options,),
+        on_chunk_done=progress.advance,
+    )  # fmt: skip
+    if any(result.text is None for result in results):
+        progress.done = 0
+        return None
+    from interp.render_report import current_report
+
+    report = current_report()
+    assert report is not None
+    for result in results:  # in the order the one-process render meets them
+        report.left += result.left
+        for name, where in result.float64_in_string.items():
+            report.float64_in_string.setdefault(name, where)
+        report.used_names |= result.used_names
+        report.used_paths |= result.used_paths
+    return {name: result.text for name, result in zip(order, results, strict=True) if result.text is not None}
+
+
+def _size(path: str) -> int:
+    try:
+        return Path(path).stat().st_size
+    except OSError:
+        return 0  # its render fails, and the one-process render says why
+
+
+_renderer_here: Any = None  # this worker's Renderer
+
+
+def _start_rendering(options: tuple[Any, ...]) -> None:
+    from interp.renderer import Renderer
+
+    global _renderer_here
+    static_vars, skip_missing, redact, reveal = options
+    _renderer_here = Renderer(vars=static_vars, skip_missing=skip_missing, redact=redact, reveal=reveal)
+
+
+def _render_chunk(paths: list[str]) -> list[_WorkerRender]:
+    from interp.render_report import reporting
+
+    results = []
+    for path in paths:
+        with reporting(command_line=True) as report:
+            try:
+                text: str | None = _renderer_here.render_files([path])[0]
+            except InterpError:  # said by the one-process render that follows
+                text = None
+        results.append(_WorkerRender(text, report.left, report.float64_in_string, report.used_names, report.used_paths))
+    return results
 
 
 def _reveal_names(given: list[str]) -> list[str]:
