@@ -29,7 +29,11 @@ Path = tuple[str | int, ...]
 # a billion-laughs document would otherwise make the validators walk forever.
 # go-yaml has a similar guard ("excessive aliasing").
 MAX_EXPANDED_NODES = 2_000_000
-
+# Without an alias a document is a tree of at most a few nodes per character (an empty
+# value is implied by one indicator), so only a long text or one that may hold an alias
+# (`*` where a node can start) needs the count. Over-matching costs only the count.
+_MAY_HOLD_ALIAS = re.compile(r"(?:\A|[\s\[\]{},:?!&|>-])\*")
+_TREE_TEXT_LIMIT = MAX_EXPANDED_NODES // 4
 
 
 @dataclass
@@ -118,7 +122,7 @@ def load_text(text: str, filename: str) -> LoadResult:
 
     converter = _Converter(filename, text)
     try:
-        if converter.expanded_size(root) > MAX_EXPANDED_NODES:
+        if _may_expand_past_limit(text) and converter.expanded_size(root) > MAX_EXPANDED_NODES:
             line, col = root.start_mark.line + 1, root.start_mark.column + 1
             return LoadResult(None, [_diag(filename, line, col, "yaml-syntax",
                                            "document contains excessive aliasing (expands to more than "
@@ -134,6 +138,15 @@ def load_text(text: str, filename: str) -> LoadResult:
                            "warning"))
     doc = Document(filename, data, root, converter.positions, len(nodes))
     return LoadResult(doc, diags)
+
+
+def _may_expand_past_limit(text: str) -> bool:
+    """Whether the document might expand past MAX_EXPANDED_NODES (else counting is skipped).
+
+    Deep nesting is no reason to count: converting recurses deeper per level than
+    counting does, so it meets the recursion limit first and reports it the same way.
+    """
+    return len(text) > _TREE_TEXT_LIMIT or _MAY_HOLD_ALIAS.search(text) is not None
 
 
 def _is_null(node: Node | None) -> bool:
@@ -295,6 +308,10 @@ class _Converter:
         if key in self._done:
             return self._done[key]
         if isinstance(node, ScalarNode):
+            if not self._written_properties(node):
+                value = node.value if node.style is not None else _json_number(yaml11.resolve("", node.value)[1])
+                self._done[key] = value
+                return value
             try:
                 value = scalar_value(node, self.text)
             except yaml11.Yaml11Error as error:  # `!!int abc`: go-yaml (so fly) cannot read the file
@@ -350,10 +367,22 @@ class _Converter:
                     result[k] = v
                     where[k] = src_where.get(k, (None, source))
         for key_node, value_node in own:
-            k = json_key(key_node, self.text)
+            k = self._key(key_node)
             result[k] = self.convert(value_node)
             where[k] = (key_node, value_node)
         return result
+
+    def _written_properties(self, node: Node) -> bool:
+        """Whether an anchor or a tag is written on `node` (so yaml11 must read them), as
+        yaml11.written_tag sees them: from the node's start. Without the text: assume so."""
+        return self.text is None or self.text.startswith(("&", "!"), node.start_mark.index, node.end_mark.index)
+
+    def _key(self, node: ScalarNode) -> str:
+        """json_key, without reading the text around the most common key: untagged, a string."""
+        if not self._written_properties(node):
+            if node.style is not None or isinstance(yaml11.resolve("", node.value)[1], str):
+                return node.value
+        return json_key(node, self.text)
 
     def _merge_sources(self, merges: list[Node]) -> list[Node]:
         sources: list[Node] = []
@@ -392,10 +421,15 @@ def scalar_value(node: ScalarNode, text: str | None = None) -> Any:
     Raises yaml11.Yaml11Error for a scalar go-yaml cannot decode (`!!int abc`).
     """
     value = yaml11.scalar_value(node, text)
-    if isinstance(value, float) and not (math.isnan(value) or math.isinf(value)):
-        return yaml11.json_number(value)
     if isinstance(value, bytes):
         return value.decode("utf-8", "replace")
+    return _json_number(value)
+
+
+def _json_number(value: Any) -> Any:
+    """A finite float as fly uses it (yaml11.json_number); any other value as it is."""
+    if isinstance(value, float) and not (math.isnan(value) or math.isinf(value)):
+        return yaml11.json_number(value)
     return value
 
 
