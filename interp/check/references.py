@@ -12,14 +12,15 @@ unused-var-source   a var source declared but never referenced (warning)
 from __future__ import annotations
 
 import re
+from functools import cache
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from ruamel.yaml.nodes import Node, ScalarNode
+from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from interp.diagnostics import Diagnostic, Severity
 from interp.errors import ConfigError
-from interp.document import Source, is_string_scalar, walk
+from interp.document import Source, is_string_scalar
 from interp.reference import ReferenceSyntaxError, parse_name, reference_spans
 from interp.scan import offset_finder, var_source_entries
 
@@ -41,8 +42,17 @@ def cross_team_probe(templates: Any = None, pipeline: str | None = None) -> Cros
     from interp import lookup
 
     chosen = templates if templates is not None else lookup.DEFAULT_TEMPLATES
+    # A lookup plan costs more than the rest of the lints: asked once per name and team for
+    # all the files this probe serves (names like ((github-token)) recur across a fleet).
+    answers: dict[tuple[str, str | None], str | None] = {}
 
     def probe(path: str, team: str | None) -> str | None:
+        asked = (path, team)
+        if asked not in answers:
+            answers[asked] = _crossing(path, team)
+        return answers[asked]
+
+    def _crossing(path: str, team: str | None) -> str | None:
         try:
             skipped = lookup.guarded_candidates(path, team or "any-team", pipeline or "any-pipeline", chosen)
         except (ValueError, ConfigError):
@@ -53,6 +63,12 @@ def cross_team_probe(templates: Any = None, pipeline: str | None = None) -> Cros
     return probe
 
 
+@cache
+def _default_probe() -> CrossTeamProbe:
+    """Concourse's default templates' probe, shared by every file checked without one."""
+    return cross_team_probe()
+
+
 def lint_references(
     text: str,
     root: Node,
@@ -61,7 +77,7 @@ def lint_references(
     cross_team: CrossTeamProbe | None = None,
     team: str | None = None,
 ) -> list[Diagnostic]:
-    probe = cross_team or cross_team_probe()
+    probe = cross_team or _default_probe()
     reached_by_path: dict[str, str | None] = {}
 
     def cross_team_reach(path: str) -> str | None:
@@ -136,9 +152,25 @@ def lint_references(
 
 
 def _string_scalars(source: Source, root: Node) -> Iterator[tuple[ScalarNode, Callable[[str], int]]]:
-    """String scalars holding "((", each with a function finding a text's offset in the file."""
-    for node, _, _ in walk(root):
-        if is_string_scalar(node) and "((" in node.value:
+    """String scalars holding "((", each with a function finding a text's offset in the file.
+
+    Every node once, as interp.document.walk visits them (aliases share nodes), in a loop
+    kept lean: this looks at every node of every file checked.
+    """
+    seen: set[int] = set()
+    stack: list[Node] = [root]
+    pop, push, mark = stack.pop, stack.extend, seen.add
+    while stack:
+        node = pop()
+        if id(node) in seen:
+            continue
+        mark(id(node))
+        if isinstance(node, MappingNode):
+            for key, value in reversed(node.value):
+                push((value, key))
+        elif isinstance(node, SequenceNode):
+            push(reversed(node.value))
+        elif is_string_scalar(node) and "((" in node.value:
             yield node, offset_finder(source.text, node)
 
 
