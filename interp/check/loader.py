@@ -32,7 +32,7 @@ MAX_EXPANDED_NODES = 2_000_000
 # Without an alias a document is a tree of at most a few nodes per character (an empty
 # value is implied by one indicator), so only a long text or one that may hold an alias
 # (`*` where a node can start) needs the count. Over-matching costs only the count.
-_MAY_HOLD_ALIAS = re.compile(r"(?:\A|[\s\[\]{},:?!&|>-])\*")
+_MAY_HOLD_ALIAS = re.compile(r"(?:\A|[\s\[{,:])\*")
 _TREE_TEXT_LIMIT = MAX_EXPANDED_NODES // 4
 
 
@@ -143,10 +143,11 @@ def load_text(text: str, filename: str) -> LoadResult:
 def _may_expand_past_limit(text: str) -> bool:
     """Whether the document might expand past MAX_EXPANDED_NODES (else counting is skipped).
 
-    Deep nesting is no reason to count: converting recurses deeper per level than
-    counting does, so it meets the recursion limit first and reports it the same way.
+    An alias names an anchor (`&`) the text defines, else the file does not compose. Deep
+    nesting is no reason to count: converting recurses deeper per level than counting
+    does, so it meets the recursion limit first and reports it the same way.
     """
-    return len(text) > _TREE_TEXT_LIMIT or _MAY_HOLD_ALIAS.search(text) is not None
+    return len(text) > _TREE_TEXT_LIMIT or ("&" in text and _MAY_HOLD_ALIAS.search(text) is not None)
 
 
 def _is_null(node: Node | None) -> bool:
@@ -283,6 +284,8 @@ class _Converter:
         visiting: set[int] = set()
 
         def size(node: Node) -> int:
+            if isinstance(node, ScalarNode):
+                return 1
             key = id(node)
             if key in sizes:
                 return sizes[key]
@@ -290,10 +293,17 @@ class _Converter:
                 return 1
             visiting.add(key)
             total = 1
-            for child in _children(node):
-                total += size(child)
-                if total > MAX_EXPANDED_NODES:
-                    break
+            if isinstance(node, MappingNode):
+                for pair in node.value:
+                    for child in pair:
+                        total += size(child)
+                    if total > MAX_EXPANDED_NODES:
+                        break
+            elif isinstance(node, SequenceNode):
+                for child in node.value:
+                    total += size(child)
+                    if total > MAX_EXPANDED_NODES:
+                        break
             visiting.discard(key)
             sizes[key] = total
             return total
@@ -301,6 +311,8 @@ class _Converter:
         return size(root)
 
     def convert(self, node: Node) -> Any:
+        if isinstance(node, ScalarNode) and not self._written_properties(node):
+            return self._plain_value(node)  # no anchor: no alias shares it, no need to remember it
         key = id(node)
         if key in self._in_progress:  # checked first: an unfinished container is already in _done
             self._error(node, "yaml-syntax", "anchor contains itself (recursive alias)")
@@ -308,10 +320,6 @@ class _Converter:
         if key in self._done:
             return self._done[key]
         if isinstance(node, ScalarNode):
-            if not self._written_properties(node):
-                value = node.value if node.style is not None else _json_number(yaml11.resolve("", node.value)[1])
-                self._done[key] = value
-                return value
             try:
                 value = scalar_value(node, self.text)
             except yaml11.Yaml11Error as error:  # `!!int abc`: go-yaml (so fly) cannot read the file
@@ -327,13 +335,19 @@ class _Converter:
         finally:
             self._in_progress.discard(key)
 
+    @staticmethod
+    def _plain_value(node: ScalarNode) -> Any:
+        """scalar_value of a scalar with neither tag nor anchor: a quoted or block one is its text."""
+        return node.value if node.style is not None else _json_number(yaml11.resolve("", node.value)[1])
+
     def _sequence(self, node: SequenceNode) -> list[Any]:
         result: list[Any] = []
         self._done[id(node)] = result
         where: dict[Any, tuple[Node | None, Node]] = {}
         self.positions[id(result)] = where
+        convert = self.convert
         for index, child in enumerate(node.value):
-            result.append(self.convert(child))
+            result.append(convert(child))
             where[index] = (None, child)
         return result
 
@@ -345,7 +359,7 @@ class _Converter:
         merges: list[Node] = []
         own: list[tuple[Node, Node]] = []
         for key_node, value_node in node.value:
-            if yaml11.is_merge_key(key_node, self.text):
+            if key_node.value == "<<" and yaml11.is_merge_key(key_node, self.text):  # a list is never "<<"
                 merges.append(value_node)
                 continue
             if not isinstance(key_node, ScalarNode):
@@ -357,18 +371,20 @@ class _Converter:
         # Merged keys first (earlier sources win among themselves), own keys override. Keys
         # that are one key to Concourse (`true` and `on`) keep the later value, as go-yaml
         # v2 does; keys that are one to go-yaml v3 are reported in stage 1 (duplicate_keys).
-        for source in self._merge_sources(merges):
-            src = self.convert(source)
-            if not isinstance(src, dict):
-                continue
-            src_where = self.positions.get(id(src), {})
-            for k, v in src.items():
-                if k not in result:
-                    result[k] = v
-                    where[k] = src_where.get(k, (None, source))
+        if merges:
+            for source in self._merge_sources(merges):
+                src = self.convert(source)
+                if not isinstance(src, dict):
+                    continue
+                src_where = self.positions.get(id(src), {})
+                for k, v in src.items():
+                    if k not in result:
+                        result[k] = v
+                        where[k] = src_where.get(k, (None, source))
+        convert, json_key_of = self.convert, self._key
         for key_node, value_node in own:
-            k = self._key(key_node)
-            result[k] = self.convert(value_node)
+            k = json_key_of(key_node)
+            result[k] = convert(value_node)
             where[k] = (key_node, value_node)
         return result
 
