@@ -14,6 +14,7 @@ interruption goes on, so none is left behind and nothing half-done is returned.
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import signal
 import sys
@@ -24,10 +25,11 @@ from typing import Any, TypeVar
 Item = TypeVar("Item")
 Result = TypeVar("Result")
 
-# Below this much text per worker a pool costs more than it saves: measured in
-# benchmarks/RESULTS.md ("Every core (issue 26)"): a forked worker is ready in about
-# 10 ms, but its first file pays the check modules' imports (~0.15 s), and check reads
-# about 1.5 MB a second per core.
+# Below this much text per worker a pool costs more than it saves. Measured (benchmarks/
+# RESULTS.md, "Every core (issue 26)"): a pool of two costs 50-150 ms of CPU more than one
+# process (forks, pickling, each worker warming its own caches) and check reads about
+# 1.3 MB a second per core; 512 KB a worker (1 MB for two) leaves a clear gain and keeps
+# every commit-sized check in one process.
 MIN_BYTES_PER_WORKER = 512 * 1024
 CHUNKS_PER_WORKER = 4  # smaller chunks even out files of unequal cost; more cost pickling rounds
 
@@ -109,7 +111,7 @@ def map_in_order(
         max_workers=min(workers, len(ranges)),
         mp_context=_context(),
         initializer=_start_worker,
-        initargs=(initializer, initargs),
+        initargs=(initializer, initargs, gc.get_threshold()),
     )
     results: list[Result] = []
     try:
@@ -154,22 +156,24 @@ class _interrupts_held:
             signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
 
-def _start_worker(initializer: Callable[..., None], initargs: tuple[Any, ...]) -> None:
+def _start_worker(initializer: Callable[..., None], initargs: tuple[Any, ...], collector: tuple[int, ...]) -> None:
     # Ctrl-C at a terminal reaches the whole process group: the parent decides, workers go on
     # until it kills them. SIGTERM ends a worker at once (the CLI's own handler raises).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     if hasattr(signal, "pthread_sigmask"):
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    gc.set_threshold(*collector)  # the parent's (a forked worker has them already, a spawned one not)
     initializer(*initargs)
 
 
 def _stop_workers(executor: Any) -> None:
-    """Kill every worker now and reap it: an interrupted run leaves no process behind."""
-    processes = list((getattr(executor, "_processes", None) or {}).values())  # no public list before 3.14
-    for process in processes:
-        if process.is_alive():
+    """Kill every worker now, then let the executor reap them: an interrupted run leaves no
+    process behind. (Killed workers break the pool at once, so the shutdown does not wait
+    for any work; the executor's own thread joins them, and it alone, as it would anyway.)"""
+    for process in list((getattr(executor, "_processes", None) or {}).values()):  # no public list before 3.14
+        try:
             process.kill()
-    executor.shutdown(wait=False, cancel_futures=True)
-    for process in processes:
-        process.join(timeout=5)
+        except (OSError, ValueError):  # gone already, or closed
+            pass
+    executor.shutdown(wait=True, cancel_futures=True)

@@ -245,7 +245,7 @@ def test_an_interrupted_render_leaves_no_worker_and_no_output(folder, pools, cap
     code = main(["--no-config", "render", "-j", "2", "--skip-missing", *_render_vars(), str(folder), "--out-dir", str(out)])
     assert code == 130 and stopped == [130]
     assert pools.executors and pools.processes()
-    assert all(not p.is_alive() for p in pools.processes())  # type: ignore[attr-defined]
+    assert not any(_running(p) for p in pools.processes())
     assert not out.exists()
 
 
@@ -272,13 +272,32 @@ def test_an_interrupted_check_leaves_no_worker(folder, pools, capsys, monkeypatc
 
     monkeypatch.setattr(parallel, "map_in_order", interrupted)
     assert main(["--no-config", "check", "-j", "2", str(folder)]) == 130
-    assert pools.processes() and all(not p.is_alive() for p in pools.processes())  # type: ignore[attr-defined]
+    assert pools.processes() and not any(_running(p) for p in pools.processes())
 
 
 def test_an_error_in_a_worker_reaches_the_parent_with_every_worker_stopped(pools):
     with pytest.raises(ZeroDivisionError):
         parallel.map_in_order(_divide, [1, 0, 2, 3], [10, 10, 10, 10], 2, initializer=_nothing)
-    assert pools.processes() and all(not p.is_alive() for p in pools.processes())  # type: ignore[attr-defined]
+    assert pools.processes() and not any(_running(p) for p in pools.processes())
+
+
+def _running(process: object) -> bool:
+    """Whether the worker's process still exists (and is not a zombie): asked of the system,
+    not of the Process object, which the executor's own thread reaps."""
+    import os
+
+    pid = process.pid  # type: ignore[attr-defined]
+    if not os.path.isdir("/proc"):  # no process table to read: exists at all
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        return True
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
 
 
 def _divide(items: list[int]) -> list[float]:
@@ -322,3 +341,40 @@ def test_the_corpus_in_workers_is_checked_as_in_one_process(pools, capsys, tmp_p
     one = _run(capsys, "check", "-j", "1", "--format", "json", str(tmp_path))
     two = _run(capsys, "check", "-j", "2", "--format", "json", str(tmp_path))
     assert pools.executors and two == one
+
+
+@pytest.fixture
+def collector_restored():
+    import gc
+
+    before = gc.get_threshold()
+    yield
+    gc.set_threshold(*before)
+
+
+def test_full_collections_are_made_rare_and_workers_share_the_setting(pools, collector_restored):
+    import gc
+
+    from interp.gc_settings import FULL_COLLECTION_EVERY, collect_for_many_files
+
+    gc.set_threshold(700, 10, 10)
+    collect_for_many_files()
+    assert gc.get_threshold() == (700, 10, FULL_COLLECTION_EVERY)
+    seen = parallel.map_in_order(_thresholds, [1, 2], [1, 1], 2, initializer=_nothing)
+    assert seen == [(700, 10, FULL_COLLECTION_EVERY)] * 2
+
+
+def _thresholds(items: list[int]) -> list[tuple[int, int, int]]:
+    import gc
+
+    return [gc.get_threshold() for _ in items]
+
+
+def test_a_collector_turned_off_stays_off(collector_restored):
+    import gc
+
+    from interp.gc_settings import collect_for_many_files
+
+    gc.set_threshold(0, 10, 10)
+    collect_for_many_files()
+    assert gc.get_threshold() == (0, 10, 10)

@@ -112,6 +112,9 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
         return _list_rules(args)
     if not args.files:
         raise ConfigError("check needs a FILE (or --list-rules)")
+    from interp.gc_settings import collect_for_many_files
+
+    collect_for_many_files()
     if args.version_stage is not None and not args.resolve:
         raise ConfigError("--version-stage picks the version --resolve reads: without --resolve, check reads no secret")
     from interp.check.report import (

@@ -104,6 +104,9 @@ def add_parser(commands: Any) -> None:
 def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     from interp.commands.common import renderer_from_args
     from interp.commands.inputs import expand_inputs
+    from interp.gc_settings import collect_for_many_files
+
+    collect_for_many_files()
     from interp.output import OutputError, write_atomically
 
     inputs = expand_inputs(args.files)
