@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from ruamel.yaml import YAML
@@ -338,16 +339,21 @@ class _Converter:
     @staticmethod
     def _plain_value(node: ScalarNode) -> Any:
         """scalar_value of a scalar with neither tag nor anchor: a quoted or block one is its text."""
-        return node.value if node.style is not None else _json_number(yaml11.resolve("", node.value)[1])
+        return node.value if node.style is not None else _untagged_plain_value(node.value)
 
     def _sequence(self, node: SequenceNode) -> list[Any]:
         result: list[Any] = []
         self._done[id(node)] = result
         where: dict[Any, tuple[Node | None, Node]] = {}
         self.positions[id(result)] = where
-        convert = self.convert
+        convert, text = self.convert, self.text
         for index, child in enumerate(node.value):
-            result.append(convert(child))
+            # convert(child), with its commonest case (a scalar without anchor or tag) inline
+            if child.__class__ is ScalarNode and text is not None \
+                    and not text.startswith(("&", "!"), child.start_mark.index, child.end_mark.index):
+                result.append(child.value if child.style is not None else _untagged_plain_value(child.value))
+            else:
+                result.append(convert(child))
             where[index] = (None, child)
         return result
 
@@ -381,10 +387,16 @@ class _Converter:
                     if k not in result:
                         result[k] = v
                         where[k] = src_where.get(k, (None, source))
-        convert, json_key_of = self.convert, self._key
+        convert, json_key_of, text = self.convert, self._key, self.text
         for key_node, value_node in own:
             k = json_key_of(key_node)
-            result[k] = convert(value_node)
+            # convert(value_node), with its commonest case (a scalar without anchor or tag) inline
+            if value_node.__class__ is ScalarNode and text is not None \
+                    and not text.startswith(("&", "!"), value_node.start_mark.index, value_node.end_mark.index):
+                value = value_node.value
+                result[k] = value if value_node.style is not None else _untagged_plain_value(value)
+            else:
+                result[k] = convert(value_node)
             where[k] = (key_node, value_node)
         return result
 
@@ -396,7 +408,7 @@ class _Converter:
     def _key(self, node: ScalarNode) -> str:
         """json_key, without reading the text around the most common key: untagged, a string."""
         if not self._written_properties(node):
-            if node.style is not None or isinstance(yaml11.resolve("", node.value)[1], str):
+            if node.style is not None or isinstance(_untagged_plain_value(node.value), str):
                 return node.value
         return json_key(node, self.text)
 
@@ -440,6 +452,14 @@ def scalar_value(node: ScalarNode, text: str | None = None) -> Any:
     if isinstance(value, bytes):
         return value.decode("utf-8", "replace")
     return _json_number(value)
+
+
+@lru_cache(maxsize=16384)
+def _untagged_plain_value(text: str) -> Any:
+    """scalar_value of a plain scalar with no tag written: YAML 1.1's implicit types, as fly
+    reads them. Remembered: a fleet's keys and values are much the same words (every
+    result is immutable, so sharing one is safe)."""
+    return _json_number(yaml11.resolve("", text)[1])
 
 
 def _json_number(value: Any) -> Any:
