@@ -162,15 +162,17 @@ def _string_scalars(source: Source, root: Node) -> Iterator[tuple[ScalarNode, Ca
     pop, push, mark = stack.pop, stack.extend, seen.add
     while stack:
         node = pop()
-        if id(node) in seen:
-            continue
-        mark(id(node))
         if isinstance(node, MappingNode):
-            for key, value in reversed(node.value):
-                push((value, key))
+            if id(node) not in seen:
+                mark(id(node))
+                for key, value in reversed(node.value):
+                    push((value, key))
         elif isinstance(node, SequenceNode):
-            push(reversed(node.value))
-        elif is_string_scalar(node) and "((" in node.value:
+            if id(node) not in seen:
+                mark(id(node))
+                push(reversed(node.value))
+        elif "((" in node.value and is_string_scalar(node) and id(node) not in seen:  # a scalar: its text
+            mark(id(node))
             yield node, offset_finder(source.text, node)
 
 
