@@ -39,6 +39,9 @@ CORE_FIELDS: dict[str, frozenset[str]] = {
     "do": frozenset({"do", "tags"}),
     "in_parallel": frozenset({"in_parallel", "tags"}),
 }
+# The keys a step of each kind may hold (its own, hooks, modifiers), and with across: too.
+_STEP_FIELDS = {kind: fields | set(HOOKS) | {"attempts", "timeout"} for kind, fields in CORE_FIELDS.items()}
+_ACROSS_STEP_FIELDS = {kind: fields | {"across", "fail_fast"} for kind, fields in _STEP_FIELDS.items()}
 TASK_CONFIG_FIELDS = frozenset({"platform", "rootfs_uri", "image_resource", "container_limits", "params",
                                 "run", "inputs", "outputs", "caches"})
 
@@ -74,11 +77,16 @@ def _map(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
+# A valid identifier made of ASCII only: a lowercase letter or digit, then those or `-_.`
+# (the common case, told without looking up each character's Unicode category).
+_ASCII_IDENTIFIER = re.compile(r"[a-z0-9][-a-z0-9_.]*")
+
+
 def identifier_problem(name: str) -> str | None:
     """atc.ValidateIdentifier's warning text for a non-empty name, or None."""
     if name.isdigit() and name.isascii():
         return f"'{name}' is not a valid identifier: cannot be just numbers"
-    if _valid_identifier(name):
+    if _ASCII_IDENTIFIER.fullmatch(name) or _valid_identifier(name):
         return None
     if not _identifier_char(name[0], first=True):
         reason = "must start with a lowercase letter or a number"
@@ -611,9 +619,11 @@ def _var_source_refs(config: Any) -> set[str]:
 
 
 def _core_kind(step: Any) -> str | None:
-    if not isinstance(step, dict):
-        return None
-    return next((k for k in CORE_STEPS if k in step), None)
+    if isinstance(step, dict):
+        for kind in CORE_STEPS:
+            if kind in step:
+                return kind
+    return None
 
 
 def iter_steps(step: Any, path: Path) -> Iterator[tuple[dict[str, Any], Path]]:
@@ -699,9 +709,7 @@ class _JobSteps:
             self.c.report(path, "step-fields", "no step configured (no known step key such as get, put or task)")
 
     def _unknown_fields(self, step: dict[str, Any], kind: str, path: Path) -> None:
-        allowed = set(CORE_FIELDS[kind]) | set(HOOKS) | {"attempts", "timeout"}
-        if "across" in step:
-            allowed |= {"across", "fail_fast"}
+        allowed = (_ACROSS_STEP_FIELDS if "across" in step else _STEP_FIELDS)[kind]
         for key in step:
             if key not in allowed:
                 self.c.report(path + (key,), "step-fields",
