@@ -17,9 +17,11 @@ interp's own lints about ((var)) references follow (interp.check.references).
 
 from __future__ import annotations
 
+import gc
 import os
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -66,9 +68,29 @@ def check_text_counting(
     static_vars: Mapping[str, Any] | None = None,
 ) -> tuple[list[Diagnostic], int]:
     """check_text, and how many diagnostics were silenced by `disable` or ignore comments."""
-    found = _check_all(text, filename, strict=strict, cross_team=cross_team, team=team, static_vars=static_vars)
+    with _collector_paused():
+        found = _check_all(text, filename, strict=strict, cross_team=cross_team, team=team, static_vars=static_vars)
     kept = Suppressions.of(text, disable).apply(found)
     return collapse_repeats(kept), len(found) - len(kept)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """No cyclic garbage collection while one file is checked.
+
+    A check allocates a node, a value and a position entry for every node of the file,
+    all alive until the file is done: the collector's passes over them found nothing to
+    free and cost about a fifth of a fleet's check. Reference counting still frees
+    everything as usual; the few cycles a check leaves are collected after it.
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 def _check_all(
