@@ -353,15 +353,7 @@ def _build_secretsmanager_policy(
     purpose: Literal["render", "audit"],
     fields: bool,
 ) -> Policy:
-    patterns: list[str] = [_pattern(templates.team, team=team, pipeline="*")]
-    if pipelines:
-        patterns += [_pattern(templates.pipeline, team=team, pipeline=p) for p in pipelines]
-    else:
-        team_wide = _pattern(templates.pipeline, team=team, pipeline="*")
-        if not covers(patterns[0], team_wide):
-            patterns.append(team_wide)
-    patterns += _shared_patterns(templates, team, shared_names, all_shared, _pattern)
-
+    patterns = _read_patterns(templates, team, pipelines, shared_names, all_shared, _pattern)
     warnings = [w for p in dict.fromkeys(patterns) for w in _other_team_warnings(p, team, templates)]
     resources = [prefix + p for p in dict.fromkeys([*patterns, HEALTH_CHECK_PATTERN])]
     statements: list[dict[str, Any]] = [
@@ -377,6 +369,26 @@ def _build_secretsmanager_policy(
     if batch and (purpose == "render" or fields):
         statements.append({"Sid": "AllowBatchGetSecretValue", "Effect": "Allow", "Action": [BATCH_ACTION], "Resource": "*"})
     return Policy({"Version": "2012-10-17", "Statement": statements}, warnings)
+
+
+def _read_patterns(
+    templates: LookupTemplates,
+    team: str,
+    pipelines: Sequence[str],
+    shared_names: Sequence[str],
+    all_shared: bool,
+    pattern: Callable[..., str],
+) -> list[str]:
+    """The names a team's lookups read, as `pattern` (a store's) writes them: the team level,
+    each pipeline's (or every pipeline's, unless the team pattern covers them) and the shared."""
+    patterns: list[str] = [pattern(templates.team, team=team, pipeline="*")]
+    if pipelines:
+        patterns += [pattern(templates.pipeline, team=team, pipeline=p) for p in pipelines]
+    else:
+        team_wide = pattern(templates.pipeline, team=team, pipeline="*")
+        if not covers(patterns[0], team_wide):
+            patterns.append(team_wide)
+    return patterns + _shared_patterns(templates, team, shared_names, all_shared, pattern)
 
 
 def _check_scope(team: str, pipelines: Sequence[str]) -> None:
@@ -455,15 +467,7 @@ def _build_ssm_policy(
     purpose: Literal["render", "audit"],
     fields: bool,
 ) -> Policy:
-    patterns: list[str] = [_parameter_pattern(templates.team, team=team, pipeline="*")]
-    if pipelines:
-        patterns += [_parameter_pattern(templates.pipeline, team=team, pipeline=p) for p in pipelines]
-    else:
-        team_wide = _parameter_pattern(templates.pipeline, team=team, pipeline="*")
-        if not covers(patterns[0], team_wide):
-            patterns.append(team_wide)
-    patterns += _shared_patterns(templates, team, shared_names, all_shared, _parameter_pattern)
-
+    patterns = _read_patterns(templates, team, pipelines, shared_names, all_shared, _parameter_pattern)
     warnings = [w for p in dict.fromkeys(patterns) for w in _other_team_warnings(p, team, templates)]
     reads = [_parameter_arn(prefix, p) for p in dict.fromkeys(patterns)]
     actions = [SSM_GET_ACTION, *([SSM_BATCH_ACTION] if batch else []), SSM_BY_PATH_ACTION]

@@ -57,10 +57,7 @@ def _strings(config: dict[str, Any], keys: set[str]) -> Problems:
             if go_fold(str(k)) in keys and v is not None and not isinstance(v, str)]
 
 
-_AWS_KEYS = {"access_key", "secret_key", "session_token", "region",
-             "pipeline_secret_template", "team_secret_template"}
-SECRETSMANAGER_KEYS = _AWS_KEYS | {"shared_secret_template"}
-SSM_KEYS = _AWS_KEYS | {"shared_path"}
+from interp.var_source_keys import SECRETSMANAGER_KEYS, SSM_KEYS  # noqa: E402 - shared with --resolve-var-sources
 
 
 def _aws(config: dict[str, Any], allowed: set[str], templates: tuple[str, ...]) -> Problems:

@@ -17,32 +17,13 @@ from typing import Any
 
 from interp.derived_text import plain, plain_data
 from interp.values import as_go_float64
+from interp.var_source_keys import SECRETSMANAGER_KEYS, SSM_KEYS
 from interp.errors import ConfigError
 from interp.sources.base import Source
 from interp.sources.dummy import DummySource
 
-SSM_CONFIG_KEYS = frozenset(
-    {
-        "access_key",
-        "secret_key",
-        "session_token",
-        "region",
-        "pipeline_secret_template",
-        "team_secret_template",
-        "shared_path",
-    }
-)
-SECRETSMANAGER_CONFIG_KEYS = frozenset(
-    {
-        "access_key",
-        "secret_key",
-        "session_token",
-        "region",
-        "pipeline_secret_template",
-        "team_secret_template",
-        "shared_secret_template",
-    }
-)
+SSM_CONFIG_KEYS = SSM_KEYS  # the names this module had first
+SECRETSMANAGER_CONFIG_KEYS = SECRETSMANAGER_KEYS
 
 
 class VarSourceError(Exception):
